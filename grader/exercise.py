@@ -1,0 +1,76 @@
+"""The exercises: one name per course day (``day93``), used for folders, notebooks, checks and reports."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.results import Text
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = Path(os.environ.get("GRADER_ROOT") or PACKAGE_DIR.parent)
+DAY = re.compile(r"^day\d\d$")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: Text
+    functions: tuple[str, ...]
+    cell_timeout_s: float = 60.0
+    total_timeout_s: float = 600.0
+    call_timeout_s: float = 20.0
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.id}.ipynb"
+
+    @property
+    def public_checks(self) -> Path:
+        return ROOT / "exercises" / self.id / f"test_{self.id}.py"
+
+    @property
+    def hidden_checks(self) -> Path | None:
+        path = PACKAGE_DIR / "hidden" / f"{self.id}.py"
+        return path if path.is_file() else None
+
+    @property
+    def solution(self) -> Path:
+        return ROOT / "solutions" / self.id / self.notebook_name
+
+    @property
+    def stub(self) -> Path:
+        return ROOT / "exercises" / self.id / self.notebook_name
+
+
+EXERCISES: dict[str, Exercise] = {e.id: e for e in (
+    Exercise("day93", Text("Compute a feature map", "計算特徵圖"),
+             ("conv_single_step", "feature_map", "feature_maps", "relu")),
+)}
+
+
+def get(exercise_id: str) -> Exercise:
+    try:
+        return EXERCISES[exercise_id]
+    except KeyError:
+        raise ValueError(f"Unknown exercise {exercise_id!r}; known: {', '.join(EXERCISES)}") from None
+
+
+def for_function(name: str) -> Exercise:
+    """The exercise whose learner writes the function ``name``."""
+    for exercise in EXERCISES.values():
+        if name in exercise.functions:
+            return exercise
+    known = ", ".join(f for e in EXERCISES.values() for f in e.functions)
+    raise ValueError(f"No exercise has a function named {name!r}; known: {known}")
+
+
+def hidden_check_count(exercise_id: str) -> int:
+    """How many hidden checks grade ``exercise_id`` (read from their source, or from a release's count file)."""
+    hidden = get(exercise_id).hidden_checks
+    if hidden is not None:
+        return sum(1 for line in hidden.read_text(encoding="utf-8").splitlines() if line.startswith("def test_"))
+    counts = PACKAGE_DIR / "hidden_counts.json"
+    return int(json.loads(counts.read_text()).get(exercise_id, 0)) if counts.is_file() else 0

@@ -1,0 +1,213 @@
+"""The pytest plugin (entry point ``pytest11: grader``): fixtures, markers and learner-readable reports.
+
+Two ways in, one set of checks and messages:
+
+* a learner runs ``pytest exercises/day93``: the ``learner`` fixture runs ``day93.ipynb`` beside the checks
+  (or ``--grader-notebook PATH``) in a fresh kernel once per session, and failures are shown as the
+  bilingual feedback sentence, never as check source;
+* ``grader grade`` runs pytest in-process and hands the fixture its already-running sessions through
+  ``config.stash[INJECTED]``; each report carries the check's outcome in ``user_properties``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import exercise as exercises
+from grader import messages
+from grader.checks import CheckFailed
+from grader.learner import LearnerProblem
+from grader.results import Status, Text
+
+RECORD = "grader"
+
+
+@dataclass(frozen=True)
+class Settings:
+    lang: str
+    seed: int
+    notebook: Path | None
+
+
+SETTINGS = pytest.StashKey[Settings]()
+INJECTED = pytest.StashKey[dict]()   # exercise id -> learner, set by grader.grading
+SESSIONS = pytest.StashKey[dict]()   # exercise id -> Session, the learner path's own kernels
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "CNN exercise grader")
+    group.addoption("--grader-notebook", default=None,
+                    help="notebook to check (default: dayNN.ipynb beside the checks; env GRADER_NOTEBOOK)")
+    group.addoption("--grader-lang", default=None, help="feedback language: zh-TW or en (env GRADER_LANG)")
+    group.addoption("--grader-seed", default=None, help="seed for random check inputs (env GRADER_SEED)")
+
+
+def _option(config: pytest.Config, name: str, env: str) -> tuple[str | None, str]:
+    value = config.getoption(name)
+    if value is not None:
+        return value, f"the {name} option"
+    return os.environ.get(env), f"the {env} environment variable"
+
+
+def _settings(config: pytest.Config) -> Settings:
+    lang, source = _option(config, "--grader-lang", "GRADER_LANG")
+    try:
+        lang = messages.resolve_lang(lang, source=source) if lang else messages.resolve_lang(None)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    seed, source = _option(config, "--grader-seed", "GRADER_SEED")
+    if seed is not None and not str(seed).isdigit():
+        raise pytest.UsageError(f"Invalid seed {seed!r} from {source}; use a non-negative integer")
+    notebook, _ = _option(config, "--grader-notebook", "GRADER_NOTEBOOK")
+    return Settings(lang=lang, seed=int(seed) if seed is not None else secrets.randbelow(2**31),
+                    notebook=Path(notebook) if notebook else None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): points this check is worth")
+    config.addinivalue_line("markers", "target(name): the learner function this check exercises")
+    config.stash[SETTINGS] = _settings(config)
+    config.stash[SESSIONS] = {}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for session in config.stash.get(SESSIONS, {}).values():
+        session.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------- fixtures
+
+def exercise_of(item: pytest.Item) -> exercises.Exercise:
+    path = Path(item.fspath)
+    for candidate in (path.parent.name, path.stem, path.stem.removeprefix("test_")):
+        if candidate in exercises.EXERCISES:
+            return exercises.EXERCISES[candidate]
+    raise pytest.UsageError(f"{path} is not the checks of a known exercise")
+
+
+def is_hidden(item: pytest.Item) -> bool:
+    return Path(item.fspath).resolve().parent == exercises.PACKAGE_DIR / "hidden"
+
+
+class _BrokenNotebook:
+    """Stands in for a learner whose notebook could not be run: every call reports why."""
+
+    def __init__(self, problem: Text):
+        self.problem = problem
+
+    def call(self, name, *args, **kwargs):
+        raise LearnerProblem(self.problem)
+
+    run = call
+
+
+def _own_session(config: pytest.Config, exercise: exercises.Exercise, folder: Path):
+    from grader.session import Session  # imported here: plain `pytest --help` needs no kernel machinery
+
+    sessions = config.stash[SESSIONS]
+    if exercise.id not in sessions:
+        settings = config.stash[SETTINGS]
+        notebook = settings.notebook or folder / exercise.notebook_name
+        sessions[exercise.id] = Session(exercise, notebook, seed=settings.seed).__enter__()
+    return sessions[exercise.id]
+
+
+@pytest.fixture
+def learner(request: pytest.FixtureRequest):
+    """The learner's work: ``learner.call("feature_map", image, kernel)`` runs their function in their kernel."""
+    exercise = exercise_of(request.node)
+    injected = request.config.stash.get(INJECTED, None)
+    if injected is not None:
+        return injected[exercise.id]
+    session = _own_session(request.config, exercise, Path(request.node.fspath).parent)
+    if session.execution.problem is not None:
+        return _BrokenNotebook(session.execution.problem)
+    return session.learner
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """Fresh random inputs for a check, reproducible from the run's recorded seed and the check's name."""
+    seed = request.config.stash[SETTINGS].seed
+    return np.random.default_rng([seed, zlib.crc32(request.node.name.encode())])
+
+
+# ---------------------------------------------------------------- outcomes and feedback
+
+def classify(excinfo: pytest.ExceptionInfo | None) -> tuple[Status, Text | None, tuple[str, ...]] | None:
+    """The check's outcome; None when a check itself is broken (a grader bug, left for pytest to show in full)."""
+    if excinfo is None:
+        return Status.PASSED, None, ()
+    error = excinfo.value
+    if isinstance(error, LearnerProblem):
+        return error.status, error.text, error.traceback
+    if isinstance(error, CheckFailed):
+        return Status.FAILED, error.text, ()
+    if excinfo.errisinstance(pytest.skip.Exception):
+        return Status.SKIPPED, None, ()
+    if isinstance(error, AssertionError):
+        return Status.FAILED, Text(en=str(error).split("\n")[0], zh_tw=str(error).split("\n")[0]), ()
+    return None
+
+
+def _points(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    return float(marker.args[0]) if marker else 1.0
+
+
+def _target(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("target")
+    return marker.args[0] if marker else ""
+
+
+def feedback(text: Text, traceback: tuple[str, ...], lang: str) -> str:
+    lines = [text.in_lang(lang)]
+    if traceback:
+        lines += ["", *traceback]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = (yield).get_result()
+    if call.when == "setup" and call.excinfo is None or call.when == "teardown":
+        return
+    outcome = classify(call.excinfo)
+    if outcome is None:
+        return
+    status, text, traceback = outcome
+    report.user_properties.append((RECORD, {
+        "id": item.name.removeprefix("test_"), "function": _target(item), "status": status.value,
+        "points": _points(item), "hidden": is_hidden(item),
+        "message": None if text is None else {"en": text.en, "zh-TW": text.zh_tw}, "traceback": list(traceback),
+    }))
+    if text is not None and status != Status.PASSED:
+        report.longrepr = feedback(text, traceback, item.config.stash[SETTINGS].lang)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    if config.stash.get(INJECTED, None) is not None or not config.stash[SESSIONS]:
+        return
+    lang = config.stash[SETTINGS].lang
+    records = [dict(r[1]) for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []) + terminalreporter.stats.get("error", []) for r in report.user_properties if r[0] == RECORD]
+    public = [r for r in records if not r["hidden"]]
+    passed = sum(r["status"] == Status.PASSED.value for r in public)
+    hidden = sum(exercises.hidden_check_count(e) for e in config.stash[SESSIONS])
+    for session in config.stash[SESSIONS].values():
+        for failure in session.execution.failures:
+            terminalreporter.write_line(_cell_line(failure, lang))
+    terminalreporter.write_sep("-", messages.text("public_summary", passed=passed, total=len(public),
+                                                  hidden=hidden).in_lang(lang))
+
+
+def _cell_line(failure, lang: str) -> str:
+    line = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
+    note = f" - {failure.note.in_lang(lang)}" if failure.note else ""
+    return line.in_lang(lang) + note

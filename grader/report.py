@@ -1,0 +1,96 @@
+"""Renderers: the canonical result shown as a terminal report or Markdown. Nothing here changes a result."""
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text as RichText
+
+from grader import messages
+from grader.results import CheckResult, ExerciseResult, GradeResult, Status, to_json
+
+STYLES = {Status.PASSED: "green", Status.FAILED: "red", Status.NOT_ATTEMPTED: "yellow", Status.ERROR: "magenta",
+          Status.TIMEOUT: "magenta", Status.SKIPPED: "dim"}
+
+
+def _heading(key: str, lang: str) -> str:
+    return messages.label(messages.HEADINGS, key, lang)
+
+
+def _status(check: CheckResult, lang: str) -> str:
+    return messages.label(messages.STATUS_LABELS, check.status.value, lang)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def summary_line(exercise: ExerciseResult, *, hidden_included: bool, lang: str) -> str:
+    if not hidden_included:
+        from grader.exercise import hidden_check_count
+        public = [c for c in exercise.checks if not c.hidden]
+        return messages.text("public_summary", passed=exercise.count(Status.PASSED), total=len(public),
+                             hidden=hidden_check_count(exercise.id)).in_lang(lang)
+    return messages.text("graded_summary", score=exercise.score, max_score=exercise.max_score,
+                         passed=exercise.count(Status.PASSED), total=len(exercise.checks)).in_lang(lang)
+
+
+def _failure_lines(exercise: ExerciseResult, lang: str) -> list[str]:
+    lines = []
+    for failure in exercise.execution.failures:
+        if failure.ename == "NotImplementedError":  # an unfinished stub: its checks already say so
+            continue
+        head = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
+        lines.append(head.in_lang(lang) + (f" - {failure.note.in_lang(lang)}" if failure.note else ""))
+    return lines
+
+
+def _exercise_table(exercise: ExerciseResult, lang: str) -> Table:
+    table = Table(title=f"{exercise.id}: {_points(exercise.score)} / {_points(exercise.max_score)}",
+                  box=box.SIMPLE_HEAVY, title_justify="left", expand=False)
+    for key in ("check", "status", "points", "message"):
+        table.add_column(_heading(key, lang), overflow="fold")
+    for check in exercise.checks:
+        kind = _heading("hidden" if check.hidden else "public", lang)
+        table.add_row(f"{check.id} ({kind})", RichText(_status(check, lang), style=STYLES[check.status]),
+                      f"{_points(check.score)}/{_points(check.max_score)}",
+                      "" if check.message is None else check.message.in_lang(lang))
+    return table
+
+
+def print_terminal(result: GradeResult, *, console: Console | None = None) -> None:
+    console = console or Console()
+    lang = result.lang
+    for exercise in result.exercises:
+        if exercise.execution.problem is not None:
+            console.print(f"[bold red]{exercise.execution.problem.in_lang(lang)}[/]")
+        for line in _failure_lines(exercise, lang):
+            console.print(f"[magenta]{line}[/]", markup=True, highlight=False)
+        console.print(_exercise_table(exercise, lang))
+        console.print(summary_line(exercise, hidden_included=result.hidden_included, lang=lang))
+    total = f"{_heading('total', lang)}: {_points(result.score)} / {_points(result.max_score)}"
+    console.print(f"[bold]{total}[/]  ({_heading('seed', lang)} {result.seed}, {result.environment.device})")
+
+
+def markdown(result: GradeResult) -> str:
+    lang = result.lang
+    out = [f"# {_heading('total', lang)}: {_points(result.score)} / {_points(result.max_score)}", ""]
+    for exercise in result.exercises:
+        out += [f"## {exercise.id}: {_points(exercise.score)} / {_points(exercise.max_score)}", ""]
+        if exercise.execution.problem is not None:
+            out += [f"> {exercise.execution.problem.in_lang(lang)}", ""]
+        out += [f"- {line}" for line in _failure_lines(exercise, lang)]
+        out += ["", "| " + " | ".join(_heading(k, lang) for k in ("check", "status", "points", "message")) + " |",
+                "|---|---|---|---|"]
+        for check in exercise.checks:
+            message = "" if check.message is None else check.message.in_lang(lang).replace("|", "\\|")
+            kind = _heading("hidden" if check.hidden else "public", lang)
+            out.append(f"| `{check.id}` ({kind}) | {_status(check, lang)} | "
+                       f"{_points(check.score)}/{_points(check.max_score)} | {message} |")
+        out += ["", summary_line(exercise, hidden_included=result.hidden_included, lang=lang), ""]
+    out.append(f"{_heading('seed', lang)}: {result.seed} · {result.environment.device} · "
+               f"grader {result.environment.grader}")
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"json": to_json, "md": markdown}

@@ -1,0 +1,234 @@
+"""The canonical grading result: frozen dataclasses, a status enum, and the versioned JSON form.
+
+Every report format (terminal, Markdown, JSON, ...) is rendered from these objects; nothing here
+knows how it will be shown. ``to_json`` / ``from_json`` are exact inverses.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SCHEMA_VERSION = "1.0"
+
+
+class Status(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A learner-facing sentence in both languages."""
+
+    en: str
+    zh_tw: str
+
+    def in_lang(self, lang: str) -> str:
+        return self.zh_tw if lang == "zh-TW" else self.en
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    status: Status
+    score: float
+    max_score: float
+    hidden: bool
+    function: str = ""
+    message: Text | None = None
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A notebook cell that raised, timed out or killed its kernel, as the learner should see it."""
+
+    index: int
+    source: str
+    status: Status
+    ename: str
+    evalue: str
+    traceback: tuple[str, ...] = ()
+    note: Text | None = None  # what the grader did about it (stopped it, restarted the kernel, ...)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the learner's notebook ran in its kernel."""
+
+    notebook: str
+    cells_run: int = 0
+    cells_total: int = 0
+    failures: tuple[CellFailure, ...] = ()
+    kernel_restarts: int = 0
+    problem: Text | None = None  # the notebook could not be run at all
+    kernel_start_s: float = 0.0
+    run_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    id: str
+    checks: tuple[CheckResult, ...]
+    execution: Execution
+    checks_s: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.checks), 6)
+
+    def count(self, status: Status, *, hidden: bool | None = None) -> int:
+        return sum(1 for c in self.checks if c.status == status and (hidden is None or c.hidden == hidden))
+
+
+@dataclass(frozen=True)
+class Environment:
+    grader: str
+    python: str
+    tensorflow: str
+    keras: str
+    numpy: str
+    platform: str
+    device: str
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    exercises: tuple[ExerciseResult, ...]
+    seed: int
+    environment: Environment
+    submission: str
+    lang: str = "en"
+    hidden_included: bool = True
+    started_at: str = ""
+    duration_s: float = 0.0
+    schema_version: str = field(default=SCHEMA_VERSION)
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.score for e in self.exercises), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(e.max_score for e in self.exercises), 6)
+
+
+# ---------------------------------------------------------------- JSON form
+
+def _text_dict(text: Text | None, lang: str):
+    return None if text is None else text.in_lang(lang)
+
+
+def _messages(text: Text | None):
+    return None if text is None else {"en": text.en, "zh-TW": text.zh_tw}
+
+
+def _check_dict(check: CheckResult, lang: str) -> dict:
+    return {
+        "id": check.id, "function": check.function, "status": check.status.value,
+        "score": check.score, "max_score": check.max_score, "hidden": check.hidden,
+        "message": _text_dict(check.message, lang), "messages": _messages(check.message),
+        "duration_s": round(check.duration_s, 4),
+    }
+
+
+def _execution_dict(execution: Execution, lang: str) -> dict:
+    data = asdict(execution)
+    data["problem"] = _text_dict(execution.problem, lang)
+    data["problems"] = _messages(execution.problem)
+    data["failures"] = [{**asdict(f), "status": f.status.value, "traceback": list(f.traceback),
+                         "note": _text_dict(f.note, lang), "notes": _messages(f.note)}
+                        for f in execution.failures]
+    return data
+
+
+def to_dict(result: GradeResult) -> dict:
+    lang = result.lang
+    return {
+        "schema_version": result.schema_version,
+        "submission": result.submission,
+        "score": result.score,
+        "max_score": result.max_score,
+        "seed": result.seed,
+        "lang": lang,
+        "hidden_included": result.hidden_included,
+        "started_at": result.started_at,
+        "duration_s": round(result.duration_s, 3),
+        "environment": asdict(result.environment),
+        "exercises": [
+            {"id": e.id, "score": e.score, "max_score": e.max_score,
+             "checks": [_check_dict(c, lang) for c in e.checks],
+             "execution": _execution_dict(e.execution, lang),
+             "durations": {"kernel_start_s": round(e.execution.kernel_start_s, 3),
+                           "notebook_s": round(e.execution.run_s, 3),
+                           "checks_s": round(e.checks_s, 3)}}
+            for e in result.exercises
+        ],
+    }
+
+
+def to_json(result: GradeResult) -> str:
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=2)
+
+
+def _text_from(messages: dict | None) -> Text | None:
+    return None if messages is None else Text(en=messages["en"], zh_tw=messages["zh-TW"])
+
+
+def _check_from(data: dict) -> CheckResult:
+    return CheckResult(id=data["id"], status=Status(data["status"]), score=data["score"],
+                       max_score=data["max_score"], hidden=data["hidden"], function=data["function"],
+                       message=_text_from(data["messages"]), duration_s=data["duration_s"])
+
+
+def _execution_from(data: dict) -> Execution:
+    failures = tuple(CellFailure(**{**{k: v for k, v in f.items() if k != "notes"}, "status": Status(f["status"]),
+                                    "traceback": tuple(f["traceback"]), "note": _text_from(f["notes"])})
+                     for f in data["failures"])
+    fields = {k: v for k, v in data.items() if k not in ("failures", "problem", "problems")}
+    return Execution(**fields, failures=failures, problem=_text_from(data["problems"]))
+
+
+def from_dict(data: dict) -> GradeResult:
+    if data.get("schema_version", "").split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ValueError(f"Unsupported result schema {data.get('schema_version')!r}; this grader reads {SCHEMA_VERSION}")
+    exercises = tuple(
+        ExerciseResult(id=e["id"], checks=tuple(_check_from(c) for c in e["checks"]),
+                       execution=_execution_from(e["execution"]), checks_s=e["durations"]["checks_s"])
+        for e in data["exercises"])
+    return GradeResult(exercises=exercises, seed=data["seed"], environment=Environment(**data["environment"]),
+                       submission=data["submission"], lang=data["lang"], hidden_included=data["hidden_included"],
+                       started_at=data["started_at"], duration_s=data["duration_s"],
+                       schema_version=data["schema_version"])
+
+
+def from_json(text: str) -> GradeResult:
+    return from_dict(json.loads(text))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

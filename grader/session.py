@@ -1,0 +1,141 @@
+"""One grading session: a learner's notebook run top to bottom in a fresh kernel, kept alive for the checks.
+
+``with Session(exercise, notebook, seed=...) as session:`` copies the notebook alone into a temporary
+working copy, starts a kernel there, seeds it, and runs every code cell as "Restart & Run All" would,
+except that a failing cell does not stop the cells after it. A cell that kills or hangs the kernel is
+recorded; the kernel is restarted and the cells that had succeeded are run again, so the rest of the
+notebook (and every function it defined) can still be graded. ``session.learner`` then calls the
+learner's functions for the checks.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import messages
+from grader.exercise import Exercise
+from grader.kernel import CellRun, Kernel, kernel_env
+from grader.learner import KernelLearner
+from grader.notebook import Submission, read_submission
+from grader.results import CellFailure, Execution, Status
+
+MAX_RESTARTS = 3
+SEED_CELL = """\
+import os as _o, random as _r
+_r.seed({seed})
+try:
+    import numpy as _n
+    _n.random.seed({seed})
+    del _n
+except ImportError:
+    pass
+del _o, _r
+"""
+
+
+@dataclass
+class Session:
+    exercise: Exercise
+    notebook: Path
+    seed: int
+    cell_timeout_s: float | None = None
+    total_timeout_s: float | None = None
+    execution: Execution | None = None
+    learner: KernelLearner | None = None
+    _kernel: Kernel | None = field(default=None, repr=False)
+    _tmp: Path | None = field(default=None, repr=False)
+    _succeeded: list[str] = field(default_factory=list, repr=False)
+
+    def __enter__(self) -> "Session":
+        submission = read_submission(self.notebook)
+        if submission.problem is not None:
+            self.execution = Execution(notebook=str(self.notebook), problem=submission.problem)
+            return self
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"grader-{self.exercise.id}-"))
+        workdir, home = self._tmp / "work", self._tmp / "home"
+        workdir.mkdir()
+        home.mkdir()
+        shutil.copyfile(self.notebook, workdir / self.exercise.notebook_name)
+        env = kernel_env(home=home, extra={"GRADER_GRADING": "1", "GRADER_SEED": str(self.seed),
+                                           "PYTHONHASHSEED": str(self.seed)})
+        self._kernel = Kernel(workdir=workdir, env=env)
+        try:
+            self._kernel.start()
+        except Exception as error:  # noqa: BLE001 - reported as a problem of this notebook, not a crash
+            problem = messages.text("notebook_kernel_failed", reason=f"{type(error).__name__}: {error}"[:300])
+            self.execution = Execution(notebook=str(self.notebook), problem=problem)
+            return self
+        self.execution = self._run_all(submission)
+        self.learner = KernelLearner(self._kernel, workdir, on_kernel_death=self._restart_and_replay)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._kernel is not None:
+            self._kernel.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # ------------------------------------------------------------ running the notebook
+
+    def _run_all(self, submission: Submission) -> Execution:
+        cell_limit = self.cell_timeout_s or self.exercise.cell_timeout_s
+        total_limit = self.total_timeout_s or self.exercise.total_timeout_s
+        began = time.perf_counter()
+        deadline = began + total_limit
+        self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
+        failures, ran = [], 0
+        for index, source in enumerate(submission.cells):
+            left = deadline - time.perf_counter()
+            if left <= 1:
+                failures.append(_budget_spent(index, total_limit, len(submission.cells) - index))
+                break
+            run = self._kernel.run(source, timeout=min(cell_limit, left))
+            ran += 1
+            if run.ok:
+                self._succeeded.append(source)
+                continue
+            failures.append(_failure(index, source, run, min(cell_limit, left)))
+            if not self._recover(run):
+                failures.append(_gave_up(index + 1, len(submission.cells) - index - 1))
+                break
+        return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
+                         failures=tuple(failures), kernel_restarts=self._kernel.restarts,
+                         kernel_start_s=self._kernel.start_seconds, run_s=time.perf_counter() - began)
+
+    def _recover(self, run: CellRun) -> bool:
+        """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
+        if run.outcome == "error":
+            return True
+        if run.outcome == "timeout" and self._kernel.responsive(timeout=5):
+            return True
+        return self._restart_and_replay()
+
+    def _restart_and_replay(self) -> bool:
+        if self._kernel.restarts >= MAX_RESTARTS:
+            return False
+        self._kernel.restart()
+        self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
+        for source in self._succeeded:
+            self._kernel.run(source, timeout=self.cell_timeout_s or self.exercise.cell_timeout_s)
+        return True
+
+
+def _failure(index: int, source: str, run: CellRun, limit: float) -> CellFailure:
+    status = Status.TIMEOUT if run.outcome == "timeout" else Status.ERROR
+    note = {"timeout": messages.text("cell_timeout", seconds=limit),
+            "died": messages.text("cell_killed_kernel", ename=run.ename)}.get(run.outcome)
+    return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
+                       evalue=run.evalue, traceback=run.traceback, note=note)
+
+
+def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
+    return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
+                       note=messages.text("time_budget_spent", seconds=limit, left=left))
+
+
+def _gave_up(index: int, left: int) -> CellFailure:
+    return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
+                       note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS, left=left))
