@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from grader import messages
-from grader.results import CheckResult, ExerciseResult, GradeResult, Status, to_json
+from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, to_json
 
 STYLES = {Status.PASSED: "green", Status.FAILED: "red", Status.NOT_ATTEMPTED: "yellow", Status.ERROR: "magenta",
           Status.TIMEOUT: "magenta", Status.SKIPPED: "dim"}
@@ -35,9 +35,10 @@ def summary_line(exercise: ExerciseResult, *, hidden_included: bool, lang: str) 
                          passed=exercise.count(Status.PASSED), total=len(exercise.checks)).in_lang(lang)
 
 
-def _failure_lines(exercise: ExerciseResult, lang: str) -> list[str]:
+def cell_failure_lines(execution: Execution, lang: str) -> list[str]:
+    """One line per notebook cell that failed, with what the grader did about it."""
     lines = []
-    for failure in exercise.execution.failures:
+    for failure in execution.failures:
         if failure.ename == "NotImplementedError":  # an unfinished stub: its checks already say so
             continue
         head = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
@@ -64,7 +65,7 @@ def print_terminal(result: GradeResult, *, console: Console | None = None) -> No
     for exercise in result.exercises:
         if exercise.execution.problem is not None:
             console.print(f"[bold red]{exercise.execution.problem.in_lang(lang)}[/]")
-        for line in _failure_lines(exercise, lang):
+        for line in cell_failure_lines(exercise.execution, lang):
             console.print(f"[magenta]{line}[/]", markup=True, highlight=False)
         console.print(_exercise_table(exercise, lang))
         console.print(summary_line(exercise, hidden_included=result.hidden_included, lang=lang))
@@ -79,7 +80,7 @@ def markdown(result: GradeResult) -> str:
         out += [f"## {exercise.id}: {_points(exercise.score)} / {_points(exercise.max_score)}", ""]
         if exercise.execution.problem is not None:
             out += [f"> {exercise.execution.problem.in_lang(lang)}", ""]
-        out += [f"- {line}" for line in _failure_lines(exercise, lang)]
+        out += [f"- {line}" for line in cell_failure_lines(exercise.execution, lang)]
         out += ["", "| " + " | ".join(_heading(k, lang) for k in ("check", "status", "points", "message")) + " |",
                 "|---|---|---|---|"]
         for check in exercise.checks:

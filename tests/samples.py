@@ -1,0 +1,110 @@
+"""Sample submissions, planted in copies of the reference solutions and named by what they do.
+
+``plant(folder, "day93", "flipped_kernel")`` writes ``folder/flipped_kernel/day93/day93.ipynb``: the
+solution notebook with the functions replaced (or cells added) as the sample describes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from grader import exercise as exercises
+
+DAY93 = {
+    "flipped_kernel": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image, kernel = np.asarray(image, float), np.flip(np.asarray(kernel, float), axis=(0, 1))
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f + 1, W - f + 1))
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
+    "bias_every_product": {"conv_single_step": '''
+def conv_single_step(window, kernel, bias=0.0):
+    return float(np.sum(window * kernel + bias))
+'''},
+    "hw_swapped": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image = np.asarray(image, float)
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((W - f + 1, H - f + 1))
+    for i in range(W - f + 1):
+        for j in range(H - f + 1):
+            out[i, j] = conv_single_step(image[j:j + f, i:i + f], kernel, bias)
+    return out
+'''},
+    "channels_ignored": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    if image.ndim == 3:
+        image, kernel = image[..., 0], kernel[..., 0]
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f + 1, W - f + 1))
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
+    "off_by_one": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image = np.asarray(image, float)
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f, W - f))
+    for i in range(H - f):
+        for j in range(W - f):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
+    "input_mutated": {"relu": '''
+def relu(x):
+    x[x < 0] = 0
+    return x
+'''},
+    "hard_coded_slides": {"conv_single_step": '''
+def conv_single_step(window, kernel, bias=0.0):
+    return -1.5
+''', "feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    answers = {(1, -1, -1): [[-2, 0, -2], [-4, -1, -2], [2, -3, -1]], (1, 1, 1): [[3, 2, 2], [1, 1, 2], [2, 1, 2]],
+               (1, -1, 1): [[4, -2, 6], [2, -1, 4], [2, -1, 3]]}
+    key = tuple(int(v) for v in np.asarray(kernel)[0, :3].ravel()) if np.ndim(kernel) == 2 else None
+    return np.array(answers.get(key, np.zeros((3, 3))), dtype=float)
+'''},
+}
+
+SAMPLES = {"day93": DAY93}
+
+
+def _replace_function(nb, name: str, source: str) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code" and f"def {name}(" in cell.source:
+            cell.source = source.strip("\n")
+            return
+    raise KeyError(f"no cell defines {name}")
+
+
+def notebook_with(exercise_id: str, *, functions: dict[str, str] | None = None,
+                  insert: dict[int, str] | None = None, stub: bool = False):
+    """The solution (or stub) notebook with ``functions`` replaced and ``insert`` cells added at code-cell positions."""
+    exercise = exercises.get(exercise_id)
+    nb = nbformat.read(exercise.stub if stub else exercise.solution, as_version=4)
+    for name, source in (functions or {}).items():
+        _replace_function(nb, name, source)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    for position, source in sorted((insert or {}).items(), reverse=True):
+        nb.cells.insert(code[position] if position < len(code) else len(nb.cells), nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def write(folder: Path, name: str, exercise_id: str, nb) -> Path:
+    path = Path(folder) / name / exercise_id / f"{exercise_id}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def plant(folder: Path, exercise_id: str, name: str) -> Path:
+    return write(folder, name, exercise_id, notebook_with(exercise_id, functions=SAMPLES[exercise_id][name]))

@@ -1,0 +1,122 @@
+"""Bad submissions get a clear report and never crash the grader; the rest of the notebook is still graded."""
+import json
+
+import nbformat
+
+from grader import exercise as exercises
+from grader.grading import grade
+from grader.results import Status
+from samples import notebook_with, write
+
+SEED = 7
+
+
+def statuses(result):
+    return {c.status for e in result.exercises for c in e.checks}
+
+
+def test_notebook_that_is_not_json_gets_a_clear_error_on_every_check(tmp_path):
+    path = tmp_path / "day93.ipynb"
+    path.write_text("{ this is not json", encoding="utf-8")
+    result = grade(path, seed=SEED)
+    exercise = result.exercises[0]
+    assert exercise.execution.problem is not None and "not valid JSON" in exercise.execution.problem.en
+    assert result.score == 0 and statuses(result) == {Status.ERROR}
+    assert all("not valid JSON" in c.message.en for c in exercise.checks)
+
+
+def test_empty_notebook_is_reported_as_having_no_code(tmp_path):
+    path = tmp_path / "day93.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    result = grade(path, seed=SEED)
+    assert "no code cells" in result.exercises[0].execution.problem.en
+    assert result.score == 0 and len(result.exercises[0].checks) == 11
+
+
+def test_cell_that_never_ends_is_stopped_and_the_other_functions_still_graded(tmp_path):
+    nb = notebook_with("day93", insert={2: "while True:\n    pass"})
+    result = grade(write(tmp_path, "loop", "day93", nb), seed=SEED, cell_timeout_s=3)
+    execution = result.exercises[0].execution
+    assert [f.status for f in execution.failures] == [Status.TIMEOUT]
+    assert "did not finish within 3 s" in execution.failures[0].note.en
+    assert result.score == result.max_score
+
+
+def test_sys_exit_cell_does_not_stop_grading(tmp_path):
+    nb = notebook_with("day93", insert={3: "import sys\nsys.exit('bye')"})
+    result = grade(write(tmp_path, "exit", "day93", nb), seed=SEED)
+    assert [f.ename for f in result.exercises[0].execution.failures] == ["SystemExit"]
+    assert result.score == result.max_score
+
+
+def test_os_exit_cell_kills_the_kernel_which_is_restarted_and_replayed(tmp_path):
+    nb = notebook_with("day93", insert={3: "import os\nos._exit(3)"})
+    result = grade(write(tmp_path, "os_exit", "day93", nb), seed=SEED)
+    execution = result.exercises[0].execution
+    assert execution.kernel_restarts == 1
+    assert "stopped the kernel" in execution.failures[0].note.en
+    assert result.score == result.max_score
+
+
+def test_function_that_kills_its_kernel_loses_only_its_own_checks(tmp_path):
+    nb = notebook_with("day93", functions={"relu": "def relu(x):\n    import os\n    os._exit(1)"})
+    result = grade(write(tmp_path, "relu_exit", "day93", nb), seed=SEED)
+    checks = {c.id: c for c in result.exercises[0].checks}
+    assert checks["relu_random"].status == Status.ERROR and "kernel" in checks["relu_random"].message.en
+    assert all(c.status == Status.PASSED for c in checks.values() if c.function != "relu")
+
+
+def test_function_that_loops_forever_times_out_alone(tmp_path):
+    nb = notebook_with("day93", functions={"relu": "def relu(x):\n    while True:\n        pass"})
+    result = grade(write(tmp_path, "relu_loop", "day93", nb), seed=SEED)
+    checks = {c.id: c for c in result.exercises[0].checks}
+    assert checks["relu_on_zebra_map"].status == Status.TIMEOUT
+    assert all(c.status == Status.PASSED for c in checks.values() if c.function != "relu")
+
+
+FORGERY = '''
+import json, os, numpy, builtins
+for name in ("result.json", "../result.json", "results.json", "grade.json"):
+    try:
+        with open(name, "w") as handle:
+            json.dump({"status": "ok", "score": 14, "max_score": 14}, handle)
+    except OSError:
+        pass
+def check(*args, **kwargs):
+    print("All checks passed! 14/14")
+numpy.allclose = lambda *a, **k: True
+numpy.array_equal = lambda *a, **k: True
+builtins.NotImplementedError = ValueError
+print("score: 14 / 14")
+'''
+
+
+def test_forged_results_and_redefined_helpers_change_nothing(tmp_path):
+    nb = notebook_with("day93", stub=True, insert={1: FORGERY, 99: FORGERY})
+    result = grade(write(tmp_path, "forger", "day93", nb), seed=SEED)
+    assert result.score == 0
+    assert statuses(result) <= {Status.NOT_ATTEMPTED, Status.ERROR}
+
+
+def test_learner_error_shows_the_learners_own_frames_only(tmp_path):
+    nb = notebook_with("day93", functions={"relu": "def relu(x):\n    return x.no_such_method()"})
+    result = grade(write(tmp_path, "raises", "day93", nb), seed=SEED, lang="en")
+    check = {c.id: c for c in result.exercises[0].checks}["relu_random"]
+    assert check.status == Status.ERROR
+    assert "AttributeError" in check.message.en and "no_such_method" in check.message.en
+    text = json.dumps([check.message.en, check.message.zh_tw])
+    assert "grader" not in text and "expect_array" not in text
+
+
+def test_functions_defined_under_other_names_are_reported_missing(tmp_path):
+    nb = notebook_with("day93", functions={"relu": "def my_relu(x):\n    return np.maximum(x, 0)"})
+    result = grade(write(tmp_path, "renamed", "day93", nb), seed=SEED)
+    check = {c.id: c for c in result.exercises[0].checks}["relu_random"]
+    assert check.status == Status.ERROR and "No function named `relu`" in check.message.en
+
+
+def test_grading_twice_with_the_same_seed_gives_the_same_result(tmp_path):
+    path = exercises.get("day93").solution
+    first, second = grade(path, seed=3), grade(path, seed=3)
+    assert [(c.id, c.status, c.score) for c in first.exercises[0].checks] == \
+           [(c.id, c.status, c.score) for c in second.exercises[0].checks]
