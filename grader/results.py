@@ -71,7 +71,8 @@ class Execution:
     kernel_restarts: int = 0
     problem: Text | None = None  # the notebook could not be run at all
     kernel_start_s: float = 0.0
-    run_s: float = 0.0
+    run_s: float = 0.0       # running the notebook, round trips included
+    learner_s: float = 0.0   # of which the learner's own cells computed
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def to_dict(result: GradeResult) -> dict:
              "execution": _execution_dict(e.execution, lang),
              "durations": {"kernel_start_s": round(e.execution.kernel_start_s, 3),
                            "notebook_s": round(e.execution.run_s, 3),
+                           "learner_cells_s": round(e.execution.learner_s, 3),
                            "checks_s": round(e.checks_s, 3)}}
             for e in result.exercises
         ],

@@ -86,7 +86,7 @@ class Session:
         began = time.perf_counter()
         deadline = began + total_limit
         self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
-        failures, ran = [], 0
+        failures, ran, learner_s = [], 0, 0.0
         for index, source in enumerate(submission.cells):
             left = deadline - time.perf_counter()
             if left <= 1:
@@ -94,6 +94,7 @@ class Session:
                 break
             run = self._kernel.run(source, timeout=min(cell_limit, left))
             ran += 1
+            learner_s += run.seconds
             if run.ok:
                 self._succeeded.append(source)
                 continue
@@ -103,7 +104,8 @@ class Session:
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
-                         kernel_start_s=self._kernel.start_seconds, run_s=time.perf_counter() - began)
+                         kernel_start_s=self._kernel.start_seconds, run_s=time.perf_counter() - began,
+                         learner_s=learner_s)
 
     def _recover(self, run: CellRun) -> bool:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""

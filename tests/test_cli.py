@@ -1,0 +1,52 @@
+"""`grader grade` end to end, as a user runs it."""
+import json
+import subprocess
+import sys
+
+from grader import exercise as exercises
+
+ROOT = exercises.ROOT
+
+
+def grader(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_grading_the_solutions_prints_full_marks_and_writes_the_json(tmp_path):
+    out = tmp_path / "result.json"
+    run = grader("grade", "solutions", "--json", str(out), "--seed", "4", "--lang", "en")
+    assert run.returncode == 0, run.stderr
+    assert "Total: 14 / 14" in run.stdout
+    data = json.loads(out.read_text())
+    assert data["score"] == data["max_score"] == 14 and data["seed"] == 4
+    assert [e["id"] for e in data["exercises"]] == ["day93"]
+    assert {"kernel_start_s", "notebook_s", "learner_cells_s", "checks_s"} == set(data["exercises"][0]["durations"])
+
+
+def test_grading_the_stub_exits_zero_with_no_traceback():
+    run = grader("grade", "exercises/day93", "--lang", "zh-TW")
+    assert run.returncode == 0
+    assert "總分: 0 / 14" in run.stdout and "尚未作答" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_markdown_and_json_formats_render_the_same_result():
+    md = grader("grade", "solutions/day93/day93.ipynb", "--format", "md", "--seed", "1", "--lang", "en")
+    assert md.returncode == 0 and md.stdout.startswith("# Total: 14 / 14")
+    js = grader("grade", "solutions/day93", "--format", "json", "--seed", "1", "--public-only")
+    data = json.loads(js.stdout)
+    assert data["max_score"] == 5 and data["hidden_included"] is False
+    assert not any(c["hidden"] for c in data["exercises"][0]["checks"])
+
+
+def test_public_only_summary_says_more_checks_run_when_graded():
+    run = grader("grade", "solutions/day93", "--public-only", "--lang", "en")
+    assert "5 of 5 public checks passed; 6 more checks run when your work is graded." in run.stdout
+
+
+def test_a_path_that_cannot_be_graded_exits_2_with_one_line(tmp_path):
+    for args in (["grade", str(tmp_path / "nope")], ["grade", str(tmp_path)], ["grade", "solutions", "--lang", "fr"]):
+        run = grader(*args)
+        assert run.returncode == 2 and run.stdout == ""
+        assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("grader: ")
