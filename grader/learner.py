@@ -65,7 +65,7 @@ class Call:
 
 CALL_CELL = r'''
 def __grader_call(folder, name):
-    import json, os, traceback
+    import json, os, sys, traceback
     import numpy
     join = os.path.join
     def save_json(obj):
@@ -76,6 +76,12 @@ def __grader_call(folder, name):
     def encode(value, depth=0):
         if depth > 8:
             return {"kind": "unsupported", "type": "deeply nested value"}
+        keras = sys.modules.get("keras")
+        if keras is not None and isinstance(value, keras.Model):
+            count[0] += 1
+            file = "r%d.keras" % count[0]
+            value.save(join(folder, file))
+            return {"kind": "keras", "file": file}
         if isinstance(value, (numpy.ndarray, numpy.generic)):
             array = numpy.asarray(value)
             if array.dtype.hasobject:
@@ -96,15 +102,17 @@ def __grader_call(folder, name):
         return {"kind": "unsupported", "type": type(value).__name__}
     with open(join(folder, "args.json")) as handle:
         spec = json.load(handle)
-    args = [numpy.load(join(folder, s["npy"]), allow_pickle=False) if "npy" in s else s["json"]
-            for s in spec["args"]]
+    def load(s):
+        return numpy.load(join(folder, s["npy"]), allow_pickle=False) if "npy" in s else s["json"]
+    args = [load(s) for s in spec["args"]]
+    kwargs = {key: load(s) for key, s in spec["kwargs"].items()}
     fn = get_ipython().user_ns.get(name)
     if fn is None:
         return save_json({"status": "missing"})
     if not callable(fn):
         return save_json({"status": "not_callable", "type": type(fn).__name__})
     try:
-        value = fn(*args)
+        value = fn(*args, **kwargs)
     except NotImplementedError:
         return save_json({"status": "not_implemented"})
     except BaseException as error:
@@ -130,19 +138,21 @@ del __grader_call
 class KernelLearner:
     """Calls the learner's functions inside their kernel (see module docstring)."""
 
-    def __init__(self, kernel: Kernel, workdir: Path, *, on_kernel_death=None):
+    def __init__(self, kernel: Kernel, workdir: Path, *, call_timeout_s: float = 20.0, on_kernel_death=None):
         self.kernel = kernel
+        self.call_timeout_s = call_timeout_s
         self.workdir = Path(workdir)
         self.on_kernel_death = on_kernel_death
 
-    def call(self, name: str, *args, timeout: float = 10.0) -> Any:
-        return self.run(name, *args, timeout=timeout).value
+    def call(self, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
+        return self.run(name, *args, timeout=timeout, **kwargs).value
 
-    def run(self, name: str, *args, timeout: float = 10.0) -> Call:
+    def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
+        timeout = timeout or self.call_timeout_s
         folder = self.workdir / f".grader-call-{secrets.token_hex(8)}"
         folder.mkdir()
         try:
-            _write_args(folder, args)
+            _write_args(folder, args, kwargs)
             source = CALL_CELL.replace("FOLDER, NAME", f"{str(folder)!r}, {name!r}")
             cell = self.kernel.run(source, timeout=timeout, history=False)
             if cell.outcome == "timeout":
@@ -160,15 +170,17 @@ class KernelLearner:
             self.on_kernel_death()
 
 
-def _write_args(folder: Path, args: tuple) -> None:
-    spec = []
-    for i, arg in enumerate(args):
-        if isinstance(arg, np.ndarray):
-            np.save(folder / f"a{i}.npy", arg, allow_pickle=False)
-            spec.append({"npy": f"a{i}.npy"})
-        else:
-            spec.append({"json": arg})
-    (folder / "args.json").write_text(json.dumps({"args": spec}))
+def _arg_spec(folder: Path, key: str, arg: Any) -> dict:
+    if isinstance(arg, np.ndarray):
+        np.save(folder / f"{key}.npy", arg, allow_pickle=False)
+        return {"npy": f"{key}.npy"}
+    return {"json": arg}
+
+
+def _write_args(folder: Path, args: tuple, kwargs: dict) -> None:
+    spec = {"args": [_arg_spec(folder, f"a{i}", arg) for i, arg in enumerate(args)],
+            "kwargs": {key: _arg_spec(folder, f"k{i}", arg) for i, (key, arg) in enumerate(kwargs.items())}}
+    (folder / "args.json").write_text(json.dumps(spec))
 
 
 def _safe_file(folder: Path, name: str, limit: int) -> Path:
@@ -201,9 +213,19 @@ def _read_result(folder: Path, name: str) -> Call:
     try:
         value = _decode(folder, data["value"])
         after = tuple(None if f is None else _load_npy(folder, f) for f in data["after"])
+    except UnsafeModel as error:
+        raise LearnerRaised(_model_refusal(name, str(error))) from None
     except (KeyError, TypeError, ValueError, OSError) as error:
         raise LearnerRaised(messages.text("unreadable_value", function=name, reason=str(error)[:200])) from None
     return Call(value=value, args_after=after)
+
+
+def _model_refusal(function: str, error: str) -> Text:
+    if "lambda" in error.lower():
+        return messages.text("model_lambda", function=function)
+    if any(word in error.lower() for word in ("custom", "locate", "register")):
+        return messages.text("model_custom", function=function)
+    return messages.text("model_unreadable", function=function, reason=error[:200])
 
 
 def _load_npy(folder: Path, file: str) -> np.ndarray:
@@ -221,6 +243,8 @@ def _decode(folder: Path, spec: dict) -> Any:
         if type(value).__name__ != kind and not (kind == "float" and type(value) is int):
             raise ValueError(f"a {kind} that is not one")
         return float(value) if kind == "float" else value
+    if kind == "keras":
+        return load_keras_model(_safe_file(folder, spec["file"], MAX_RESULT_BYTES))
     if kind == "none":
         return None
     if kind in ("list", "tuple"):
@@ -231,6 +255,20 @@ def _decode(folder: Path, spec: dict) -> Any:
     raise ValueError(f"a value of type {str(spec.get('type'))[:80]}")
 
 
+def load_keras_model(path: Path):
+    """A learner's saved model, loaded with ``safe_mode=True``: no Lambda code, no custom classes, never executed."""
+    import keras  # only exercises that hand over models pay for importing Keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
+        raise UnsafeModel(str(error)) from None
+
+
+class UnsafeModel(ValueError):
+    """The learner's model could not be loaded safely (Lambda layer, custom object, or a damaged file)."""
+
+
 # ---------------------------------------------------------------- in-notebook practice checks
 
 class LocalLearner:
@@ -239,16 +277,16 @@ class LocalLearner:
     def __init__(self, namespace: dict):
         self.namespace = namespace
 
-    def call(self, name: str, *args, timeout: float = 10.0) -> Any:
-        return self.run(name, *args, timeout=timeout).value
+    def call(self, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
+        return self.run(name, *args, timeout=timeout, **kwargs).value
 
-    def run(self, name: str, *args, timeout: float = 10.0) -> Call:
+    def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         fn = self.namespace.get(name)
         if fn is None:
             raise LearnerRaised(messages.text("missing_function", function=name))
         copies = tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
         try:
-            value = fn(*copies)
+            value = fn(*copies, **kwargs)
         except NotImplementedError:
             raise NotAttempted(messages.text("not_attempted", function=name)) from None
         except Exception as error:  # noqa: BLE001 - reported to the learner as their error

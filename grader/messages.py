@@ -36,6 +36,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "unreadable_value": (
         "`{function}` returned a value the grader cannot read ({reason}). Return NumPy arrays or plain numbers.",
         "`{function}` 回傳的值無法讀取（{reason}）。請回傳 NumPy 陣列或一般數字。"),
+    "model_lambda": (
+        "The model returned by `{function}` was refused: it contains a Lambda layer, whose Python code the grader "
+        "will not run (models are loaded with safe_mode=True). Use Keras's own layers instead.",
+        "`{function}` 回傳的模型被拒絕：裡面有 Lambda 層，批改程式不會執行其中的 Python 程式碼"
+        "（模型以 safe_mode=True 載入）。請改用 Keras 內建的層。"),
+    "model_custom": (
+        "The model returned by `{function}` was refused: it uses a custom layer or object the grader does not "
+        "know. Build it from Keras's own layers.",
+        "`{function}` 回傳的模型被拒絕：它使用了批改程式不認得的自訂層或物件。請用 Keras 內建的層建立模型。"),
+    "model_unreadable": (
+        "The model returned by `{function}` could not be loaded: {reason}",
+        "`{function}` 回傳的模型無法載入：{reason}"),
     # ---- comparing values
     "wrong_type": (
         "`{what}` should be {expected}; yours is {got}.",
@@ -103,6 +115,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "relu_inverted": (
         "`{what}` keeps the negative values and zeroes the positive ones: ReLU is `max(0, x)`, not `min(0, x)`.",
         "`{what}` 保留了負值、把正值歸零：ReLU 是 `max(0, x)`，不是 `min(0, x)`。"),
+    # ---- day94 mistakes, named (day94 section: add keys here)
+    # ---- day95 mistakes, named (day95 section: add keys here)
+    # ---- day96 mistakes, named (day96 section: add keys here)
     # ---- the notebook as a whole
     "notebook_missing": (
         "No notebook found at {path}.",

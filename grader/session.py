@@ -69,7 +69,8 @@ class Session:
             self.execution = Execution(notebook=str(self.notebook), problem=problem)
             return self
         self.execution = self._run_all(submission)
-        self.learner = KernelLearner(self._kernel, workdir, on_kernel_death=self._restart_and_replay)
+        self.learner = KernelLearner(self._kernel, workdir, call_timeout_s=self.exercise.call_timeout_s,
+                                     on_kernel_death=self._restart_and_replay)
         return self
 
     def __exit__(self, *exc) -> None:
