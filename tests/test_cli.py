@@ -17,10 +17,10 @@ def test_grading_the_solutions_prints_full_marks_and_writes_the_json(tmp_path):
     out = tmp_path / "result.json"
     run = grader("grade", "solutions", "--json", str(out), "--seed", "4", "--lang", "en")
     assert run.returncode == 0, run.stderr
-    assert "Total: 14 / 14" in run.stdout
     data = json.loads(out.read_text())
-    assert data["score"] == data["max_score"] == 14 and data["seed"] == 4
-    assert [e["id"] for e in data["exercises"]] == ["day93"]
+    assert data["score"] == data["max_score"] > 0 and data["seed"] == 4
+    assert f"Total: {data['score']:g} / {data['max_score']:g}" in run.stdout
+    assert [e["id"] for e in data["exercises"]] == list(exercises.EXERCISES)
     assert {"kernel_start_s", "notebook_s", "learner_cells_s", "checks_s"} == set(data["exercises"][0]["durations"])
 
 
