@@ -116,7 +116,7 @@ def _check_result(record: dict, duration: float) -> CheckResult:
     message = record["message"]
     return CheckResult(id=record["id"], status=status, max_score=record["points"],
                        score=record["points"] if status == Status.PASSED else 0.0, hidden=record["hidden"],
-                       function=record["function"], duration_s=duration,
+                       function=record["function"], duration_s=duration, traceback=tuple(record["traceback"]),
                        message=None if message is None else Text(en=message["en"], zh_tw=message["zh-TW"]))
 
 

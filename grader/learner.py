@@ -117,7 +117,8 @@ def __grader_call(folder, name):
         return save_json({"status": "not_implemented"})
     except BaseException as error:
         try:
-            lines = get_ipython().InteractiveTB.structured_traceback(type(error), error, error.__traceback__.tb_next)
+            lines = get_ipython().InteractiveTB.structured_traceback(
+                type(error), error, error.__traceback__.tb_next, tb_offset=0)
         except Exception:
             lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
         return save_json({"status": "raised", "ename": type(error).__name__, "evalue": str(error)[:2000],

@@ -9,6 +9,7 @@ from rich.text import Text as RichText
 from grader import messages
 from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, to_json
 
+TRACEBACK_LINES = 12
 STYLES = {Status.PASSED: "green", Status.FAILED: "red", Status.NOT_ATTEMPTED: "yellow", Status.ERROR: "magenta",
           Status.TIMEOUT: "magenta", Status.SKIPPED: "dim"}
 
@@ -46,6 +47,11 @@ def cell_failure_lines(execution: Execution, lang: str) -> list[str]:
     return lines
 
 
+def _tracebacks(exercise: ExerciseResult) -> list[tuple[str, str]]:
+    """(check id, the learner's trimmed traceback) for checks whose call raised in the learner's code."""
+    return [(c.id, "\n".join(c.traceback[-TRACEBACK_LINES:])) for c in exercise.checks if c.traceback]
+
+
 def _exercise_table(exercise: ExerciseResult, lang: str) -> Table:
     table = Table(title=f"{exercise.id}: {_points(exercise.score)} / {_points(exercise.max_score)}",
                   box=box.SIMPLE_HEAVY, title_justify="left", expand=False)
@@ -68,6 +74,9 @@ def print_terminal(result: GradeResult, *, console: Console | None = None) -> No
         for line in cell_failure_lines(exercise.execution, lang):
             console.print(f"[magenta]{line}[/]", markup=True, highlight=False)
         console.print(_exercise_table(exercise, lang))
+        for check_id, traceback in _tracebacks(exercise):
+            console.print(f"[magenta]{check_id}[/]")
+            console.print(traceback, markup=False, highlight=False)
         console.print(summary_line(exercise, hidden_included=result.hidden_included, lang=lang))
     total = f"{_heading('total', lang)}: {_points(result.score)} / {_points(result.max_score)}"
     console.print(f"[bold]{total}[/]  ({_heading('seed', lang)} {result.seed}, {result.environment.device})")
@@ -88,6 +97,8 @@ def markdown(result: GradeResult) -> str:
             kind = _heading("hidden" if check.hidden else "public", lang)
             out.append(f"| `{check.id}` ({kind}) | {_status(check, lang)} | "
                        f"{_points(check.score)}/{_points(check.max_score)} | {message} |")
+        for check_id, traceback in _tracebacks(exercise):
+            out += ["", f"<details><summary>{check_id}</summary>", "", "```", traceback, "```", "", "</details>"]
         out += ["", summary_line(exercise, hidden_included=result.hidden_included, lang=lang), ""]
     out.append(f"{_heading('seed', lang)}: {result.seed} · {result.environment.device} · "
                f"grader {result.environment.grader}")

@@ -45,6 +45,7 @@ class CheckResult:
     function: str = ""
     message: Text | None = None
     duration_s: float = 0.0
+    traceback: tuple[str, ...] = ()  # the learner's own frames, when their code raised
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _check_dict(check: CheckResult, lang: str) -> dict:
         "id": check.id, "function": check.function, "status": check.status.value,
         "score": check.score, "max_score": check.max_score, "hidden": check.hidden,
         "message": _text_dict(check.message, lang), "messages": _messages(check.message),
-        "duration_s": round(check.duration_s, 4),
+        "duration_s": round(check.duration_s, 4), "traceback": list(check.traceback),
     }
 
 
@@ -192,7 +193,8 @@ def _text_from(messages: dict | None) -> Text | None:
 def _check_from(data: dict) -> CheckResult:
     return CheckResult(id=data["id"], status=Status(data["status"]), score=data["score"],
                        max_score=data["max_score"], hidden=data["hidden"], function=data["function"],
-                       message=_text_from(data["messages"]), duration_s=data["duration_s"])
+                       message=_text_from(data["messages"]), duration_s=data["duration_s"],
+                       traceback=tuple(data.get("traceback", ())))
 
 
 def _execution_from(data: dict) -> Execution:

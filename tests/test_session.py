@@ -104,7 +104,8 @@ def test_learner_error_shows_the_learners_own_frames_only(tmp_path):
     check = {c.id: c for c in result.exercises[0].checks}["relu_random"]
     assert check.status == Status.ERROR
     assert "AttributeError" in check.message.en and "no_such_method" in check.message.en
-    text = json.dumps([check.message.en, check.message.zh_tw])
+    assert any("return x.no_such_method()" in line for line in check.traceback)
+    text = json.dumps([check.message.en, check.message.zh_tw, *check.traceback])
     assert "grader" not in text and "expect_array" not in text
 
 
