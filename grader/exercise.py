@@ -48,6 +48,12 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     Exercise("day93", Text("Compute a feature map", "計算特徵圖"),
              ("conv_single_step", "feature_map", "feature_maps", "relu")),
+    Exercise("day94", Text("Padding and stride", "填補與步長"),
+             ("conv_output_size", "keras_output_size", "zero_pad", "conv_forward")),
+    Exercise("day95", Text("Max and mean pooling", "最大池化與平均池化"), ("pool_forward",)),
+    Exercise("day96", Text("Build a Keras CNN", "用 Keras 建立 CNN"),
+             ("conv_params", "dense_params", "separable_conv_params", "conv_output_shape", "build_model"),
+             call_timeout_s=60.0),
 )}
 
 

@@ -116,8 +116,301 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{what}` keeps the negative values and zeroes the positive ones: ReLU is `max(0, x)`, not `min(0, x)`.",
         "`{what}` 保留了負值、把正值歸零：ReLU 是 `max(0, x)`，不是 `min(0, x)`。"),
     # ---- day94 mistakes, named (day94 section: add keys here)
+    "float_output_size": (
+        "`{what}` should be the whole number {expected}; yours is {got}, a float. An output size counts window "
+        "positions, so it is an int: use `//` (floor division) or `math.ceil`, not `/`, `np.floor` or `np.ceil`, "
+        "which give floats that `range()` and `np.zeros()` refuse.",
+        "`{what}` 應該是整數 {expected}；你的是 {got}，是浮點數（float）。輸出大小是視窗位置的個數，所以是整數："
+        "用 `//`（向下取整的整數除法）或 `math.ceil`，不要用 `/`、`np.floor` 或 `np.ceil`，它們會得到 "
+        "`range()` 與 `np.zeros()` 不接受的浮點數。"),
+    "pad_counted_once": (
+        "`{what}`: expected {expected}, got {got}. The padding was counted once (n + pad - f): zero padding adds "
+        "`pad` rows on top AND at the bottom, and `pad` columns on the left AND on the right, so the padded size "
+        "is n + 2 * pad.",
+        "`{what}`：應該是 {expected}，你的是 {got}。填補只算了一次（n + pad - f）：零填補在上方「和」下方各補 "
+        "`pad` 列、左邊「和」右邊各補 `pad` 行，填補後的大小是 n + 2 * pad。"),
+    "pad_doubled": (
+        "`{what}`: expected {expected}, got {got}. The padding was doubled (n + 4 * pad - f, e.g. "
+        "`zero_pad(X, 2 * pad)` or `2 * (2 * pad)`): `pad` is already the number of zeros on EACH side, so the "
+        "padded size is n + 2 * pad.",
+        "`{what}`：應該是 {expected}，你的是 {got}。填補算成了兩倍（n + 4 * pad - f，例如 `zero_pad(X, 2 * pad)` "
+        "或 `2 * (2 * pad)`）：`pad` 已經是「每一邊」補零的個數，填補後的大小是 n + 2 * pad。"),
+    "size_ceil": (
+        "`{what}`: expected {expected}, got {got}. The division was rounded up: a window that would stick out past "
+        "the (padded) edge is not computed, so round down, `(n + 2 * pad - f) // stride + 1`. Rounding up, "
+        "ceil(n / stride), is Keras's rule for padding=\"same\" only.",
+        "`{what}`：應該是 {expected}，你的是 {got}。除法被向上取整了：超出（填補後）邊緣的視窗不會計算，所以要向下取整："
+        "`(n + 2 * pad - f) // stride + 1`。向上取整的 ceil(n / stride) 只屬於 Keras 的 padding=\"same\"。"),
+    "size_missing_plus_one": (
+        "`{what}`: expected {expected}, got {got}. The + 1 is missing: (n + 2 * pad - f) // stride counts the "
+        "steps between window positions; add 1 for the first position.",
+        "`{what}`：應該是 {expected}，你的是 {got}。少了 + 1：(n + 2 * pad - f) // stride 算的是視窗之間移動的次數，"
+        "還要加上第一個位置。"),
+    "same_floor": (
+        "`{what}`: expected {expected}, got {got}. With padding=\"same\" Keras rounds up: the output size is "
+        "ceil(n / stride) (`math.ceil(n / stride)` or `-(-n // stride)`), not n // stride.",
+        "`{what}`：應該是 {expected}，你的是 {got}。padding=\"same\" 時 Keras 向上取整：輸出大小是 ceil(n / stride)"
+        "（`math.ceil(n / stride)` 或 `-(-n // stride)`），不是 n // stride。"),
+    "same_ignores_stride": (
+        "`{what}`: expected {expected}, got {got}. padding=\"same\" keeps the input size n only with stride 1; "
+        "with a stride the output size is ceil(n / stride).",
+        "`{what}`：應該是 {expected}，你的是 {got}。padding=\"same\" 只有在步長為 1 時才維持輸入大小 n；"
+        "有步長時輸出大小是 ceil(n / stride)。"),
+    "paddings_swapped": (
+        "`{what}`: expected {expected}, got {got}, which is the other padding's size: \"valid\" means no padding, "
+        "floor((n - f) / stride) + 1; \"same\" gives ceil(n / stride).",
+        "`{what}`：應該是 {expected}，你的是 {got}，這是另一種填補方式的大小：\"valid\" 是不填補，"
+        "floor((n - f) / stride) + 1；\"same\" 則是 ceil(n / stride)。"),
+    "padding_not_checked": (
+        "`{what}` should raise ValueError for padding={padding}; yours returned {got}. Keras's Conv2D accepts only "
+        "\"valid\" and \"same\": raise ValueError for anything else rather than guess.",
+        "`{what}` 遇到 padding={padding} 應該丟出 ValueError；你的回傳了 {got}。Keras 的 Conv2D 只接受 \"valid\" 與 "
+        "\"same\"：其他的值要丟出 ValueError，不要自己猜。"),
+    "padding_wrong_error": (
+        "`{what}` raised {ename} for padding={padding}; it should raise ValueError, the error Keras raises for an "
+        "unknown padding (`raise ValueError(...)`).",
+        "`{what}` 遇到 padding={padding} 丟出了 {ename}；應該丟出 ValueError，和 Keras 遇到不認得的填補方式時一樣"
+        "（`raise ValueError(...)`）。"),
+    "pad_wrong_axes": (
+        "`{what}` should have shape {expected}; yours has shape {got}. X is a batch (m, H, W, C): pad only the "
+        "height (axis 1) and the width (axis 2), never the batch axis 0 or the channel axis 3: "
+        "`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))`. (`np.pad(X, pad)` pads every axis.)",
+        "`{what}` 的形狀應該是 {expected}；你的是 {got}。X 是一批影像 (m, H, W, C)：只補高（第 1 軸）與寬（第 2 軸），"
+        "不要補批次軸（第 0 軸）或通道軸（第 3 軸）：`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))`。"
+        "（`np.pad(X, pad)` 會把每個軸都補上。）"),
+    "pad_dtype_changed": (
+        "`{what}` has dtype {got}, but X has dtype {expected}: zero padding must keep the dtype. `np.pad` keeps "
+        "it; `np.zeros(shape)` makes float64 unless you pass `dtype=X.dtype`.",
+        "`{what}` 的資料型別是 {got}，但 X 是 {expected}：補零不能改變資料型別（dtype）。`np.pad` 會保留它；"
+        "`np.zeros(shape)` 預設是 float64，除非加上 `dtype=X.dtype`。"),
+    "pad_not_zeros": (
+        "`{what}` has the right shape {expected}, but its border is not zeros: it repeats the edge pixels. Zero "
+        "padding adds zeros: `np.pad` with its default `mode=\"constant\"` (constant_values=0).",
+        "`{what}` 的形狀 {expected} 正確，但邊框不是 0：它重複了邊緣的像素。零填補補的是 0："
+        "用 `np.pad` 預設的 `mode=\"constant\"`（constant_values=0）。"),
+    "stride_ignored": (
+        "`{what}` has the right shape {expected}, but its values are the first positions of a stride-1 feature "
+        "map: the window start ignores the stride. The window of output position (h, w) starts at row "
+        "`h * stride` and column `w * stride` of the padded input.",
+        "`{what}` 的形狀 {expected} 正確，但值是步長 1 特徵圖最前面的那些位置：視窗的起點沒有用到步長。"
+        "輸出位置 (h, w) 的視窗從填補後輸入的第 `h * stride` 列、第 `w * stride` 行開始。"),
+    "stride_hard_coded": (
+        "`{what}` should have shape {expected}; yours has shape {got}, the size for a stride of 1: the stride is "
+        "fixed at 1 instead of taken from the `stride` argument (use it for the output size and the window start).",
+        "`{what}` 的形狀應該是 {expected}；你的是 {got}，這是步長 1 的大小：步長被寫死成 1，沒有使用參數 `stride`"
+        "（輸出大小與視窗起點都要用它）。"),
+    "pad_hard_coded": (
+        "`{what}` should have shape {expected}; yours has shape {got}, the size for a fixed padding (0 or 1) "
+        "instead of the `pad` argument: pass `pad` to both `zero_pad` and `conv_output_size`.",
+        "`{what}` 的形狀應該是 {expected}；你的是 {got}，這是固定填補（0 或 1）的大小，沒有使用參數 `pad`："
+        "`zero_pad` 與 `conv_output_size` 都要傳入 `pad`。"),
     # ---- day95 mistakes, named (day95 section: add keys here)
+    "pool_stride_ignored": (
+        "`{what}` matches windows that start at (i, j) instead of (i * stride, j * stride): the window did not "
+        "move by the stride. The window of output (i, j) is "
+        "`A_prev[:, i*stride : i*stride + f, j*stride : j*stride + f, :]`.",
+        "`{what}` 和「視窗從 (i, j) 開始」的結果相同，而不是從 (i * stride, j * stride) 開始：視窗沒有依步長 "
+        "(stride) 移動。輸出 (i, j) 的視窗是 `A_prev[:, i*stride : i*stride + f, j*stride : j*stride + f, :]`。"),
+    "pool_size_without_stride": (
+        "`{what}` has shape {got}, the size for stride 1 (H - f + 1). With a stride the output has "
+        "floor((H - f) / stride) + 1 rows and floor((W - f) / stride) + 1 columns: {expected}.",
+        "`{what}` 的形狀是 {got}，這是步長 1 的大小 (H - f + 1)。有步長時，輸出的列數是 "
+        "floor((H - f) / stride) + 1、行數是 floor((W - f) / stride) + 1：{expected}。"),
+    "pool_size_rounded_up": (
+        "`{what}` has shape {got}: the output size was rounded up. Only windows that fit entirely inside the "
+        "input count (padding \"valid\"), so round down: (H - f) // stride + 1, giving {expected}.",
+        "`{what}` 的形狀是 {got}：輸出大小被無條件進位了。只有完整落在輸入內的視窗才算（padding \"valid\"），"
+        "所以要捨去：(H - f) // stride + 1，應為 {expected}。"),
+    "pool_blocks_only": (
+        "`{what}` has shape {got}: the input was cut into separate f x f blocks (as a reshape does), which is "
+        "right only when stride = f. Windows start every `stride` pixels and may overlap (stride < f); "
+        "expected {expected}.",
+        "`{what}` 的形狀是 {got}：輸入被切成互不重疊的 f x f 區塊（像 reshape 那樣），這只有在 stride = f 時才對。"
+        "視窗每隔 `stride` 格開始一個，可以互相重疊（stride < f）；應為 {expected}。"),
+    "pool_across_channels": (
+        "`{what}` pools across the channels: one value mixes all C channels. A pooling layer pools each "
+        "channel on its own: reduce the (m, f, f, C) window over its height and width only, `axis=(1, 2)`, "
+        "so the output keeps its C channels: {expected}.",
+        "`{what}` 跨通道做了池化：一個值混合了全部 C 個通道。池化層對每個通道分別池化：(m, f, f, C) 的視窗"
+        "只沿高和寬取值，`axis=(1, 2)`，輸出保留 C 個通道：{expected}。"),
+    "pool_modes_swapped": (
+        "`{what}` matches the other mode: max and average are swapped. mode=\"max\" keeps each window's "
+        "largest value (`np.max`); mode=\"average\" (or \"mean\") its mean (`np.mean`).",
+        "`{what}` 和另一種模式的結果相同：最大池化與平均池化對調了。mode=\"max\" 取每個視窗的最大值"
+        "（`np.max`）；mode=\"average\"（或 \"mean\"）取平均值（`np.mean`）。"),
+    "pool_max_below_mean": (
+        "With mode=\"max\" your `pool_forward` gives {got} at index {index}, less than mode=\"average\" "
+        "({expected}) on the same window. A window's maximum is never below its mean: are the two modes swapped?",
+        "mode=\"max\" 時你的 `pool_forward` 在索引 {index} 得到 {got}，比同一個視窗 mode=\"average\" 的結果"
+        "（{expected}）還小。視窗的最大值不可能小於平均值：兩種模式是不是對調了？"),
+    "pool_not_float": (
+        "`{what}` should be an array of floats; yours has dtype {dtype}. Create the output with "
+        "`np.zeros((m, H_out, W_out, C))`, which is float, even when the input holds integers.",
+        "`{what}` 應該是浮點數陣列；你的 dtype 是 {dtype}。請用 `np.zeros((m, H_out, W_out, C))` 建立輸出："
+        "即使輸入是整數，它也是浮點數。"),
+    "pool_int_output": (
+        "`{what}` has its averages cut to whole numbers: the output array has an integer dtype (for example "
+        "`np.zeros_like` of an integer input). Create the output as floats: `np.zeros((m, H_out, W_out, C))`.",
+        "`{what}` 的平均值被截成整數：輸出陣列是整數型別（例如對整數輸入用了 `np.zeros_like`）。"
+        "請用浮點數建立輸出：`np.zeros((m, H_out, W_out, C))`。"),
+    "pool_bad_mode_accepted": (
+        "`{what}` returned a result of shape {got} instead of raising ValueError. The only modes are \"max\" and \"average\" "
+        "(or its synonym \"mean\"): refuse any other mode with `raise ValueError(...)` rather than quietly "
+        "treating it as one of them.",
+        "`{what}` 回傳了形狀為 {got} 的結果，而不是丟出 ValueError。模式只有 \"max\" 和 \"average\"（同義詞 \"mean\"）："
+        "其他模式要用 `raise ValueError(...)` 拒絕，不要默默當成其中一種來算。"),
+    "pool_empty_output": (
+        "`{what}` returned a result of shape {got} instead of raising ValueError. The f x f window does not fit in the "
+        "H x W input, so floor((H - f) / stride) + 1 is 0 or negative: check the size and "
+        "`raise ValueError(...)` with a clear message instead of returning an empty array.",
+        "`{what}` 回傳了形狀為 {got} 的結果，而不是丟出 ValueError。f x f 的視窗放不進 H x W 的輸入，"
+        "floor((H - f) / stride) + 1 是 0 或負數：請檢查大小並用 `raise ValueError(...)` 說明原因，"
+        "不要回傳空陣列。"),
+    "pool_bad_size_accepted": (
+        "`{what}` returned a result of shape {got} instead of raising ValueError. The window size f and the stride must both "
+        "be at least 1: check them first and `raise ValueError(...)`.",
+        "`{what}` 回傳了形狀為 {got} 的結果，而不是丟出 ValueError。視窗大小 f 與步長 stride 都必須至少是 1："
+        "先檢查它們，不符合就 `raise ValueError(...)`。"),
+    "pool_wrong_error": (
+        "`{what}` raised {got}, but a bad argument should raise ValueError with a clear message. Check the "
+        "arguments at the start of the function and `raise ValueError(...)` yourself.",
+        "`{what}` 丟出了 {got}，但不合理的參數應該丟出 ValueError 並說明原因。請在函式開頭檢查參數，"
+        "自己 `raise ValueError(...)`。"),
     # ---- day96 mistakes, named (day96 section: add keys here)
+    "params_bias_forgotten": (
+        "`{what}` should be {expected}; yours is {got}, the count without the biases. Every filter (or unit) "
+        "also has one bias: add one per output, e.g. f*f*C_in*filters + filters.",
+        "`{what}` 應該是 {expected}；你的是 {got}，少算了偏差（bias）。每個濾波器（或神經元）還有一個偏差："
+        "要再加上輸出的個數，例如 f*f*C_in*filters + filters。"),
+    "params_three_channels": (
+        "`{what}` should be {expected}; yours is {got}, as if every input had 3 channels (RGB). Use the c_in you "
+        "are given: an MNIST image is grey, 1 channel, so Conv2D(32, 3x3) on 28x28x1 has 3*3*1*32 + 32 = 320 "
+        "parameters, not 896.",
+        "`{what}` 應該是 {expected}；你的是 {got}，好像輸入一定有 3 個通道（RGB）。請用傳入的 c_in：MNIST "
+        "是灰階影像，只有 1 個通道，所以 28x28x1 上的 Conv2D(32, 3x3) 有 3*3*1*32 + 32 = 320 個參數，不是 896。"),
+    "params_in_channels_left_out": (
+        "`{what}` should be {expected}; yours is {got}: the input channels are left out. Each filter is "
+        "f x f x C_in, so a Conv2D has f*f*C_in*filters weights plus one bias per filter.",
+        "`{what}` 應該是 {expected}；你的是 {got}：漏掉了輸入通道數。每個濾波器的大小是 f x f x C_in，"
+        "所以 Conv2D 有 f*f*C_in*filters 個權重，再加上每個濾波器一個偏差。"),
+    "params_dense_bias_per_input": (
+        "`{what}` should be {expected}; yours is {got}: one bias per input. A Dense layer has one bias per "
+        "output unit: n_in*n_out + n_out.",
+        "`{what}` 應該是 {expected}；你的是 {got}：偏差算成每個輸入一個。全連接層（Dense）是每個輸出神經元"
+        "一個偏差：n_in*n_out + n_out。"),
+    "params_separable_as_conv": (
+        "`{what}` should be {expected}; yours is {got}, the count of an ordinary Conv2D. SeparableConv2D works in "
+        "two steps: one f x f depthwise filter per input channel (f*f*C_in), then a 1x1 pointwise convolution "
+        "(C_in*filters), plus one bias per filter.",
+        "`{what}` 應該是 {expected}；你的是 {got}，這是一般 Conv2D 的參數量。深度可分離卷積（SeparableConv2D）"
+        "分兩步：每個輸入通道一個 f x f 的逐深度（depthwise）濾波器（f*f*C_in），再做 1x1 的逐點（pointwise）"
+        "卷積（C_in*filters），最後每個濾波器一個偏差。"),
+    "params_separable_depthwise_bias": (
+        "`{what}` should be {expected}; yours is {got}: C_in extra biases for the depthwise step. Keras's "
+        "SeparableConv2D has biases only after the pointwise step: f*f*C_in + C_in*filters + filters.",
+        "`{what}` 應該是 {expected}；你的是 {got}：多算了逐深度（depthwise）那一步的 C_in 個偏差。Keras 的 "
+        "SeparableConv2D 只在逐點（pointwise）卷積之後有偏差：f*f*C_in + C_in*filters + filters。"),
+    "outshape_stride_ignored": (
+        "`{what}` should be {expected}; yours is {got}, the size for stride 1: the stride is ignored. With stride "
+        "s the filter moves s pixels at a time: \"valid\" gives floor((n - f) / s) + 1, \"same\" gives ceil(n / s).",
+        "`{what}` 應該是 {expected}；你的是 {got}，這是步長 1 的大小：忽略了步長（stride）。步長為 s 時濾波器"
+        "每次移動 s 格：\"valid\" 是 floor((n - f) / s) + 1，\"same\" 是 ceil(n / s)。"),
+    "outshape_padding_ignored": (
+        "`{what}` should be {expected}; yours is {got}, the size for the other padding. \"valid\" (no padding) "
+        "gives floor((n - f) / s) + 1; \"same\" pads with zeros so that the size is ceil(n / s).",
+        "`{what}` 應該是 {expected}；你的是 {got}，這是另一種填補（padding）的大小。\"valid\"（不填補）是 "
+        "floor((n - f) / s) + 1；\"same\" 會在邊緣補 0，大小是 ceil(n / s)。"),
+    "outshape_missing_plus_one": (
+        "`{what}` should be {expected}; yours is {got}: one too small. \"valid\" gives floor((n - f) / s) + 1; "
+        "the + 1 counts the filter's first position.",
+        "`{what}` 應該是 {expected}；你的是 {got}：少了 1。\"valid\" 是 floor((n - f) / s) + 1；"
+        "+ 1 算的是濾波器的第一個位置。"),
+    "outshape_same_rounded_down": (
+        "`{what}` should be {expected}; yours is {got}: \"same\" rounds up. Keras's \"same\" gives ceil(n / s): "
+        "a size of 5 with stride 2 gives 3, not 2.",
+        "`{what}` 應該是 {expected}；你的是 {got}：\"same\" 要無條件進位。Keras 的 \"same\" 是 ceil(n / s)："
+        "大小 5、步長 2 得到 3，不是 2。"),
+    "outshape_channels_first": (
+        "`{what}` should be {expected}; yours is {got}: the filters come first. Keras is channels-last: "
+        "(height, width, filters).",
+        "`{what}` 應該是 {expected}；你的是 {got}：濾波器個數放在最前面了。Keras 是 channels-last："
+        "(高, 寬, 濾波器個數)。"),
+    "outshape_filters_missing": (
+        "`{what}` should be (height, width, filters) = {expected}; yours is {got}. The number of filters is the "
+        "depth of the output: each filter makes one feature map.",
+        "`{what}` 應該是 (高, 寬, 濾波器個數) = {expected}；你的是 {got}。濾波器個數就是輸出的深度："
+        "每個濾波器產生一張特徵圖。"),
+    "outshape_not_int": (
+        "`{what}` should be a tuple of 3 Python ints; yours is {got}. Use integer division `//` so that the "
+        "sizes are whole numbers.",
+        "`{what}` 應該是 3 個 Python int 組成的 tuple；你的是 {got}。請用整數除法 `//`，讓大小是整數。"),
+    "outshape_padding_not_rejected": (
+        "`{what}` should raise ValueError, because Keras's Conv2D knows only padding=\"valid\" and "
+        "padding=\"same\"; yours gave {got}.",
+        "`{what}` 應該丟出 ValueError，因為 Keras 的 Conv2D 只認得 padding=\"valid\" 與 padding=\"same\"；"
+        "你的結果是 {got}。"),
+    "model_channels_first_raised": (
+        "`{what}` raised {error}. Keras found no room for the 3x3 filter: the input shape is most likely "
+        "channels-first, (1, 28, 28). Keras's layers are channels-last: keras.Input((28, 28, 1)) is (height, "
+        "width, channels); (1, 28, 28) reads as a height of 1 with 28 channels (\"Negative dimension size\").",
+        "`{what}` 丟出了 {error}。Keras 放不下 3x3 的濾波器：輸入形狀很可能是 channels-first 的 (1, 28, 28)。"
+        "Keras 的層是 channels-last：keras.Input((28, 28, 1)) 代表 (高, 寬, 通道)；(1, 28, 28) 會被當成高 1、"
+        "28 個通道（\"Negative dimension size\"）。"),
+    "model_channels_first_input": (
+        "`{what}` has input shape {got}: channels-first. Keras's layers are channels-last: keras.Input((28, 28, 1)) "
+        "is (height, width, channels).",
+        "`{what}` 的輸入形狀是 {got}：channels-first。Keras 的層是 channels-last：keras.Input((28, 28, 1)) "
+        "代表 (高, 寬, 通道)。"),
+    "model_three_channels_input": (
+        "`{what}` has input shape {got}: 3 channels (RGB). MNIST images are grey, 1 channel: "
+        "keras.Input((28, 28, 1)). With 3 channels the first Conv2D has 896 parameters instead of 320.",
+        "`{what}` 的輸入形狀是 {got}：3 個通道（RGB）。MNIST 是灰階影像，只有 1 個通道："
+        "keras.Input((28, 28, 1))。用 3 個通道時第一個 Conv2D 有 896 個參數，而不是 320。"),
+    "model_flatten_missing": (
+        "`{what}` has no Flatten layer before its Dense layers, so Dense works on the last axis only: Dense(100) "
+        "sees the 25 channels instead of all the flattened values (5*5*25 = 625 in the slides' model: 2,600 "
+        "parameters instead of 62,600), and the output is not (None, 10). Add layers.Flatten() before the first "
+        "Dense layer.",
+        "`{what}` 在全連接層（Dense）之前沒有平坦層（Flatten），所以 Dense 只作用在最後一軸：Dense(100) 只看到 "
+        "25 個通道，而不是攤平後的全部的值（投影片的模型是 5*5*25 = 625 個：參數 2,600 個而不是 62,600 個），"
+        "輸出也不是 (None, 10)。請在第一個 Dense 層之前加上 layers.Flatten()。"),
+    "model_pooling_missing": (
+        "`{what}` has no MaxPooling2D layers. With pooling=True each Conv2D is followed by MaxPooling2D(2), which "
+        "halves the feature maps (26 -> 13, 11 -> 5); without it Dense(100) sees 24*24*25 = 14,400 values and "
+        "the model has 1,448,655 parameters instead of 71,155.",
+        "`{what}` 沒有 MaxPooling2D 層。pooling=True 時每個 Conv2D 後面要接 MaxPooling2D(2)，把特徵圖縮小一半"
+        "（26 -> 13、11 -> 5）；少了池化層，Dense(100) 會看到 24*24*25 = 14,400 個值，模型有 1,448,655 個參數，"
+        "而不是 71,155。"),
+    "model_pooling_flag_ignored": (
+        "`{what}` still has MaxPooling2D layers: with pooling=False leave both pooling layers out "
+        "(1,448,655 parameters).",
+        "`{what}` 仍然有 MaxPooling2D 層：pooling=False 時兩個池化層都不要加（共 1,448,655 個參數）。"),
+    "model_wrong_layers": (
+        "`{what}` should have the layers {expected}; yours has {got}.",
+        "`{what}` 的層應該是 {expected}；你的是 {got}。"),
+    "model_layer_config": (
+        "In `{what}`, layer {index} ({layer}) should have {field}={expected}; yours has {field}={got}.",
+        "在 `{what}` 中，第 {index} 層（{layer}）的 {field} 應該是 {expected}；你的是 {got}。"),
+    "model_layer_shape": (
+        "In `{what}`, the output of layer {index} ({layer}) should have shape {expected}; yours has {got}.",
+        "在 `{what}` 中，第 {index} 層（{layer}）的輸出形狀應該是 {expected}；你的是 {got}。"),
+    "model_layer_params": (
+        "In `{what}`, layer {index} ({layer}) should have {expected} parameters; yours has {got}.",
+        "在 `{what}` 中，第 {index} 層（{layer}）應該有 {expected} 個參數；你的是 {got}。"),
+    "model_last_layer_units": (
+        "The last Dense layer should have 10 units (one per class); yours has {got}.",
+        "最後一個 Dense 層應該有 10 個神經元（每個類別一個）；你的有 {got} 個。"),
+    "model_last_layer_activation": (
+        "The last Dense layer should use softmax, so that its 10 outputs are probabilities adding up to 1; "
+        "yours uses {got}.",
+        "最後一個 Dense 層應該用 softmax，讓 10 個輸出是加總為 1 的機率；你的用的是 {got}。"),
+    "model_last_layer_not_dense": (
+        "The model should end with Dense(10, activation=\"softmax\"); yours ends with {got}.",
+        "模型的最後一層應該是 Dense(10, activation=\"softmax\")；你的最後一層是 {got}。"),
+    "model_not_built": (
+        "`{what}` has no input shape yet: start the model with keras.Input((28, 28, 1)) so that Keras builds "
+        "every layer and knows its shapes.",
+        "`{what}` 還沒有輸入形狀：模型要以 keras.Input((28, 28, 1)) 開頭，Keras 才會建立每一層並知道各層的形狀。"),
     # ---- the notebook as a whole
     "notebook_missing": (
         "No notebook found at {path}.",

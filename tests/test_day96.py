@@ -1,0 +1,248 @@
+"""day96 end to end: the reference passes, the stub is not attempted, each planted mistake is named.
+
+The mistakes the exercise is built around (and the refused Lambda / custom layers) are planted in notebooks and
+graded in kernels, one grading each. The other named mistakes run the same check functions in-process through
+``LocalLearner`` (no kernel), which costs a fraction of a second per sample and per seed.
+"""
+import importlib.util
+import inspect
+import zlib
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader import exercise as exercises
+from grader.checks import CheckFailed
+from grader.grading import grade, run_checks
+from grader.learner import LearnerProblem, LocalLearner
+from grader.notebook import has_solution
+from grader.results import Status
+from grader.session import Session
+from samples import SAMPLES, plant
+
+DAY = "day96"
+SEED = 96
+POINTS = 21
+EXERCISE = exercises.get(DAY)
+
+
+def by_id(result):
+    return {c.id: c for e in result.exercises for c in e.checks}
+
+
+# ---------------------------------------------------------------- graded in kernels
+
+def test_solution_scores_full_marks_with_several_seeds():
+    with Session(EXERCISE, EXERCISE.solution, seed=SEED) as session:
+        assert session.execution.failures == () and session.execution.cells_run == session.execution.cells_total
+        for seed in (SEED, 0, 12345, 2**31 - 1):
+            checks = run_checks(EXERCISE, session.learner, seed=seed, hidden=True, lang="en")
+            assert {c.hidden for c in checks} == {True, False}
+            assert sum(c.max_score for c in checks) == POINTS
+            assert [c.id for c in checks if c.status != Status.PASSED] == [], seed
+
+
+def test_stub_scores_zero_with_every_check_not_attempted():
+    result = grade(exercises.ROOT / "exercises" / DAY, seed=SEED)
+    assert result.score == 0 and result.max_score == POINTS
+    assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
+    assert all("NotImplementedError" in c.message.en for c in by_id(result).values())
+
+
+BUILD_MODEL_CHECKS = ("build_model_parameter_counts", "build_model_last_layer", "build_model_input_shape",
+                     "build_model_layers_and_config", "build_model_output_shapes", "build_model_layer_params",
+                     "build_model_without_pooling")
+FAILED, ERROR = Status.FAILED, Status.ERROR
+# sample -> [(check id, status, English substring, zh-TW substring)]
+END_TO_END = {
+    "bias_forgotten": [(check, FAILED, "the count without the biases", "少算了偏差") for check in (
+        "conv_params_known_layers", "dense_params_known_layers", "separable_conv_params_known_layers",
+        "conv_params_random_vs_keras", "dense_params_random_vs_keras", "separable_conv_params_random_vs_keras")],
+    "three_channels_assumed": [
+        *[(check, FAILED, "as if every input had 3 channels (RGB)", "好像輸入一定有 3 個通道")
+          for check in ("conv_params_known_layers", "conv_params_random_vs_keras")],
+        *[(check, FAILED, "(None, 28, 28, 3): 3 channels (RGB)", "(None, 28, 28, 3)：3 個通道（RGB）")
+          for check in BUILD_MODEL_CHECKS]],
+    "flatten_missing": [(check, FAILED, "has no Flatten layer", "沒有平坦層（Flatten）") for check in (
+        "build_model_parameter_counts", "build_model_layers_and_config", "build_model_output_shapes",
+        "build_model_layer_params", "build_model_without_pooling")],
+    "channels_first_input": [
+        *[(check, ERROR, "most likely channels-first, (1, 28, 28)", "channels-first 的 (1, 28, 28)")
+          for check in BUILD_MODEL_CHECKS],
+        ("conv_output_shape_slides_model", FAILED, "the filters come first", "濾波器個數放在最前面"),
+        ("conv_output_shape_random_vs_keras", FAILED, "the filters come first", "濾波器個數放在最前面")],
+    "lambda_layer": [(check, ERROR, "was refused: it contains a Lambda layer", "被拒絕：裡面有 Lambda 層")
+                     for check in BUILD_MODEL_CHECKS],
+    "custom_layer": [(check, ERROR, "was refused: it uses a custom layer", "被拒絕：它使用了批改程式不認得的自訂層")
+                     for check in BUILD_MODEL_CHECKS],
+}
+
+
+@pytest.mark.parametrize("sample", sorted(END_TO_END))
+def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
+    result = grade(plant(tmp_path, DAY, sample), seed=SEED)
+    checks = by_id(result)
+    assert result.score < result.max_score == POINTS
+    for check_id, status, english, chinese in END_TO_END[sample]:
+        check = checks[check_id]
+        assert check.status == status and check.score == 0, (check_id, check.status, check.message)
+        assert english in check.message.en and chinese in check.message.zh_tw, (check_id, check.message)
+    if all(check_id in BUILD_MODEL_CHECKS for check_id, *_ in END_TO_END[sample]):  # the other functions still pass
+        assert all(c.status == Status.PASSED for c in checks.values() if c.function != "build_model")
+
+
+def test_hard_coded_examples_pass_public_checks_but_fail_hidden(tmp_path):
+    checks = by_id(grade(plant(tmp_path, DAY, "hard_coded_examples"), seed=SEED))
+    for public in ("conv_params_known_layers", "dense_params_known_layers", "separable_conv_params_known_layers",
+                   "conv_output_shape_slides_model"):
+        assert checks[public].status == Status.PASSED and not checks[public].hidden
+    for hidden in ("conv_params_random_vs_keras", "dense_params_random_vs_keras",
+                   "separable_conv_params_random_vs_keras", "conv_output_shape_random_vs_keras"):
+        assert checks[hidden].status == Status.FAILED and checks[hidden].hidden
+
+
+# ---------------------------------------------------------------- the same checks, in-process
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location(f"{DAY}_{path.parent.name}_checks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def all_checks() -> dict:
+    """{check id: function} of the public and the hidden checks; ids must not repeat."""
+    found = {}
+    for module in (_load(EXERCISE.public_checks), _load(EXERCISE.hidden_checks)):
+        for name, fn in vars(module).items():
+            if name.startswith("test_"):
+                assert name.removeprefix("test_") not in found, name
+                found[name.removeprefix("test_")] = fn
+    return found
+
+
+def namespace(sample: str | None = None) -> dict:
+    """The solution notebook's setup and function cells, run here, with ``sample``'s functions put over them."""
+    ns = {}
+    for cell in nbformat.read(EXERCISE.solution, as_version=4).cells:
+        if cell.cell_type == "code" and (cell.get("id") == "setup" or has_solution(cell.source)):
+            exec(cell.source, ns)
+    for source in SAMPLES[DAY][sample].values() if sample else ():
+        exec(source, ns)
+    return ns
+
+
+def run_in_process(ns: dict, seed: int, check_ids=None) -> dict:
+    """{check id: (status, message)} from running the checks (all by default) on ``ns``'s functions."""
+    learner, outcomes = LocalLearner(ns), {}
+    for check_id in check_ids or CHECKS:
+        fn = CHECKS[check_id]
+        kwargs = {"learner": learner}
+        if "rng" in inspect.signature(fn).parameters:
+            kwargs["rng"] = np.random.default_rng([seed, zlib.crc32(f"test_{check_id}".encode())])
+        try:
+            fn(**kwargs)
+            outcomes[check_id] = (Status.PASSED, None)
+        except LearnerProblem as problem:
+            outcomes[check_id] = (problem.status, problem.text)
+        except CheckFailed as failure:
+            outcomes[check_id] = (Status.FAILED, failure.text)
+    return outcomes
+
+
+CHECKS = all_checks()
+SEEDS = (SEED, 1, 2)
+# sample -> [(check id, English substring, zh-TW substring)], each check FAILED with that message
+IN_PROCESS = {
+    "in_channels_left_out": [(c, "the input channels are left out", "漏掉了輸入通道數")
+                             for c in ("conv_params_known_layers", "conv_params_random_vs_keras")],
+    "dense_bias_per_input": [(c, "one bias per input", "偏差算成每個輸入一個")
+                             for c in ("dense_params_known_layers", "dense_params_random_vs_keras")],
+    "separable_as_conv": [(c, "the count of an ordinary Conv2D", "這是一般 Conv2D 的參數量") for c in (
+        "separable_conv_params_known_layers", "separable_conv_params_random_vs_keras")],
+    "separable_depthwise_bias": [(c, "C_in extra biases for the depthwise step", "多算了逐深度") for c in (
+        "separable_conv_params_known_layers", "separable_conv_params_random_vs_keras")],
+    "stride_ignored": [(c, "the stride is ignored", "忽略了步長")
+                       for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "padding_ignored": [
+        *[(c, "the size for the other padding", "另一種填補")
+          for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+        ("conv_output_shape_rejects_unknown_padding", "should raise ValueError", "應該丟出 ValueError")],
+    "missing_plus_one": [(c, "one too small", "少了 1")
+                         for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "same_rounded_down": [(c, '"same" rounds up', "無條件進位")
+                          for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "sizes_as_floats": [(c, "a tuple of 3 Python ints", "整數除法")
+                        for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "hw_swapped": [(c, "height and width are swapped", "高和寬對調")
+                   for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "filters_missing": [(c, "should be (height, width, filters)", "濾波器個數就是輸出的深度")
+                        for c in ("conv_output_shape_slides_model", "conv_output_shape_random_vs_keras")],
+    "wrong_error_for_padding": [("conv_output_shape_rejects_unknown_padding", "yours gave KeyError", "KeyError")],
+    "pooling_missing": [(c, "has no MaxPooling2D layers", "沒有 MaxPooling2D 層") for c in (
+        "build_model_parameter_counts", "build_model_layers_and_config", "build_model_output_shapes")],
+    "pooling_flag_ignored": [(c, "still has MaxPooling2D layers", "仍然有 MaxPooling2D 層")
+                             for c in ("build_model_parameter_counts", "build_model_without_pooling")],
+    "last_layer_one_unit": [(c, "The last Dense layer should have 10 units (one per class); yours has 1.",
+                             "最後一個 Dense 層應該有 10 個神經元（每個類別一個）；你的有 1 個。")
+                            for c in ("build_model_last_layer", "build_model_layers_and_config")],
+    "last_layer_relu": [(c, "should use softmax", "應該用 softmax")
+                        for c in ("build_model_last_layer", "build_model_layers_and_config")],
+    "separate_activation_layers": [("build_model_layers_and_config", "should have the layers", "的層應該是")],
+    "wrong_filters": [("build_model_layers_and_config",
+                       "layer 3 (Conv2D) should have filters=25; yours has filters=64",
+                       "第 3 層（Conv2D）的 filters 應該是 25；你的是 64")],
+    "not_built": [(c, "has no input shape yet", "還沒有輸入形狀") for c in BUILD_MODEL_CHECKS],
+    "channels_first_data_format": [
+        (c, "has input shape (None, 1, 28, 28): channels-first", "的輸入形狀是 (None, 1, 28, 28)：channels-first")
+        for c in BUILD_MODEL_CHECKS],
+}
+
+
+def test_solution_passes_every_check_in_process_with_many_seeds():
+    ns = namespace()
+    for seed in range(12):
+        failing = {k: v for k, v in run_in_process(ns, seed).items() if v[0] != Status.PASSED}
+        assert failing == {}, seed
+
+
+@pytest.mark.parametrize("sample", sorted(IN_PROCESS))
+def test_named_mistake_in_process(sample):
+    ns = namespace(sample)
+    for seed in SEEDS:
+        outcomes = run_in_process(ns, seed, [check_id for check_id, *_ in IN_PROCESS[sample]])
+        for check_id, english, chinese in IN_PROCESS[sample]:
+            status, text = outcomes[check_id]
+            assert status == Status.FAILED, (seed, check_id, status, text)
+            assert english in text.en and chinese in text.zh_tw, (seed, check_id, text)
+
+
+def test_public_literals_agree_with_keras():
+    public, hidden = _load(EXERCISE.public_checks), _load(EXERCISE.hidden_checks)
+    import keras
+
+    for (f, c_in, filters), want, _ in public.CONV_LAYERS:
+        assert hidden.keras_count(keras.layers.Conv2D(filters, f), (f, f, c_in)) == want
+    for (n_in, n_out), want, _ in public.DENSE_LAYERS:
+        assert hidden.keras_count(keras.layers.Dense(n_out), (n_in,)) == want
+    for (f, c_in, filters), want, _ in public.SEPARABLE_LAYERS:
+        assert hidden.keras_count(keras.layers.SeparableConv2D(filters, f), (f, f, c_in)) == want
+    for (h, w, f, filters), options, want, _ in public.OUTPUT_SHAPES:
+        stride, padding = options.get("stride", 1), options.get("padding", "valid")
+        assert hidden.keras_conv_shape(h, w, f, filters, stride, padding) == want
+
+
+def test_hidden_model_spec_matches_a_keras_built_reference():
+    hidden = _load(EXERCISE.hidden_checks)
+    for pooling, spec in ((True, hidden.SLIDES), (False, hidden.NO_POOLING)):
+        model = namespace()["build_model"](pooling=pooling)
+        layers = hidden.layers_of(model)
+        assert [type(layer).__name__ for layer in layers] == [name for name, *_ in spec]
+        assert [tuple(layer.output.shape) for layer in layers] == [shape for _, _, shape, _ in spec]
+        assert [layer.count_params() for layer in layers] == [params for *_, params in spec]
+        assert model.count_params() == sum(params for *_, params in spec)
+
+
+def test_every_planted_sample_is_tested():
+    assert set(SAMPLES[DAY]) == set(END_TO_END) | set(IN_PROCESS) | {"hard_coded_examples"}
