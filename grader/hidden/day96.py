@@ -13,20 +13,30 @@ from grader import messages
 from grader.checks import expect_number, fail
 from grader.learner import LearnerRaised
 
-CONV = {"strides": (1, 1), "padding": "valid", "data_format": "channels_last"}
+CONV = {"kernel_size": (3, 3), "strides": (1, 1), "padding": "valid", "activation": "relu",
+        "data_format": "channels_last"}
+CONV_32, CONV_25 = {"filters": 32, **CONV}, {"filters": 25, **CONV}
 POOL = {"pool_size": (2, 2), "strides": (2, 2), "padding": "valid", "data_format": "channels_last"}
+FLATTEN = {"data_format": "channels_last"}
+HIDDEN, OUTPUT = {"units": 100, "activation": "relu"}, {"units": 10, "activation": "softmax"}
 # The slides' model, layer by layer after the input: (class, key config, output shape, parameters).
 SLIDES = (
-    ("Conv2D", {"filters": 32, "kernel_size": (3, 3), "activation": "relu", **CONV}, (None, 26, 26, 32), 320),
+    ("Conv2D", CONV_32, (None, 26, 26, 32), 320),
     ("MaxPooling2D", POOL, (None, 13, 13, 32), 0),
-    ("Conv2D", {"filters": 25, "kernel_size": (3, 3), "activation": "relu", **CONV}, (None, 11, 11, 25), 7_225),
+    ("Conv2D", CONV_25, (None, 11, 11, 25), 7_225),
     ("MaxPooling2D", POOL, (None, 5, 5, 25), 0),
-    ("Flatten", {"data_format": "channels_last"}, (None, 625), 0),
-    ("Dense", {"units": 100, "activation": "relu"}, (None, 100), 62_600),
-    ("Dense", {"units": 10, "activation": "softmax"}, (None, 10), 1_010),
+    ("Flatten", FLATTEN, (None, 625), 0),
+    ("Dense", HIDDEN, (None, 100), 62_600),
+    ("Dense", OUTPUT, (None, 10), 1_010),
 )
-NO_POOLING = (SLIDES[0], (*SLIDES[2][:2], (None, 24, 24, 25), 7_225), (*SLIDES[4][:2], (None, 14_400), 0),
-              (*SLIDES[5][:3], 1_440_100), SLIDES[6])
+# build_model(pooling=False): the same without the two pooling layers.
+NO_POOLING = (
+    ("Conv2D", CONV_32, (None, 26, 26, 32), 320),
+    ("Conv2D", CONV_25, (None, 24, 24, 25), 7_225),
+    ("Flatten", FLATTEN, (None, 14_400), 0),
+    ("Dense", HIDDEN, (None, 100), 1_440_100),
+    ("Dense", OUTPUT, (None, 10), 1_010),
+)
 INPUT_SHAPE = (None, 28, 28, 1)
 
 
