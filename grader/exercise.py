@@ -14,6 +14,13 @@ ROOT = Path(os.environ.get("GRADER_ROOT") or PACKAGE_DIR.parent)
 DAY = re.compile(r"^day\d\d$")
 
 
+def hidden_dir() -> Path:
+    """Where the hidden checks are: ``grader/hidden``, or the folder named by ``GRADER_HIDDEN_DIR`` (a Classroom
+    workflow checks them out there from the instructor's private repository at grading time)."""
+    folder = os.environ.get("GRADER_HIDDEN_DIR")
+    return Path(folder).resolve() if folder else PACKAGE_DIR / "hidden"
+
+
 @dataclass(frozen=True)
 class Exercise:
     id: str
@@ -33,7 +40,7 @@ class Exercise:
 
     @property
     def hidden_checks(self) -> Path | None:
-        path = PACKAGE_DIR / "hidden" / f"{self.id}.py"
+        path = hidden_dir() / f"{self.id}.py"
         return path if path.is_file() else None
 
     @property
@@ -54,6 +61,13 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     Exercise("day96", Text("Build a Keras CNN", "用 Keras 建立 CNN"),
              ("conv_params", "dense_params", "separable_conv_params", "conv_output_shape", "build_model"),
              call_timeout_s=60.0),
+    Exercise("day97", Text("Train MNIST to 99% test accuracy", "訓練 MNIST 到 99% 測試準確率"),
+             ("scale_images", "format_labels", "build_convnet", "trained_model", "training_history"),
+             cell_timeout_s=1200.0, total_timeout_s=1800.0, call_timeout_s=120.0),
+    Exercise("day98", Text("VGG16 transfer learning", "VGG16 遷移學習"),
+             ("prepare_images", "preprocess", "build_conv_base", "extract_features", "build_head", "train_head",
+              "build_end_to_end", "unfreeze_top_block"),
+             cell_timeout_s=900.0, total_timeout_s=1800.0, call_timeout_s=300.0),
 )}
 
 

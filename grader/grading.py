@@ -80,9 +80,10 @@ def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, h
                  total_timeout_s=total_timeout_s) as session:
         learner = session.learner or plugin._BrokenNotebook(session.execution.problem)
         began = time.perf_counter()
-        checks = run_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang)
-        return ExerciseResult(id=exercise.id, checks=checks, execution=session.execution,
-                              checks_s=time.perf_counter() - began)
+        collector = collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang)
+        return ExerciseResult(id=exercise.id, checks=tuple(collector.results), execution=session.execution,
+                              checks_s=time.perf_counter() - began, metrics=collector.metrics,
+                              curves=collector.curves)
 
 
 class _Collector:
@@ -93,12 +94,19 @@ class _Collector:
         self.seed, self.lang = seed, lang
         self.results: list[CheckResult] = []
         self.crashed: list[str] = []
+        self.metrics: dict[str, float] = {}
+        self.curves: dict[str, tuple[float, ...]] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[plugin.INJECTED] = self.learners
         config.stash[plugin.SETTINGS] = plugin.Settings(lang=self.lang, seed=self.seed, notebook=None)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, (name, value) in (p for p in report.user_properties if p[0] == plugin.MEASURE):
+            if isinstance(value, (list, tuple)):
+                self.curves[name] = tuple(float(v) for v in value)
+            else:
+                self.metrics[name] = float(value)
         for key, record in report.user_properties:
             if key == plugin.RECORD:
                 self.results.append(_check_result(record, report.duration))
@@ -128,6 +136,11 @@ def check_files(exercise: exercises.Exercise, *, hidden: bool) -> list[Path]:
 
 
 def run_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool, lang: str) -> tuple[CheckResult, ...]:
+    return tuple(collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang).results)
+
+
+def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool, lang: str) -> _Collector:
+    """Run the exercise's checks in-process against ``learner``; the collector holds results and measures."""
     collector = _Collector(exercise.id, learner, seed, lang)
     args = [str(p) for p in check_files(exercise, hidden=hidden)]
     args += ["-p", "no:grader", "-p", "no:cacheprovider", "-p", "no:randomly", "-qq", "--import-mode=importlib",
@@ -136,4 +149,4 @@ def run_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool
         pytest.main(args, plugins=[plugin, collector])
     if collector.crashed:
         raise RuntimeError("grader checks crashed:\n" + "\n".join(collector.crashed))
-    return tuple(collector.results)
+    return collector

@@ -15,6 +15,8 @@ import os
 import re
 import secrets
 import shutil
+import weakref
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,8 +141,10 @@ del __grader_call
 class KernelLearner:
     """Calls the learner's functions inside their kernel (see module docstring)."""
 
-    def __init__(self, kernel: Kernel, workdir: Path, *, call_timeout_s: float = 20.0, on_kernel_death=None):
+    def __init__(self, kernel: Kernel, workdir: Path, *, call_timeout_s: float = 20.0, on_kernel_death=None,
+                 cells: tuple[str, ...] = ()):
         self.kernel = kernel
+        self.cells = cells  # the notebook's code cells as submitted (read by checks, never run by them)
         self.call_timeout_s = call_timeout_s
         self.workdir = Path(workdir)
         self.on_kernel_death = on_kernel_death
@@ -261,9 +265,58 @@ def load_keras_model(path: Path):
     import keras  # only exercises that hand over models pay for importing Keras
 
     try:
-        return keras.saving.load_model(path, safe_mode=True, compile=False)
+        model = keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
         raise UnsafeModel(str(error)) from None
+    _COMPILE_CONFIGS[model] = _saved_compile_config(path)
+    return model
+
+
+_COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _saved_compile_config(path: Path) -> dict | None:
+    """The ``compile_config`` a saved model holds, read as JSON (nothing is deserialised or run)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    compiled = config.get("compile_config")
+    return compiled if isinstance(compiled, dict) else None
+
+
+def compile_config(model) -> dict | None:
+    """How the learner compiled ``model`` (loss, optimizer, metrics) before saving; None when not compiled.
+
+    Models cross ``compile=False`` (so a custom loss is never deserialised); checks read the compile settings
+    from here instead of ``model.optimizer``: ``compile_config(m)["loss"]``, see :func:`learning_rate`."""
+    if model in _COMPILE_CONFIGS:
+        return _COMPILE_CONFIGS[model]
+    getter = getattr(model, "get_compile_config", None)  # a live model (LocalLearner, in-notebook practice)
+    config = getter() if callable(getter) and getattr(model, "compiled", False) else None
+    return json.loads(json.dumps(config, default=str)) if isinstance(config, dict) else None
+
+
+def learning_rate(config: dict | None) -> float | None:
+    """The optimizer's (initial) learning rate in a compile config, or None."""
+    optimizer = (config or {}).get("optimizer")
+    if not isinstance(optimizer, dict):
+        return None
+    rate = optimizer.get("config", {}).get("learning_rate")
+    if isinstance(rate, dict):  # a schedule: its starting rate
+        rate = rate.get("config", {}).get("initial_learning_rate")
+    return float(rate) if isinstance(rate, (int, float)) else None
+
+
+def loss_name(config: dict | None) -> str | None:
+    """The loss in a compile config as Keras's snake_case name (``"sparse_categorical_crossentropy"``)."""
+    loss = (config or {}).get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("config", {}).get("name") or loss.get("class_name")
+    if not isinstance(loss, str):
+        return None
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", loss).lower() if loss[:1].isupper() else loss
 
 
 class UnsafeModel(ValueError):

@@ -411,6 +411,85 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{what}` has no input shape yet: start the model with keras.Input((28, 28, 1)) so that Keras builds "
         "every layer and knows its shapes.",
         "`{what}` 還沒有輸入形狀：模型要以 keras.Input((28, 28, 1)) 開頭，Keras 才會建立每一層並知道各層的形狀。"),
+    # ---- day97 mistakes, named (day97 section: add keys here)
+    "mnist_not_scaled": (
+        "`{what}` left the pixels in 0..255 (largest value {largest:g}). Divide by 255 "
+        "(`images.astype(\"float32\") / 255`) so they lie in 0..1.",
+        "`{what}` 的像素還在 0..255（最大值 {largest:g}）。請除以 255（`images.astype(\"float32\") / 255`），"
+        "讓像素落在 0..1。"),
+    "mnist_no_channel_axis": (
+        "`{what}` returned shape {got}; a Conv2D layer needs a channel axis: expected {expected} (add it with "
+        "`[..., np.newaxis]`).",
+        "`{what}` 回傳的形狀是 {got}；Conv2D 需要通道軸：應該是 {expected}（用 `[..., np.newaxis]` 加上）。"),
+    "mnist_channels_first": (
+        "`{what}` returned shape {got}: the channel axis is first. Keras uses channels-last: expected {expected}.",
+        "`{what}` 回傳的形狀是 {got}：通道軸放在前面了。Keras 用 channels-last：應該是 {expected}。"),
+    "labels_format": (
+        "`{what}` should return integer labels of shape {n} or one-hot labels of shape ({n}, 10); yours "
+        "returned {got}.",
+        "`{what}` 應該回傳形狀 ({n},) 的整數標籤，或形狀 ({n}, 10) 的 one-hot 標籤；你的是 {got}。"),
+    "model_not_compiled": (
+        "`{what}` returned a model that is not compiled. Call `model.compile(optimizer=..., loss=..., "
+        "metrics=[\"accuracy\"])` before returning it.",
+        "`{what}` 回傳的模型還沒有編譯。回傳之前先呼叫 `model.compile(optimizer=..., loss=..., "
+        "metrics=[\"accuracy\"])`。"),
+    "model_input_shape": (
+        "The model's input should be {expected} (28 x 28 pixels, 1 channel, channels-last); yours is {got}.",
+        "模型的輸入應該是 {expected}（28 x 28 像素、1 個通道、channels-last）；你的是 {got}。"),
+    "model_output_units": (
+        "The last layer should give 10 values, one per digit; yours gives {got}.",
+        "最後一層應該輸出 10 個值，每個數字一個；你的輸出 {got}。"),
+    "model_output_activation": (
+        "The last layer's activation should be softmax (10 probabilities that add up to 1); yours is {got}.",
+        "最後一層的激勵函數應該是 softmax（10 個加起來為 1 的機率）；你的是 {got}。"),
+    "loss_onehot_with_integers": (
+        "Your labels are integers (shape (n,)) but the loss is categorical_crossentropy, which wants one-hot "
+        "labels (n, 10). Use sparse_categorical_crossentropy, or return one-hot labels from format_labels.",
+        "你的標籤是整數（形狀 (n,)），損失函數卻是 categorical_crossentropy，它要的是 one-hot 標籤 (n, 10)。"
+        "請改用 sparse_categorical_crossentropy，或讓 format_labels 回傳 one-hot 標籤。"),
+    "loss_sparse_with_onehot": (
+        "Your labels are one-hot (shape (n, 10)) but the loss is sparse_categorical_crossentropy, which wants "
+        "integer labels. Use categorical_crossentropy, or keep the labels as integers.",
+        "你的標籤是 one-hot（形狀 (n, 10)），損失函數卻是 sparse_categorical_crossentropy，它要的是整數標籤。"
+        "請改用 categorical_crossentropy，或維持整數標籤。"),
+    "loss_binary": (
+        "The loss is {got}, which is for two classes (one sigmoid output). MNIST has 10 classes: use "
+        "sparse_categorical_crossentropy (integer labels) or categorical_crossentropy (one-hot).",
+        "損失函數是 {got}，它是給兩個類別（一個 sigmoid 輸出）用的。MNIST 有 10 個類別：請用 "
+        "sparse_categorical_crossentropy（整數標籤）或 categorical_crossentropy（one-hot）。"),
+    "loss_other": (
+        "The loss is {got}; for 10 classes with a softmax output use sparse_categorical_crossentropy (integer "
+        "labels) or categorical_crossentropy (one-hot labels).",
+        "損失函數是 {got}；10 個類別、softmax 輸出時請用 sparse_categorical_crossentropy（整數標籤）或 "
+        "categorical_crossentropy（one-hot 標籤）。"),
+    "accuracy_below": (
+        "Test accuracy {accuracy:.4f} on the 10,000 MNIST test images; this step needs at least {threshold:g}. "
+        "Train a little longer (more epochs) or check the scaling and the model.",
+        "在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}；這一級需要至少 {threshold:g}。"
+        "多訓練幾個 epoch，或檢查縮放與模型。"),
+    "accuracy_unscaled": (
+        "Test accuracy {accuracy:.4f}: your model does much better on pixels 0..255 ({raw:.4f}) than on pixels "
+        "scaled to 0..1, so it was trained on unscaled images. Divide by 255 in scale_images and train again.",
+        "測試準確率 {accuracy:.4f}：你的模型在 0..255 的像素上（{raw:.4f}）比在縮放到 0..1 的像素上好得多，"
+        "表示它是用沒有縮放的影像訓練的。請在 scale_images 裡除以 255，再訓練一次。"),
+    "model_input_incompatible": (
+        "The grader could not feed 28 x 28 test images to your model: its input shape is {got}.",
+        "批改程式無法把 28 x 28 的測試影像送進你的模型：它的輸入形狀是 {got}。"),
+    "test_data_in_fit": (
+        "Your notebook passes test data to `fit` (code cell {cell}: `{code}`). The test set must stay unseen "
+        "until the final evaluation: validate with validation_split or a slice of the training data. (While "
+        "graded, your notebook only has a stand-in test split, so this cannot raise your score.)",
+        "你的 notebook 把測試資料傳給了 `fit`（第 {cell} 個程式碼儲存格：`{code}`）。測試集要留到最後評估才用："
+        "驗證請用 validation_split 或切一部分訓練資料。（批改時 notebook 裡的測試集只是替身，這樣做不會提高分數。）"),
+    "history_not_dict": (
+        "`{what}` should return history.history, a dict of per-epoch lists such as {{'loss': [...], "
+        "'accuracy': [...]}}; yours returned {got}.",
+        "`{what}` 應該回傳 history.history，也就是每個 epoch 一個值的 dict，例如 {{'loss': [...], "
+        "'accuracy': [...]}}；你的回傳 {got}。"),
+    "history_no_accuracy": (
+        "The training history has no 'accuracy' (keys: {keys}). Compile with metrics=[\"accuracy\"] so the "
+        "learning curve can be drawn.",
+        "訓練紀錄裡沒有 'accuracy'（只有：{keys}）。編譯時加上 metrics=[\"accuracy\"]，才畫得出學習曲線。"),
     # ---- the notebook as a whole
     "notebook_missing": (
         "No notebook found at {path}.",
@@ -448,6 +527,229 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cell_failed": (
         "Code cell {number} raised {ename}: {evalue}",
         "第 {number} 個程式碼儲存格丟出 {ename}：{evalue}"),
+    # ---- platforms (GitHub Classroom, Gradescope)
+    "platform_timeout": (
+        "Grading {exercise} was stopped after {seconds:g} s, before its checks could finish. Look for a cell "
+        "that never ends (or training that takes too long), fix it and submit again.",
+        "批改 {exercise} 在 {seconds:g} 秒後被停止，檢查來不及完成。請找出不會結束的儲存格（或太久的訓練），"
+        "修正後再繳交。"),
+    "platform_crash": (
+        "The grader could not grade {exercise} ({reason}). This says nothing about your work: tell your "
+        "instructor.",
+        "批改程式無法批改 {exercise}（{reason}）。這與你的作業無關：請告訴講師。"),
+    "platform_public_only": (
+        "Hidden checks were NOT run: this repository cannot read the instructor's hidden checks (the secret "
+        "{secret} or the variable {variable} is not set), so only the public checks were graded.",
+        "沒有執行隱藏檢查：這個儲存庫讀不到講師的隱藏檢查（沒有設定 secret {secret} 或變數 {variable}），"
+        "所以只批改了公開檢查。"),
+    "platform_hidden_included": (
+        "Graded with the public checks and the instructor's hidden checks.",
+        "已用公開檢查與講師的隱藏檢查批改。"),
+    "platform_not_reached": (
+        "{exercise} was not graded: the grader's time budget of {seconds:g} s ran out before it started.",
+        "{exercise} 沒有批改：開始之前，批改程式的時間預算 {seconds:g} 秒已經用完。"),
+    "platform_hidden_later": (
+        "{count} hidden checks: their results are shown when grades are published.",
+        "另有 {count} 項隱藏檢查：成績公布後才會顯示結果。"),
+    # ---- batch grading (feedback pages, class summary)
+    "batch_feedback_title": ("Feedback for {learner}", "{learner} 的批改回饋"),
+    "batch_summary_title": ("Class summary", "全班成績摘要"),
+    "batch_total": ("Total score", "總分"),
+    "batch_class_line": (
+        "{learners} learners: {graded} graded, {incomplete} with exercises missing, {failed} not graded. "
+        "Mean {mean:g}, median {median:g} of {max_score:g}.",
+        "共 {learners} 位學員：{graded} 位已批改、{incomplete} 位有未繳交的練習、{failed} 位未能批改。"
+        "平均 {mean:g}、中位數 {median:g}（滿分 {max_score:g}）。"),
+    "batch_distribution": ("Score distribution", "分數分布"),
+    "batch_gradebook": ("Gradebook", "成績簿"),
+    "batch_item_analysis": ("Item analysis", "題目分析"),
+    "batch_pass_rates": ("Pass rate of every check", "每項檢查的通過率"),
+    "batch_most_failed": ("Checks most learners fail", "最多學員沒通過的檢查"),
+    "batch_mistakes": ("Most common diagnosed mistakes", "最常見的錯誤"),
+    "batch_not_graded": ("Not graded", "未能批改"),
+    "batch_run": ("Run", "執行資訊"),
+    "batch_metrics": ("Metrics", "指標"),
+    "batch_curves": ("Learning curve", "學習曲線"),
+    "batch_epoch": ("epoch", "訓練週期"),
+    "batch_exercise": ("Exercise", "練習"),
+    "batch_passed": ("Passed", "通過人數"),
+    "batch_learners": ("Learners", "學員數"),
+    "batch_rate": ("Pass rate", "通過率"),
+    "batch_mistake": ("Mistake", "錯誤"),
+    "batch_example": ("Example feedback", "回饋範例"),
+    "batch_learner": ("Learner", "學員"),
+    "batch_status": ("Status", "狀態"),
+    "batch_reason": ("Why", "原因"),
+    "batch_range": ("Score range", "分數區間"),
+    "batch_missing": ("Not submitted: {exercises}", "未繳交：{exercises}"),
+    "batch_status_graded": ("graded", "已批改"),
+    "batch_status_incomplete": ("incomplete", "未繳齊"),
+    "batch_status_not_graded": ("not graded", "未能批改"),
+    "batch_none_failed": ("No learner failed a check.", "沒有學員未通過任何檢查。"),
+    "batch_none_diagnosed": ("No mistake was diagnosed.", "沒有診斷出任何錯誤。"),
+    "batch_cell": ("Code cell {number}", "第 {number} 個程式碼儲存格"),
+    # ---- sandbox
+    "notebook_symlink": (
+        "Your notebook {path} is a symbolic link (or sits in a linked folder); submit the notebook file itself.",
+        "你的 notebook {path} 是符號連結（或位於被連結的資料夾中）；請繳交 notebook 檔案本身。"),
+    "output_dropped": (
+        "This cell printed more than the {kept} KB of output the grader keeps; the rest ({dropped} characters) "
+        "was dropped. Print less, e.g. shapes instead of whole arrays.",
+        "這個儲存格的輸出超過批改程式保留的 {kept} KB；其餘 {dropped} 個字元已被捨棄。請少印一些，例如只印形狀而不是整個陣列。"),
+    # ---- day98 (VGG16 transfer learning), named mistakes
+    "transfer_one_channel": (
+        "`{what}` has shape {got}, one grey channel; VGG16 needs 3 channels: repeat the grey image into R, G and B, "
+        "shape {expected}.",
+        "`{what}` 的形狀是 {got}，只有一個灰階通道；VGG16 要 3 個通道：把灰階複製成 R、G、B，形狀 {expected}。"),
+    "transfer_not_padded": (
+        "`{what}` has shape {got}: the images are still 28 x 28, smaller than the 32 x 32 VGG16 accepts. Pad 2 zeros "
+        "on every side: shape {expected}.",
+        "`{what}` 的形狀是 {got}：影像還是 28 x 28，比 VGG16 接受的 32 x 32 小。四邊各補 2 個 0：形狀 {expected}。"),
+    "transfer_channels_first": (
+        "`{what}` has shape {got}: channels first. Keras is channels-last: {expected}.",
+        "`{what}` 的形狀是 {got}：通道在前面。Keras 是 channels-last：{expected}。"),
+    "transfer_not_float32": (
+        "`{what}` should be a float32 array; yours has dtype {got}. Use astype(\"float32\").",
+        "`{what}` 應該是 float32 陣列；你的是 {got}。請用 astype(\"float32\")。"),
+    "transfer_prepare_scaled": (
+        "`{what}` is divided by 255 (values 0-1). Keep the pixels 0-255 here: VGG16's preprocess_input expects "
+        "0-255 and does its own scaling.",
+        "`{what}` 除以了 255（值在 0 到 1）。這裡像素要維持 0 到 255：VGG16 的 preprocess_input 要的是 0 到 255。"),
+    "transfer_prepare_values": (
+        "`{what}` has the right shape but not the right values: each image should be padded with 2 zeros on every "
+        "side (np.pad, not resized) and the grey channel repeated into 3 channels, pixels 0-255.",
+        "`{what}` 的形狀正確但值不對：每張影像四邊各補 2 個 0（用 np.pad，不是放大），灰階複製成 3 個通道，像素 0 到 255。"),
+    "transfer_preprocess_scaled": (
+        "`{what}` divides by 255 instead of using VGG16's preprocess_input. VGG16 was trained on BGR images with "
+        "the ImageNet means subtracted from pixels 0-255: use keras.applications.vgg16.preprocess_input.",
+        "`{what}` 除以 255，而不是用 VGG16 的 preprocess_input。VGG16 訓練時用的是 0 到 255 的 BGR 影像減去 ImageNet "
+        "平均值：請用 keras.applications.vgg16.preprocess_input。"),
+    "transfer_preprocess_no_swap": (
+        "`{what}` subtracts the means but leaves the channels in RGB order; preprocess_input first turns RGB into "
+        "BGR (an image whose red and blue differ shows it). Use keras.applications.vgg16.preprocess_input.",
+        "`{what}` 減去了平均值，但通道仍是 RGB 順序；preprocess_input 會先把 RGB 換成 BGR（紅色與藍色不同的影像看得出來）。"
+        "請用 keras.applications.vgg16.preprocess_input。"),
+    "transfer_preprocess_no_means": (
+        "`{what}` swaps RGB to BGR but does not subtract the ImageNet means (103.939, 116.779, 123.68).",
+        "`{what}` 把 RGB 換成 BGR，但沒有減去 ImageNet 的平均值（103.939、116.779、123.68）。"),
+    "transfer_preprocess_other_mode": (
+        "`{what}` scales the pixels the way other networks want (\"tf\" or \"torch\" mode); VGG16 wants \"caffe\": "
+        "BGR minus the ImageNet means. Use keras.applications.vgg16.preprocess_input.",
+        "`{what}` 用的是其他網路的縮放方式（\"tf\" 或 \"torch\" 模式）；VGG16 要的是 \"caffe\"：BGR 減去 ImageNet 平均值。"
+        "請用 keras.applications.vgg16.preprocess_input。"),
+    "transfer_preprocess_values": (
+        "`{what}` does not match VGG16's preprocess_input (RGB to BGR, then minus the ImageNet means 103.939, "
+        "116.779, 123.68).",
+        "`{what}` 和 VGG16 的 preprocess_input 不一致（RGB 換成 BGR，再減去 ImageNet 平均值 103.939、116.779、123.68）。"),
+    "transfer_preprocess_in_place": (
+        "`preprocess` changed the array it was given: preprocess_input works in place on a NumPy float array. "
+        "Call it on a copy: preprocess_input(images.copy()).",
+        "`preprocess` 改動了傳進來的陣列：preprocess_input 會直接修改 NumPy 的 float 陣列。請在複本上呼叫："
+        "preprocess_input(images.copy())。"),
+    "transfer_features_scaled": (
+        "`{what}` gives the features of images divided by 255; VGG16 wants preprocess_input on pixels 0-255.",
+        "`{what}` 算出的是除以 255 之後的影像的特徵；VGG16 要的是在 0 到 255 的像素上做 preprocess_input。"),
+    "transfer_features_no_swap": (
+        "`{what}` gives the features of images whose channels were not swapped to BGR before the means were "
+        "subtracted; use preprocess (VGG16's preprocess_input).",
+        "`{what}` 算出的特徵來自沒有換成 BGR 就減去平均值的影像；請用 preprocess（VGG16 的 preprocess_input）。"),
+    "transfer_features_values": (
+        "`{what}` does not match VGG16's features of preprocess(prepare_images(images)) with the weights given. "
+        "Did you pass `weights` on to VGG16, and use prepare_images and preprocess?",
+        "`{what}` 和用指定權重的 VGG16 對 preprocess(prepare_images(images)) 算出的特徵不一致。你有把 `weights` 傳給 "
+        "VGG16，並使用 prepare_images 與 preprocess 嗎？"),
+    "transfer_weights_ignored": (
+        "`{what}` does not hold the weights it was given: pass the `weights` argument on to VGG16 instead of "
+        "fixing it (the grader may not have the ImageNet weights).",
+        "`{what}` 裡的權重不是指定的權重：請把 `weights` 參數傳給 VGG16，不要寫死（評分程式不一定拿得到 ImageNet 權重）。"),
+    "transfer_not_vgg16": (
+        "`{what}` is not VGG16's convolutional base: layers such as {missing} are missing. Use "
+        "keras.applications.vgg16.VGG16(include_top=False, ...).",
+        "`{what}` 不是 VGG16 的卷積基底：缺少 {missing} 等層。請用 keras.applications.vgg16.VGG16(include_top=False, ...)。"),
+    "transfer_base_has_top": (
+        "`{what}` still has VGG16's classifier ({layers}); load the base with include_top=False.",
+        "`{what}` 仍然有 VGG16 的分類器（{layers}）；載入卷積基底時要設 include_top=False。"),
+    "transfer_base_not_frozen": (
+        "The convolutional base in `{what}` is not frozen: {count} weight tensors of {layers} layers are "
+        "trainable. Set conv_base.trainable = False, so that training the new classifier does not wreck what the "
+        "base learned on ImageNet.",
+        "`{what}` 的卷積基底沒有凍結：{layers} 層共 {count} 個權重張量可以訓練。請設定 conv_base.trainable = False，"
+        "訓練新分類器時才不會毀掉卷積基底在 ImageNet 上學到的東西。"),
+    "transfer_input_shape_ignored": (
+        "`{what}` gives {got} whatever the input size: pass input_shape on to VGG16.",
+        "`{what}` 不論輸入多大都得到 {got}：請把 input_shape 傳給 VGG16。"),
+    "transfer_head_frozen": (
+        "In `{what}` nothing outside the base is trainable: the dense classifier must stay trainable.",
+        "`{what}` 除了卷積基底以外沒有可訓練的層：密集分類器必須保持可訓練。"),
+    "transfer_whole_base_unfrozen": (
+        "`{what}` unfreezes the whole convolutional base ({count} weight tensors of all 13 conv layers). Fine-tune "
+        "only block5_conv1, block5_conv2 and block5_conv3: after conv_base.trainable = True, set trainable = False "
+        "on conv_base.layers[:-4]. Training 15 million parameters on little data overfits.",
+        "`{what}` 解凍了整個卷積基底（13 個卷積層共 {count} 個權重張量）。只微調 block5_conv1、block5_conv2、"
+        "block5_conv3：conv_base.trainable = True 之後，把 conv_base.layers[:-4] 設回 trainable = False。"
+        "在少量資料上訓練 1,500 萬個參數會過度配適。"),
+    "transfer_top_block_frozen": (
+        "In `{what}` no layer of the convolutional base is trainable: unfreeze block5_conv1, block5_conv2 and "
+        "block5_conv3 (conv_base.trainable = True first; a layer inside a frozen model stays frozen).",
+        "`{what}` 的卷積基底沒有任何可訓練的層：請解凍 block5_conv1、block5_conv2、block5_conv3"
+        "（先設 conv_base.trainable = True；被凍結的模型裡的層也會是凍結的）。"),
+    "transfer_wrong_layers_unfrozen": (
+        "In `{what}` the trainable layers of the base are {got}; they should be exactly {expected}.",
+        "`{what}` 的卷積基底中可訓練的層是 {got}；應該正好是 {expected}。"),
+    "transfer_not_compiled": (
+        "`{what}` is not compiled: call model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"]) before "
+        "returning it.",
+        "`{what}` 沒有編譯：回傳前請呼叫 model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"])。"),
+    "transfer_rate_unknown": (
+        "The learning rate of `{what}`'s optimizer could not be read; pass it as a number, e.g. "
+        "keras.optimizers.RMSprop(learning_rate=1e-5).",
+        "讀不到 `{what}` 最佳化器的學習率；請用數字指定，例如 keras.optimizers.RMSprop(learning_rate=1e-5)。"),
+    "transfer_no_recompile": (
+        "`{what}` still has the optimizer it was compiled with before (learning rate {got}): after changing "
+        "`trainable` you must call compile() again, with a small learning rate such as 1e-5, or the change does not "
+        "take effect.",
+        "`{what}` 仍然是之前編譯時的最佳化器（學習率 {got}）：改了 `trainable` 之後必須再呼叫 compile()，"
+        "並用很小的學習率（例如 1e-5），否則改動不會生效。"),
+    "transfer_rate_too_high": (
+        "`{what}` is compiled with learning rate {got}, too high for fine-tuning: at most 1e-4 (1e-5 is usual), or "
+        "the large updates wipe out what block 5 learned on ImageNet.",
+        "`{what}` 編譯時的學習率是 {got}，微調時太大：最多 1e-4（通常用 1e-5），否則大幅度的更新會毀掉 block5 在 "
+        "ImageNet 上學到的特徵。"),
+    "transfer_rate_ignored": (
+        "`{what}` was asked for learning rate {expected} but is compiled with {got}: use the `learning_rate` "
+        "argument.",
+        "`{what}` 指定的學習率是 {expected}，但編譯時用的是 {got}：請使用 `learning_rate` 參數。"),
+    "transfer_last_layer": (
+        "The last layer of `{what}` should be Dense(10, activation=\"softmax\"), one probability per class; yours "
+        "is {got}.",
+        "`{what}` 的最後一層應該是 Dense(10, activation=\"softmax\")，每個類別一個機率；你的是 {got}。"),
+    "transfer_wrong_loss": (
+        "`{what}` is compiled with loss {got}; the labels are integers 0-9, so use "
+        "\"sparse_categorical_crossentropy\".",
+        "`{what}` 編譯時的損失函數是 {got}；標籤是 0 到 9 的整數，請用 \"sparse_categorical_crossentropy\"。"),
+    "transfer_rescaling_in_model": (
+        "`{what}` scales its input with a Rescaling layer (/255) instead of VGG16's preprocess_input; call "
+        "keras.applications.vgg16.preprocess_input on the tensor after the augmentation layers.",
+        "`{what}` 用 Rescaling 層（/255）縮放輸入，而不是 VGG16 的 preprocess_input；請在資料擴增層之後對張量呼叫 "
+        "keras.applications.vgg16.preprocess_input。"),
+    "transfer_no_augmentation": (
+        "`{what}` has no data augmentation layers: start with e.g. RandomFlip, RandomRotation and RandomZoom "
+        "(method 2 is slow precisely so that it can augment).",
+        "`{what}` 沒有資料擴增層：一開始先加上例如 RandomFlip、RandomRotation、RandomZoom（方法 2 就是為了能做資料擴增）。"),
+    "transfer_head_unusable": (
+        "The classifier from `{what}` could not be run on the features: {error}",
+        "`{what}` 的分類器無法在特徵上執行：{error}"),
+    "transfer_head_near_chance": (
+        "The classifier trained by `{what}` reaches accuracy {got:.3f} on held-out features; it should clearly "
+        "beat chance (0.10): at least {expected:.2f}. Check the last layer (Dense(10, softmax)), the loss for "
+        "integer labels and the learning rate.",
+        "`{what}` 訓練出的分類器在保留的特徵上準確率是 {got:.3f}；應該明顯勝過亂猜（0.10）：至少 {expected:.2f}。"
+        "請檢查最後一層（Dense(10, softmax)）、整數標籤的損失函數與學習率。"),
+    "transfer_no_imagenet": (
+        "Not measured: the grader has no ImageNet weights for VGG16 ({file} is not in its Keras cache; it "
+        "never downloads them). This check is worth 0 points; the other checks use random weights.",
+        "未測量：評分程式沒有 VGG16 的 ImageNet 權重（它的 Keras 快取裡沒有 {file}；它不會自行下載）。"
+        "這一項 0 分；其他檢查使用隨機權重。"),
 }
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {

@@ -54,6 +54,8 @@ def _run_one(fn, learner: LocalLearner) -> tuple[Status, str]:
     kwargs = {"learner": learner}
     if "rng" in inspect.signature(fn).parameters:
         kwargs["rng"] = np.random.default_rng(zlib.crc32(fn.__name__.encode()))
+    if "measure" in inspect.signature(fn).parameters:
+        kwargs["measure"] = lambda name, value: None  # figures are for graded reports only
     try:
         fn(**kwargs)
     except LearnerProblem as problem:

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: per-exercise metrics and curves
 
 
 class Status(str, enum.Enum):
@@ -74,6 +74,7 @@ class Execution:
     kernel_start_s: float = 0.0
     run_s: float = 0.0       # running the notebook, round trips included
     learner_s: float = 0.0   # of which the learner's own cells computed
+    sandbox: dict = field(default_factory=dict)  # limits and isolation the kernel ran under, e.g. "network": "cut"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class ExerciseResult:
     checks: tuple[CheckResult, ...]
     execution: Execution
     checks_s: float = 0.0
+    metrics: dict[str, float] = field(default_factory=dict)            # e.g. {"test_accuracy": 0.9913}
+    curves: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per-epoch values, e.g. "val_accuracy"
 
     @property
     def score(self) -> float:
@@ -173,6 +176,7 @@ def to_dict(result: GradeResult) -> dict:
             {"id": e.id, "score": e.score, "max_score": e.max_score,
              "checks": [_check_dict(c, lang) for c in e.checks],
              "execution": _execution_dict(e.execution, lang),
+             "metrics": dict(e.metrics), "curves": {k: list(v) for k, v in e.curves.items()},
              "durations": {"kernel_start_s": round(e.execution.kernel_start_s, 3),
                            "notebook_s": round(e.execution.run_s, 3),
                            "learner_cells_s": round(e.execution.learner_s, 3),
@@ -210,7 +214,9 @@ def from_dict(data: dict) -> GradeResult:
         raise ValueError(f"Unsupported result schema {data.get('schema_version')!r}; this grader reads {SCHEMA_VERSION}")
     exercises = tuple(
         ExerciseResult(id=e["id"], checks=tuple(_check_from(c) for c in e["checks"]),
-                       execution=_execution_from(e["execution"]), checks_s=e["durations"]["checks_s"])
+                       execution=_execution_from(e["execution"]), checks_s=e["durations"]["checks_s"],
+                       metrics=dict(e.get("metrics", {})),
+                       curves={k: tuple(v) for k, v in e.get("curves", {}).items()})
         for e in data["exercises"])
     return GradeResult(exercises=exercises, seed=data["seed"], environment=Environment(**data["environment"]),
                        submission=data["submission"], lang=data["lang"], hidden_included=data["hidden_included"],

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import messages
+from grader import datasets, messages
 from grader.exercise import Exercise
 from grader.kernel import CellRun, Kernel, kernel_env
 from grader.learner import KernelLearner
@@ -51,6 +51,8 @@ class Session:
 
     def __enter__(self) -> "Session":
         submission = read_submission(self.notebook)
+        if submission.problem is None and _linked(Path(self.notebook)):
+            submission = Submission(self.notebook, problem=messages.text("notebook_symlink", path=Path(self.notebook).name))
         if submission.problem is not None:
             self.execution = Execution(notebook=str(self.notebook), problem=submission.problem)
             return self
@@ -59,8 +61,9 @@ class Session:
         workdir.mkdir()
         home.mkdir()
         shutil.copyfile(self.notebook, workdir / self.exercise.notebook_name)
+        data = datasets.prepare_kernel(self.exercise.id, workdir / "data", home)
         env = kernel_env(home=home, extra={"GRADER_GRADING": "1", "GRADER_SEED": str(self.seed),
-                                           "PYTHONHASHSEED": str(self.seed)})
+                                           "PYTHONHASHSEED": str(self.seed), **data})
         self._kernel = Kernel(workdir=workdir, env=env)
         try:
             self._kernel.start()
@@ -70,7 +73,7 @@ class Session:
             return self
         self.execution = self._run_all(submission)
         self.learner = KernelLearner(self._kernel, workdir, call_timeout_s=self.exercise.call_timeout_s,
-                                     on_kernel_death=self._restart_and_replay)
+                                     on_kernel_death=self._restart_and_replay, cells=tuple(submission.cells))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -96,6 +99,8 @@ class Session:
             run = self._kernel.run(source, timeout=min(cell_limit, left))
             ran += 1
             learner_s += run.seconds
+            if run.output_dropped:
+                failures.append(_output_dropped(index, source, run, self._kernel.limits))
             if run.ok:
                 self._succeeded.append(source)
                 continue
@@ -106,7 +111,7 @@ class Session:
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
                          kernel_start_s=self._kernel.start_seconds, run_s=time.perf_counter() - began,
-                         learner_s=learner_s)
+                         learner_s=learner_s, sandbox=dict(self._kernel.sandbox))
 
     def _recover(self, run: CellRun) -> bool:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
@@ -132,6 +137,18 @@ def _failure(index: int, source: str, run: CellRun, limit: float) -> CellFailure
             "died": messages.text("cell_killed_kernel", ename=run.ename)}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)
+
+
+def _linked(notebook: Path) -> bool:
+    """True when the notebook or its folder is a symbolic link (it could point at anything, e.g. a solution)."""
+    return notebook.is_symlink() or notebook.parent.is_symlink()
+
+
+def _output_dropped(index: int, source: str, run: CellRun, limits) -> CellFailure:
+    return CellFailure(index=index, source=source[:4000], status=Status.SKIPPED, ename="OutputLimit",
+                       evalue=f"{run.output_dropped} characters of output not kept",
+                       note=messages.text("output_dropped", kept=limits.cell_output_bytes // 1024,
+                                          dropped=run.output_dropped))
 
 
 def _budget_spent(index: int, limit: float, left: int) -> CellFailure:

@@ -1,0 +1,33 @@
+"""Hidden checks for day97: fresh random images and labels each run, and no test data in `fit`."""
+import numpy as np
+import pytest
+
+from grader.checks import fail
+from grader.mnist import expect_scaled, fit_calls_with_test_data, label_format
+
+
+@pytest.mark.points(2)
+@pytest.mark.target("scale_images")
+def test_scale_images_random_batch(learner, rng):
+    images = rng.integers(0, 256, size=(int(rng.integers(1, 9)), 28, 28), dtype=np.uint8)
+    call = learner.run("scale_images", images.copy())
+    expect_scaled(call.value, images, what="scale_images(images)")
+    if not np.array_equal(call.args_after[0], images):
+        fail("input_mutated", function="scale_images", arg="images")
+
+
+@pytest.mark.points(1)
+@pytest.mark.target("format_labels")
+def test_format_labels_random_labels(learner, rng):
+    labels = rng.integers(0, 10, size=int(rng.integers(5, 40)))
+    label_format(learner.call("format_labels", labels.copy()), labels, what="format_labels(labels)")
+
+
+@pytest.mark.points(2)
+@pytest.mark.target("trained_model")
+def test_no_test_data_in_fit(learner):
+    found = fit_calls_with_test_data(getattr(learner, "cells", ()))
+    if found:
+        cell, code = found[0]
+        fail("test_data_in_fit", cell=cell, code=code)
+    learner.call("trained_model")   # a notebook that never trained has not earned this either

@@ -1,0 +1,174 @@
+"""day97 end to end: the reference reaches 0.99 and full marks, the stub is not attempted, each planted mistake is
+named; the kernel never sees the real test split; and the checks' building blocks on their own.
+
+Training-heavy tests are marked ``training`` (``pytest -m "not training"`` skips them on a laptop; CI runs them).
+"""
+import os
+
+import numpy as np
+import pytest
+
+from grader import datasets
+from grader import exercise as exercises
+from grader.grading import grade
+from grader.mnist import fit_calls_with_test_data
+from grader.results import Status
+from grader.session import Session
+from samples import notebook_with, write
+from samples_day97 import planted
+
+DAY = "day97"
+POINTS = 23
+EXERCISE = exercises.get(DAY)
+
+
+def by_id(result):
+    return {c.id: c for e in result.exercises for c in e.checks}
+
+
+@pytest.mark.training
+def test_solution_reaches_0_99_and_full_marks_with_its_curve():
+    result = grade(EXERCISE.solution, seed=97)
+    (exercise,) = result.exercises
+    assert (result.score, result.max_score) == (POINTS, POINTS), [(c.id, c.message) for c in exercise.checks]
+    assert exercise.metrics["test_accuracy"] >= 0.99
+    assert len(exercise.curves["val_accuracy"]) == len(exercise.curves["accuracy"]) == 5
+    assert exercise.execution.failures == ()
+
+
+def test_stub_scores_zero_with_every_check_not_attempted():
+    result = grade(EXERCISE.stub, seed=97)
+    assert result.score == 0 and result.max_score == POINTS
+    assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
+
+
+# sample -> {check id: (status, English substring, zh-TW substring)}
+FAILED, ERROR = Status.FAILED, Status.ERROR
+PLANTED = {
+    "pixels_unscaled": {
+        "scale_images_small_batch": (FAILED, "left the pixels in 0..255", "像素還在 0..255"),
+        "scale_images_random_batch": (FAILED, "Divide by 255", "除以 255"),
+        "test_accuracy_at_least_0_97": (FAILED, "trained on unscaled images", "沒有縮放的影像訓練"),
+    },
+    "test_set_as_validation": {
+        "no_test_data_in_fit": (FAILED, "passes test data to `fit`", "把測試資料傳給了 `fit`"),
+    },
+    "lambda_layer": {
+        "build_convnet_input_and_output": (ERROR, "Lambda", "Lambda"),
+        "test_accuracy_at_least_0_97": (ERROR, "Lambda", "Lambda"),
+    },
+    "one_hot_loss_integer_labels": {
+        "build_convnet_loss_matches_the_labels": (FAILED, "wants one-hot labels", "one-hot 標籤"),
+        "test_accuracy_at_least_0_97": (FAILED, "Test accuracy", "準確率是"),
+    },
+    "sigmoid_binary_loss": {
+        "build_convnet_input_and_output": (FAILED, "should be softmax", "應該是 softmax"),
+        "build_convnet_loss_matches_the_labels": (FAILED, "binary_crossentropy", "兩個類別"),
+    },
+}
+
+
+@pytest.mark.training
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_planted_mistake_is_named(tmp_path, name):
+    result = grade(planted(tmp_path, name), seed=7)
+    checks = by_id(result)
+    for check_id, (status, en, zh) in PLANTED[name].items():
+        check = checks[check_id]
+        assert check.status == status and check.score == 0, (check_id, check.status, check.message)
+        assert en in check.message.en and zh in check.message.zh_tw, (check_id, check.message)
+    assert result.score < POINTS
+
+
+@pytest.mark.training
+def test_quick_training_loses_only_accuracy_points(tmp_path):
+    # one epoch on 6,000 images: an honest notebook that trained too little
+    result = grade(planted(tmp_path, "quick_training"), seed=7)
+    lost = {c.id for c in by_id(result).values() if c.status != Status.PASSED}
+    assert "test_accuracy_at_least_0_99" in lost
+    assert lost <= {"test_accuracy_at_least_0_97", "test_accuracy_at_least_0_98", "test_accuracy_at_least_0_99"}
+    assert "needs at least" in by_id(result)["test_accuracy_at_least_0_99"].message.en
+
+
+PEEK = '''
+import os
+from grader.datasets import load_mnist
+
+def peek():
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    files = sorted(os.path.relpath(os.path.join(d, f)) for d, _, fs in os.walk(".") for f in fs)
+    return {"test_labels": y_test[:200].tolist(), "train_tail": y_train[-10000:][:200].tolist(),
+            "n_test": int(len(y_test)), "files": files}
+'''
+
+
+def test_graded_kernel_sees_only_the_training_split(tmp_path):
+    notebook = write(tmp_path, "peek", DAY, notebook_with(DAY, insert={0: PEEK}, stub=True))
+    with Session(EXERCISE, notebook, seed=1) as session:
+        seen = session.learner.call("peek")
+    real_test_labels = datasets.load_mnist_test()[1][:200].tolist()
+    assert seen["test_labels"] == seen["train_tail"] != real_test_labels
+    assert seen["n_test"] == datasets.STAND_IN_TEST
+    assert [f for f in seen["files"] if f.endswith((".npz", ".npy", ".gz"))] == [f"data/{datasets.TRAIN_ONLY}"]
+
+
+@pytest.mark.parametrize("source, found", [
+    ("history = model.fit(train_images, train_labels, epochs=5, validation_split=0.1)", False),
+    ("model.fit(x_train, y_train, validation_data=(x_test, y_test))", True),
+    ("model.fit(np.concatenate([train_images, test_images]), labels)", True),
+    ("%time model.fit(X_TEST, y)", True),
+    ("fit(latest_images, labels)", False),
+    ("model.evaluate(x_test, y_test)", False),
+    ("def f(:\n  model.fit(x_test)", False),   # does not parse: nothing is claimed
+])
+def test_fit_calls_with_test_data(source, found):
+    assert bool(fit_calls_with_test_data(("import numpy as np", source))) == found
+
+
+def test_loader_finds_a_verified_copy_and_passes_over_a_corrupt_one(tmp_path, monkeypatch):
+    corrupt = tmp_path / "corrupt" / "mnist"
+    corrupt.mkdir(parents=True)
+    (corrupt / "mnist.npz").write_bytes(b"not mnist")
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "mnist.npz").write_bytes(datasets.find(datasets.MNIST).read_bytes())
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path / "corrupt")
+    monkeypatch.setenv(datasets.ENV_DIR, str(good))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    assert datasets.find(datasets.MNIST) == good / "mnist.npz"
+    (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28) and x_train.dtype == np.uint8
+    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_loader_without_data_or_network_says_what_to_do_in_one_sentence(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path / "none")
+    monkeypatch.delenv(datasets.ENV_DIR, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.raises(datasets.DatasetMissing) as error:
+        datasets.load_mnist()
+    message = str(error.value)
+    assert message.count(". ") == 0 and message.endswith(".") and "\n" not in message
+    assert "CNN_DATASETS" in message and str(tmp_path / "none") in message
+
+
+def test_shipped_fashion_subset_is_balanced_and_verified():
+    (x_train, y_train), (x_test, y_test) = datasets.load_fashion_subset()
+    assert x_train.shape == (2000, 28, 28) and x_test.shape == (500, 28, 28)
+    assert set(np.bincount(y_train)) == {200} and set(np.bincount(y_test)) == {50}
+    assert datasets.sha256(datasets.find(datasets.FASHION_SUBSET)) in datasets.FASHION_SUBSET.sha256
+
+
+def test_reports_show_the_accuracy_and_the_learning_curve():
+    from grader import report
+    from grader.results import ExerciseResult, Execution
+
+    exercise = ExerciseResult(id=DAY, checks=(), execution=Execution(notebook="day97.ipynb"),
+                              metrics={"test_accuracy": 0.99213},
+                              curves={"val_accuracy": (0.98, 0.99), "accuracy": (0.95, 0.985), "loss": (0.2, 0.05)})
+    columns, rows = report.curve_rows(exercise)
+    assert columns == ["epoch", "loss", "accuracy", "val_accuracy"]
+    assert rows == [["1", "0.2000", "0.9500", "0.9800"], ["2", "0.0500", "0.9850", "0.9900"]]
+    lines = report._markdown_measures(exercise)
+    assert "**test_accuracy 0.9921**" in lines and "| 2 | 0.0500 | 0.9850 | 0.9900 |" in lines
+    assert "xychart-beta" in lines and "    line [0.9500, 0.9850]" in lines
