@@ -33,6 +33,42 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--total-timeout", type=float, help="seconds the whole notebook may run")
     s = commands.add_parser("stubs", help="write exercises/dayNN/dayNN.ipynb from solutions/ (solution regions removed)")
     s.add_argument("--check", action="store_true", help="only report whether exercises/ is up to date")
+    # ---- batch: a whole class on Dask (grader.batch)
+    b = commands.add_parser("batch", help="grade a class's submissions in parallel into a gradebook and pages")
+    b.add_argument("submissions", type=Path, help="folder of learner folders, zips or notebooks named by learner")
+    b.add_argument("--out", type=Path, required=True, help="folder for results, gradebook.csv and summaries")
+    b.add_argument("--workers", type=int, help="local workers (default: one per GPU, else one per CPU core)")
+    b.add_argument("--scheduler", help="address of an existing Dask scheduler (default: DASK_SCHEDULER_ADDRESS, "
+                   "else a local cluster)")
+    b.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    b.add_argument("--force", action="store_true", help="grade every learner again, even if already graded")
+    b.add_argument("--lang", help="zh-TW or en (default: GRADER_LANG, else the locale)")
+    b.add_argument("--seed", type=int, help="one seed for the whole class (default: the last run's, else fresh)")
+    b.add_argument("--timeout", type=float, help="seconds one submission may take in all (default: from the days)")
+    b.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
+    b.add_argument("--memory-limit", type=int, help="MB of address space per grading process (0: none)")
+    b.add_argument("--public-only", action="store_true", help="run only the public checks")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    # ---- platforms: the learner-facing release (GitHub Classroom) and the Gradescope autograder
+    r = commands.add_parser("release", help="write the learner-facing repository (no solutions, no hidden checks)")
+    r.add_argument("out", type=Path)
+    r.add_argument("--hidden-repo", type=Path, help="also write the instructor's private hidden-checks repository here")
+    r.add_argument("--runs-on", action="append", help="runner label for the Classroom workflow, repeatable "
+                   "(default: ubuntu-latest; e.g. --runs-on self-hosted --runs-on gpu)")
+    r.add_argument("--lang", default="zh-TW", help="feedback language of the workflow (default: zh-TW)")
+    r.add_argument("--python", default="3.11", help="Python version the workflow sets up (default: 3.11)")
+    r.add_argument("--secret", default="GRADER_HIDDEN_TOKEN", help="name of the token secret")
+    r.add_argument("--variable", default="GRADER_HIDDEN_REPO", help="name of the variable naming the private repository")
+    r.add_argument("--force", action="store_true", help="replace OUT's contents (its .git is kept)")
+    z = commands.add_parser("gradescope", help="write a Gradescope autograder zip")
+    z.add_argument("out", type=Path)
+    z.add_argument("--exercises", nargs="+", help="days to grade (default: all)")
+    z.add_argument("--public-visibility", default="visible", help="visibility of public checks (default: visible)")
+    z.add_argument("--hidden-visibility", default="after_published",
+                   help="visibility of hidden checks (default: after_published)")
+    z.add_argument("--time-budget", type=float, default=540.0,
+                   help="seconds after which no new day starts (default: 540, for Gradescope's 600 s limit)")
+    z.add_argument("--lang", default="zh-TW", help="feedback language (default: zh-TW)")
     return parser
 
 
@@ -74,8 +110,61 @@ def _stubs(args: argparse.Namespace) -> int:
     return 1 if args.check and stale else 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from grader.release import hidden_repository, release
+
+    try:
+        out = release(args.out, runs_on=tuple(args.runs_on or ("ubuntu-latest",)), lang=messages.resolve_lang(args.lang),
+                      python=args.python, secret=args.secret, variable=args.variable, force=args.force)
+        print(f"wrote the learner repository: {out}")
+        if args.hidden_repo:
+            print(f"wrote the private hidden-checks repository: {hidden_repository(args.hidden_repo, force=args.force)}")
+    except ValueError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from grader.gradescope import Config, available, build
+
+    try:
+        config = Config(exercises=tuple(args.exercises or available()), lang=messages.resolve_lang(args.lang),
+                        public_visibility=args.public_visibility, hidden_visibility=args.hidden_visibility,
+                        time_budget_s=args.time_budget)
+        print(f"wrote the Gradescope autograder: {build(args.out, config=config)}")
+    except ValueError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """Exit 0: every learner graded; 1: some could not be (listed); 2: the batch could not run; 130: Ctrl-C."""
+    from grader.batch import BatchError, run_batch
+
+    try:
+        result = run_batch(args.submissions, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                           device=args.device, force=args.force, lang=args.lang, seed=args.seed,
+                           timeout_s=args.timeout, cell_timeout_s=args.cell_timeout, memory_mb=args.memory_limit,
+                           hidden=not args.public_only, progress=not args.quiet)
+    except (BatchError, ValueError) as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted; every file written is complete. Run the same command again to grade the rest.",
+              file=sys.stderr)
+        return 130
+    print(result.line(), file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("release", "gradescope"):
+        return {"release": _release, "gradescope": _gradescope}[args.command](args)
+    if args.command == "batch":
+        return _batch(args)
     return {"grade": _grade, "stubs": _stubs}[args.command](args)
 
 
