@@ -1,22 +1,28 @@
 """A learner's own Jupyter kernel: started fresh in a working copy, fed one cell at a time through nbclient.
 
 The kernel runs in a temporary working directory with a temporary HOME and an environment built from an
-allow-list (no tokens or secrets of the grader's reach it). A cell that runs too long is interrupted; a
-kernel that dies or stops answering is restarted. Nothing here knows about checks or scores.
+allow-list (no tokens or secrets of the grader's reach it), inside the sandbox of :mod:`grader.sandbox`
+(limits, namespaces, a user of its own). A cell that runs too long is interrupted; a kernel that dies or
+stops answering is restarted; closing the kernel kills every process it started. What a cell prints is
+kept up to a size limit per cell and per notebook, and no single message from the kernel may be larger
+than ``Limits.message_bytes``, so a cell printing gigabytes cannot fill the grader's memory. Nothing here
+knows about checks or scores.
 """
 from __future__ import annotations
 
+import functools
+import itertools
+import json
 import os
 import re
+import site
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from jupyter_core.utils import run_sync
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from grader import sandbox
+from grader.sandbox import Limits
 
 ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
                "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "TF_CPP_MIN_LOG_LEVEL",
@@ -24,6 +30,7 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUA
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
+_KERNELS = itertools.count()
 
 
 def strip_ansi(text: str) -> str:
@@ -40,6 +47,7 @@ class CellRun:
     traceback: tuple[str, ...] = ()
     stdout: str = ""
     seconds: float = 0.0
+    output_dropped: int = 0  # bytes of output over the limits, not kept
 
     @property
     def ok(self) -> bool:
@@ -54,16 +62,54 @@ def kernel_env(*, home: Path, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+@functools.lru_cache(maxsize=1)
+def _capped_client_class():
+    """nbclient with a budget for outputs: past it, outputs are counted and dropped instead of stored.
+    (Built on first use: importing nbclient and nbformat costs a second, and the learner's kernel imports
+    this module through ``grader.practice`` without ever starting a kernel.)"""
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        cell_budget = 0
+        notebook_budget = 0
+        dropped = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = _output_size(msg.get("content", {}))
+            if msg.get("msg_type") == "error" or size <= min(self.cell_budget, self.notebook_budget):
+                self.cell_budget -= size
+                self.notebook_budget -= size
+                return super().output(outs, msg, display_id, cell_index)
+            self.dropped += size
+            return None
+
+    return CappedClient
+
+
+def _output_size(content: dict) -> int:
+    if "text" in content:
+        return len(content["text"])
+    data = content.get("data", {})
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values()) if data else 0
+
+
 @dataclass
 class Kernel:
-    """One fresh kernel in ``workdir``; use as a context manager."""
+    """One fresh kernel in ``workdir``, sandboxed with ``limits``; use as a context manager."""
 
     workdir: Path
     env: dict[str, str]
     startup_timeout: float = 60.0
+    limits: Limits = field(default_factory=Limits)
     restarts: int = 0
     start_seconds: float = 0.0
-    _client: NotebookClient | None = field(default=None, repr=False)
+    sandbox: dict = field(default_factory=dict)  # what the launcher applied (see grader.sandbox)
+    _client: object | None = field(default=None, repr=False)
+    _cgroup: sandbox.Cgroup | None = field(default=None, repr=False)
+    _context: object | None = field(default=None, repr=False)
+    _uid: int | None = field(default=None, repr=False)
+    _number: int = field(default_factory=lambda: next(_KERNELS), repr=False)
+    _output_left: int = -1
     _cells_sent: int = 0
     _reply: dict = field(default_factory=dict, repr=False)
 
@@ -75,31 +121,103 @@ class Kernel:
         self.close()
 
     def start(self) -> None:
+        from jupyter_core.utils import run_sync
+
         began = time.perf_counter()
+        self._uid = sandbox.kernel_uid(self._number)
+        private = self.workdir.parent / f".kernel-{os.getpid()}-{self._number}"
+        private.mkdir(exist_ok=True)
+        self._hand_over(private)
+        self._cgroup = sandbox.Cgroup(f"grader-{os.getpid()}-{self._number}-{self.restarts}", self.limits)
+        report = private.parent / f".sandbox-{os.getpid()}-{self._number}.json"
+        report.unlink(missing_ok=True)
+        client = self._new_client(private, report)
+        try:
+            client.start_new_kernel(cwd=str(self.workdir), env=self.env)
+            client.kc = client.km.client(context=self._context)
+            client.kc.start_channels()
+            run_sync(client.kc.wait_for_ready)(timeout=self.startup_timeout)
+            client.kc.allow_stdin = False
+        except BaseException:
+            self._client = client
+            self.close()
+            raise
+        self._client = client
+        self.sandbox = self._read_report(report)
+        self.start_seconds += time.perf_counter() - began
+
+    def _new_client(self, private: Path, report: Path):
+        import nbformat
+        import zmq.asyncio
+        from jupyter_client.kernelspec import KernelSpec
+
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        client = NotebookClient(nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
-                                error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
-                                startup_timeout=int(self.startup_timeout), record_timing=False,
-                                resources={"metadata": {"path": str(self.workdir)}})
+        client = _capped_client_class()(nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+                               error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
+                               startup_timeout=int(self.startup_timeout), record_timing=False,
+                               resources={"metadata": {"path": str(self.workdir)}})
         client.on_cell_executed = self._remember_reply
+        client.notebook_budget = self._output_left if self._output_left >= 0 else self.limits.notebook_output_bytes
+        self._context = zmq.asyncio.Context()
+        self._context.setsockopt(zmq.MAXMSGSIZE, self.limits.message_bytes)
         client.km = client.create_kernel_manager()
-        private = self.workdir.parent / f".kernel-{os.getpid()}-{id(self)}"
-        private.mkdir(exist_ok=True)
+        client.km.context = self._context
         client.km.transport = "ipc"
         client.km.ip = str(private / "ipc")
         client.km.connection_file = str(private / "connection.json")
-        client.start_new_kernel(cwd=str(self.workdir), env=self.env)
-        client.start_new_kernel_client()
-        self._client = client
-        self.start_seconds += time.perf_counter() - began
+        config = self._launcher_config(private, report)
+        client.km._kernel_spec = KernelSpec(
+            argv=[*sandbox.launcher_argv(config), sys.executable, "-m", "ipykernel_launcher", "-f",
+                  "{connection_file}"], display_name="Python 3 (sandboxed)", language="python",
+            interrupt_mode="signal", env={})
+        return client
+
+    def _launcher_config(self, private: Path, report: Path) -> dict:
+        return {"uid": self._uid, "grader_pid": os.getpid(), "session": str(private.parent), "reach": _reach(self.env),
+                "hide": sandbox.hidden_paths(self.env), "tmp_bytes": self.limits.tmp_bytes,
+                "rlimits": self.limits.rlimits(gpu=sandbox.gpu_visible(self.env)),
+                "cgroups": self._cgroup.procs_files, "cgroup_limits": self._cgroup.applied,
+                "report": str(report), "give": [str(private / "connection.json")]}
+
+    def _hand_over(self, private: Path) -> None:
+        """Give the kernel's own user the folders it may write: the working copy, HOME, its socket folder."""
+        if self._uid is None:
+            return
+        os.chmod(private.parent, 0o711)
+        for folder in (self.workdir, Path(self.env.get("HOME", self.workdir)), private):
+            os.chown(folder, self._uid, self._uid)
+        self._hand_over_calls()
+
+    def _hand_over_calls(self) -> None:
+        """The grader's call folders (``.grader-call-*``) become writable by the kernel's user."""
+        if self._uid is None:
+            return
+        for entry in os.scandir(self.workdir):
+            if entry.name.startswith(".grader-call-") and entry.is_dir(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_uid != self._uid:
+                os.chown(entry.path, self._uid, self._uid)
+
+    def _read_report(self, report: Path) -> dict:
+        try:
+            applied = json.loads(report.read_text())
+        except (OSError, ValueError):
+            applied = {"network": "open", "note": "the sandbox launcher wrote no report"}
+        return {**applied, "limits": sandbox.describe(self.limits)}
 
     def close(self) -> None:
-        if self._client is not None:
-            try:
-                self._client._cleanup_kernel()
-            finally:
-                self._client = None
+        client, self._client = self._client, None
+        try:
+            if client is not None:
+                self._output_left = max(client.notebook_budget, 0)
+                client._cleanup_kernel()
+        finally:
+            if self._cgroup is not None:
+                self._cgroup.remove()
+                self._cgroup = None
+            if self._context is not None:
+                self._context.destroy(linger=0)
+                self._context = None
 
     def restart(self) -> None:
         self.close()
@@ -108,30 +226,39 @@ class Kernel:
 
     def run(self, source: str, *, timeout: float, history: bool = True) -> CellRun:
         """Run ``source`` as one cell; never raises for anything the learner's code does."""
+        import nbformat
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
         client = self._client
         if client is None:
             return CellRun("died", ename="KernelNotRunning")
+        self._hand_over_calls()
         cell = nbformat.v4.new_code_cell(source)
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
         client.timeout = max(1, int(round(timeout)))
+        client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
         began = time.perf_counter()
         self._reply = {}
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
-            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began)
+            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
+                           output_dropped=client.dropped)
         except DeadKernelError:
-            return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped",
-                           stdout=_stdout(cell), seconds=time.perf_counter() - began)
+            return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
+                           seconds=time.perf_counter() - began, output_dropped=client.dropped)
         if self._reply.get("content", {}).get("ename") == TIMEOUT_ENAME:
-            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began)
-        return _cell_run(cell, time.perf_counter() - began)
+            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
+                           output_dropped=client.dropped)
+        return _cell_run(cell, time.perf_counter() - began, client.dropped)
 
     def _remember_reply(self, *, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply or {}
 
     def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
         return self._client is not None and bool(run_sync(self._client.km.is_alive)())
 
     def responsive(self, timeout: float = 10.0) -> bool:
@@ -139,16 +266,27 @@ class Kernel:
         return self.alive() and self.run("pass", timeout=timeout, history=False).outcome == "ok"
 
 
+def _reach(env: dict[str, str]) -> list[str]:
+    """What the kernel's user must be able to reach even inside a folder closed to it: Python itself, its
+    packages, and files the grader linked into HOME (e.g. cached weights)."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), str(Path(sandbox.__file__).parents[1])}
+    home = Path(env.get("HOME", "/nonexistent"))
+    for link in itertools.islice((p for p in home.rglob("*") if p.is_symlink()), 100) if home.is_dir() else ():
+        paths.add(str(link.resolve()))
+    return sorted(p for p in paths if os.path.exists(p))
+
+
 def _stdout(cell) -> str:
     parts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
     return "".join(parts)[-OUTPUT_CHARS_KEPT:]
 
 
-def _cell_run(cell, seconds: float) -> CellRun:
+def _cell_run(cell, seconds: float, dropped: int = 0) -> CellRun:
     for output in cell.outputs:
         if output.get("output_type") == "error":
-            tb = tuple(strip_ansi(line) for line in output.get("traceback", []))[-40:]
-            return CellRun("error", ename=str(output.get("ename", "")), evalue=str(output.get("evalue", ""))[:2000],
-                           traceback=tb, stdout=_stdout(cell), seconds=seconds)
-    return CellRun("ok", stdout=_stdout(cell), seconds=seconds)
+            tb = tuple(strip_ansi(str(line)[:4000]) for line in output.get("traceback", [])[-40:])
+            return CellRun("error", ename=str(output.get("ename", ""))[:200],
+                           evalue=str(output.get("evalue", ""))[:2000], traceback=tb, stdout=_stdout(cell),
+                           seconds=seconds, output_dropped=dropped)
+    return CellRun("ok", stdout=_stdout(cell), seconds=seconds, output_dropped=dropped)
 

@@ -650,9 +650,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{what}` gives the features of images divided by 255; VGG16 wants preprocess_input on pixels 0-255.",
         "`{what}` 算出的是除以 255 之後的影像的特徵；VGG16 要的是在 0 到 255 的像素上做 preprocess_input。"),
     "transfer_features_no_swap": (
-        "`{what}` gives the features of images whose channels were not swapped to BGR before the means were "
-        "subtracted; use preprocess (VGG16's preprocess_input).",
-        "`{what}` 算出的特徵來自沒有換成 BGR 就減去平均值的影像；請用 preprocess（VGG16 的 preprocess_input）。"),
+        "`{what}` gives the features of images whose ImageNet means were subtracted in RGB order, without the "
+        "swap to BGR; use preprocess (VGG16's preprocess_input).",
+        "`{what}` 算出的特徵來自以 RGB 順序減去 ImageNet 平均值、沒有換成 BGR 的影像；請用 preprocess（VGG16 的 "
+        "preprocess_input）。"),
     "transfer_features_values": (
         "`{what}` does not match VGG16's features of preprocess(prepare_images(images)) with the weights given. "
         "Did you pass `weights` on to VGG16, and use prepare_images and preprocess?",

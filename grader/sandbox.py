@@ -1,0 +1,423 @@
+"""The learner's kernel sandbox: the limits, and the launcher that applies them before the kernel starts.
+
+The grader starts every learner kernel as ``python -m grader.sandbox CONFIG -- python -m ipykernel_launcher ...``.
+The launcher, still running as the grader's user, in this order:
+
+1. joins the kernel's own cgroups (memory, process count; created by :class:`Cgroup`), so the kernel and
+   everything it starts are counted together and can be killed together;
+2. enters new mount, network, PID and IPC namespaces (as root directly; otherwise through a user namespace),
+   so the kernel has no network but loopback-less nothing, sees only its own processes, and when its first
+   process dies every process it started dies with it;
+3. rebuilds the file system view: private size-capped tmpfs on ``/tmp``, ``/var/tmp`` and ``/dev/shm`` with only
+   the session's folder bound back, empty folders over the hidden checks, solutions and datasets, a fresh
+   ``/proc``, and every other mount read-only;
+4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files);
+5. when it runs as root, becomes a user id of its own (no other process has it: ``RLIMIT_NPROC`` counts
+   only this kernel, and the kernel cannot signal, trace or write anything of the grader's);
+6. points stdin/stdout/stderr at ``/dev/null`` (the kernel talks to the grader only over its sockets), writes
+   what it applied to a report file the kernel cannot change, and executes the kernel.
+
+Each step that the platform refuses is skipped and recorded in the report (``network: open`` and so on), so
+a result always says which protections it ran under. This module imports nothing heavy: it runs once per
+kernel start.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+MiB, GiB = 2**20, 2**30
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+UID_BASE = 2**21  # kernel user ids: UID_BASE + grader pid * 64 + a counter; no account uses this range
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 16 * GiB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one learner kernel may use. Defaults are chosen so that TensorFlow trains on CPU or a GPU."""
+
+    memory_bytes: int = 4 * GiB                  # cgroup: resident memory + page cache + tmpfs, whole kernel
+    address_space_bytes: int = min(16 * GiB, _physical_memory() // 2)  # RLIMIT_AS per process (not with a GPU)
+    cpu_seconds: int = 3600                      # RLIMIT_CPU per process, all its threads together
+    processes: int = 512                         # cgroup pids.max and RLIMIT_NPROC; threads count too
+    file_bytes: int = 1 * GiB                    # RLIMIT_FSIZE: largest file the kernel may write
+    open_files: int = 1024                       # RLIMIT_NOFILE
+    tmp_bytes: int = 256 * MiB                   # size of each private tmpfs (/tmp, /var/tmp, /dev/shm)
+    cell_output_bytes: int = 1 * MiB             # output kept per cell; the rest is dropped and noted
+    notebook_output_bytes: int = 8 * MiB         # output kept for the whole notebook
+    message_bytes: int = 32 * MiB                # largest single message the grader accepts from the kernel
+
+    def rlimits(self, *, gpu: bool) -> dict[str, int]:
+        """The setrlimit values; the address space is left unlimited when a GPU is visible (CUDA reserves
+        tens of GiB of address space it never touches), the cgroup memory limit still holds."""
+        return {"RLIMIT_AS": -1 if gpu else self.address_space_bytes, "RLIMIT_CPU": self.cpu_seconds,
+                "RLIMIT_NPROC": self.processes, "RLIMIT_FSIZE": self.file_bytes,
+                "RLIMIT_NOFILE": self.open_files, "RLIMIT_CORE": 0}
+
+
+def kernel_uid(counter: int) -> int | None:
+    """A user id no other process has, for one kernel of this grader process; None when not root."""
+    if os.geteuid() != 0:
+        return None
+    return UID_BASE + (os.getpid() % 2**22) * 64 + counter % 64
+
+
+def gpu_visible(env: dict[str, str]) -> bool:
+    visible = env.get("CUDA_VISIBLE_DEVICES")
+    return visible not in ("", "-1") and any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def hidden_paths(env: dict[str, str]) -> list[str]:
+    """What the learner's kernel must not read: hidden checks, solutions, datasets (test labels), git history."""
+    from grader.exercise import ROOT, hidden_dir  # imported here: the launcher itself needs none of it
+
+    paths = [hidden_dir(), Path(__file__).parent / "hidden", ROOT / "solutions", ROOT / "datasets", ROOT / ".git"]
+    paths += [Path(os.environ[name]) for name in ("CNN_DATASETS", "GRADER_DATASETS", "GRADER_HIDDEN_DIR")
+              if os.environ.get(name)]
+    paths += [Path(env[name]) for name in ("CNN_DATASETS", "GRADER_DATASETS") if env.get(name)]
+    return sorted({str(p.resolve()) for p in paths if p.exists()})
+
+
+# ---------------------------------------------------------------- cgroups (created and removed by the grader)
+
+class Cgroup:
+    """The kernel's own cgroups: a memory limit and a process limit that also bind root, and a kill switch."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.dirs: list[Path] = []
+        self.applied: dict[str, int] = {}
+        for controller, settings in _cgroup_settings(limits).items():
+            folder = _cgroup_base(controller)
+            if folder is None:
+                continue
+            try:
+                (folder / name).mkdir(exist_ok=True)
+                for file, value in settings.items():
+                    if (folder / name / file).exists():
+                        (folder / name / file).write_text(str(value))
+                        self.applied[file] = value
+                self.dirs.append(folder / name)
+            except OSError:
+                _rmdir(folder / name)
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(d / "cgroup.procs") for d in self.dirs]
+
+    def pids(self) -> set[int]:
+        found = set()
+        for folder in self.dirs:
+            try:
+                found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+            except OSError:
+                continue
+        return found
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in the cgroups until none is left (a fork bomb keeps forking meanwhile)."""
+        for _ in range(200):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            os.sched_yield()
+
+    def remove(self) -> None:
+        self.kill_all()
+        for folder in self.dirs:
+            _rmdir(folder)
+        self.dirs = []
+
+
+def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
+    return {"memory": {"memory.limit_in_bytes": limits.memory_bytes, "memory.max": limits.memory_bytes,
+                       "memory.swap.max": 0},
+            "pids": {"pids.max": limits.processes},
+            "cpu": {"cpu.shares": 1024, "cpu.weight": 100}}  # the whole kernel weighs as much as one process
+
+
+def _cgroup_base(controller: str) -> Path | None:
+    """This process's cgroup folder for ``controller`` (cgroup v1), or the unified one (v2), if writable."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, names, path = line.split(":", 2)
+        v1 = Path("/sys/fs/cgroup") / controller
+        if controller in names.split(",") and v1.is_dir():
+            return _writable(v1 / path.lstrip("/"))
+    unified = Path("/sys/fs/cgroup")
+    if (unified / "cgroup.controllers").exists():
+        v2 = [line.split(":", 2)[2] for line in lines if line.startswith("0::")]
+        if v2 and controller in (unified / v2[0].lstrip("/") / "cgroup.subtree_control").read_text().split():
+            return _writable(unified / v2[0].lstrip("/"))
+    return None
+
+
+def _writable(folder: Path) -> Path | None:
+    return folder if folder.is_dir() and os.access(folder, os.W_OK) else None
+
+
+def _rmdir(folder: Path) -> None:
+    for _ in range(50):
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            os.sched_yield()
+
+
+# ---------------------------------------------------------------- the launcher (runs in the kernel's process)
+
+LIBC = None
+
+
+def _libc():
+    global LIBC
+    if LIBC is None:
+        LIBC = ctypes.CDLL(None, use_errno=True)
+    return LIBC
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(_libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {target}")
+
+
+def _enter_namespaces(report: dict) -> bool:
+    """New mount, network, PID and IPC namespaces; True when they were entered."""
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC
+    if _libc().unshare(flags) == 0:
+        report["namespaces"] = "mount, network, pid, ipc"
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if _libc().unshare(flags | CLONE_NEWUSER) == 0:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        report["namespaces"] = "user, mount, network, pid, ipc"
+        return True
+    report["namespaces"] = f"none ({os.strerror(ctypes.get_errno())})"
+    return False
+
+
+def _wait_for(child: int) -> None:
+    """The launcher's own process: stays outside the PID namespace, passes on termination, exits like the kernel."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts reach the kernel directly (same process group)
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+def _mountinfo() -> list[tuple[str, str]]:
+    """(mount point, per-mount options) of every mount in this namespace, parents first."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point = fields[4].encode().decode("unicode_escape")
+        found.append((point, fields[5]))
+    return found
+
+
+def _keep_fds(paths: list[str]) -> dict[str, int]:
+    return {p: os.open(p, os.O_PATH) for p in paths if os.path.exists(p)}
+
+
+def _bind_back(fds: dict[str, int], under: str, kept: list[str]) -> None:
+    for path, fd in fds.items():
+        if path == under or not path.startswith(under.rstrip("/") + "/"):
+            continue
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            Path(path).touch()
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        kept.append(path)
+
+
+def _cover(folder: str, fds: dict[str, int], size: int, mode: str, kept: list[str]) -> None:
+    """A fresh tmpfs over ``folder``; the ``fds`` paths under it are bound back in place."""
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode={mode}")
+    _bind_back(fds, folder, kept)
+
+
+def _hidden_from(uid: int | None, path: str) -> bool:
+    """True when ``uid`` (the kernel's user) could not pass through ``path``."""
+    if uid is None:
+        return False
+    st = os.stat(path)
+    return not (st.st_mode & 0o001 or (st.st_uid == uid and st.st_mode & 0o100))
+
+
+def _make_reachable(config: dict, fds: dict[str, int], kept: list[str]) -> list[str]:
+    """Folders like ``/root`` (mode 700) that hold Python: a tmpfs over them with only Python bound back."""
+    covered = []
+    for path in config["reach"]:
+        parts = Path(path).parts
+        for depth in range(2, len(parts)):
+            ancestor = str(Path(*parts[:depth]))
+            if ancestor not in covered and _hidden_from(config["uid"], ancestor):
+                _cover(ancestor, fds, 4 * MiB, "755", kept)
+                covered.append(ancestor)
+                break
+    return covered
+
+
+def _hide(paths: list[str]) -> list[str]:
+    hidden = []
+    for path in paths:
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=755")
+        elif os.path.isfile(path):
+            _mount("/dev/null", path, None, MS_BIND)
+        else:
+            continue
+        hidden.append(path)
+    return hidden
+
+
+MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
+
+
+def _read_only_everywhere(writable: list[str]) -> int:
+    """Remount every mount read-only except ``writable`` ones (and /proc, /dev); returns how many failed."""
+    failed = 0
+    for point, options in _mountinfo():
+        if point in writable or point.startswith(("/proc", "/dev")) or "ro" in options.split(","):
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= sum(bit for name, bit in MOUNT_FLAGS.items() if name in options.split(","))
+        try:
+            _mount(None, point, None, flags)
+        except OSError:
+            failed += 1
+    return failed
+
+
+def _build_view(config: dict, report: dict) -> None:
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    fds = _keep_fds([config["session"], *config["reach"]])
+    kept: list[str] = []
+    for folder in TMP_DIRS:
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            _cover(folder, fds, config["tmp_bytes"], "1777", kept)
+    covered = _make_reachable(config, fds, kept)
+    report["hidden"] = _hide(config["hide"])
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    failed = _read_only_everywhere([*TMP_DIRS, config["session"]])
+    report["filesystem"] = "read-only except the working copy, HOME and private /tmp" if not failed else \
+        f"read-only except the working copy ({failed} mounts could not be made read-only)"
+    report["covered"] = covered
+    for fd in fds.values():
+        os.close(fd)
+    os.chdir(os.getcwd())  # the working directory, as seen through the new mounts
+
+
+def _set_limits(limits: dict[str, int], report: dict) -> None:
+    applied = {}
+    for name, value in limits.items():
+        soft = resource.RLIM_INFINITY if value < 0 else value
+        try:
+            resource.setrlimit(getattr(resource, name), (soft, soft))
+            applied[name] = value
+        except (ValueError, OSError):
+            applied[name] = "not set"
+    report["rlimits"] = applied
+
+
+def _become(uid: int | None, give: list[str]) -> None:
+    if uid is None or os.geteuid() != 0:
+        return
+    for path in give:
+        os.chown(path, uid, uid)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _quiet_stdio() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def launch(config: dict, command: list[str]) -> None:
+    """Apply the sandbox described by ``config`` to this process and execute ``command`` (never returns)."""
+    report: dict = {"network": "open", "pid_namespace": False}
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # a grader killed outright takes its kernel along
+    if os.getppid() != config.get("grader_pid", os.getppid()):
+        os._exit(1)
+    for procs in config["cgroups"]:
+        Path(procs).write_text(str(os.getpid()))
+    report["cgroup"] = config["cgroup_limits"] if config["cgroups"] else "none"
+    if _enter_namespaces(report):
+        child = os.fork()
+        if child:
+            _wait_for(child)
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        report.update(network="cut", pid_namespace=True)
+        _build_view(config, report)
+    _set_limits(config["rlimits"], report)
+    report["user"] = "the grader's own user" if config["uid"] is None or os.geteuid() != 0 else \
+        f"uid {config['uid']}, a user of its own"
+    Path(config["report"]).write_text(json.dumps(report))
+    _become(config["uid"], config["give"])
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if config.get("quiet", True):
+        _quiet_stdio()
+    os.execvpe(command[0], command, os.environ)
+
+
+def launcher_argv(config: dict) -> list[str]:
+    return [sys.executable, "-m", "grader.sandbox", json.dumps(config), "--"]
+
+
+def describe(limits: Limits) -> dict:
+    return asdict(limits)
+
+
+if __name__ == "__main__":
+    split = sys.argv.index("--")
+    launch(json.loads(sys.argv[1]), sys.argv[split + 1:])
