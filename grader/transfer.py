@@ -1,0 +1,349 @@
+"""What the day98 checks (VGG16 transfer learning) share: independent references and model inspection.
+
+No ImageNet weights are needed. The references build VGG16's convolutional base with ``weights=None``, fill it
+with random weights drawn from the check's ``rng``, and hand the learner's functions the path of that weights
+file (``VGG16``'s ``weights`` argument accepts a path), so the learner's features can be compared with the
+reference's, value for value. Learner models are looked at only through Keras's public API: layer names and
+classes, ``trainable_weights``, output shapes, and the compile settings saved with the model
+(:func:`grader.learner.compile_config`).
+"""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from grader import messages
+from grader.checks import as_numeric_array, fail
+from grader.learner import LearnerProblem, NotAttempted, compile_config, learning_rate, loss_name
+
+INPUT_SHAPE = (32, 32, 3)                               # the smallest images VGG16 accepts
+MEANS_BGR = np.array([103.939, 116.779, 123.68])        # ImageNet channel means, in VGG16's BGR order
+CONVS = ("block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2", "block3_conv1", "block3_conv2",
+         "block3_conv3", "block4_conv1", "block4_conv2", "block4_conv3", "block5_conv1", "block5_conv2",
+         "block5_conv3")
+TOP_BLOCK = ("block5_conv1", "block5_conv2", "block5_conv3")
+TOP_LAYERS = ("fc1", "fc2", "predictions", "flatten")    # VGG16's own classifier (include_top=True)
+HEAD_RATE = 1e-3                                        # the rate the reference model is compiled with
+FINE_TUNE_MAX_RATE = 1e-4
+HEAD_ACCURACY_MIN = 0.5                                 # 5x chance; the reference head: 0.76-0.80 (10 seeds)
+AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+                "RandomCrop", "RandomBrightness")
+
+
+# ---------------------------------------------------------------- references
+
+def reference_prepare(images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) grey -> (n, 32, 32, 3) float32: 2 zeros on every side, grey repeated into R, G and B."""
+    padded = np.pad(np.asarray(images, np.float32), ((0, 0), (2, 2), (2, 2)))
+    return np.stack([padded] * 3, axis=-1)
+
+
+def reference_preprocess(images: np.ndarray) -> np.ndarray:
+    """VGG16's "caffe" preprocessing written out: RGB -> BGR, minus the ImageNet means (no scaling)."""
+    return (np.asarray(images, np.float64)[..., ::-1] - MEANS_BGR).astype(np.float32)
+
+
+def random_base(rng: np.random.Generator, input_shape=INPUT_SHAPE):
+    """VGG16's convolutional base with Glorot-uniform random weights drawn from ``rng`` (zero biases)."""
+    from keras.applications import vgg16
+
+    base = vgg16.VGG16(weights=None, include_top=False, input_shape=tuple(input_shape))
+    for layer in base.layers:
+        if layer.weights:
+            kernel, bias = layer.get_weights()
+            limit = np.sqrt(6 / (np.prod(kernel.shape[:3]) + np.prod(kernel.shape[:2]) * kernel.shape[3]))
+            layer.set_weights([rng.uniform(-limit, limit, kernel.shape).astype(np.float32), np.zeros_like(bias)])
+    return base
+
+
+@contextlib.contextmanager
+def shared_folder(learner):
+    """A temporary folder the learner's kernel can read: inside its working copy when it runs sandboxed (its
+    ``/tmp`` is private), readable by the kernel's own user; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=".grader-day98-", dir=getattr(learner, "workdir", None)) as folder:
+        Path(folder).chmod(0o755)
+        yield Path(folder)
+
+
+def weights_file(base, folder: Path) -> str:
+    """Save ``base``'s weights where the learner's kernel can read them; the path for ``VGG16(weights=...)``."""
+    path = Path(folder) / "vgg16-random.weights.h5"
+    base.save_weights(path)
+    path.chmod(0o644)
+    return str(path)
+
+
+def features(base, inputs: np.ndarray) -> np.ndarray:
+    return np.asarray(base.predict(inputs, batch_size=250, verbose=0))
+
+
+def standardized(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Features scaled per feature with the training statistics.
+
+    A random-weights VGG16 maps all images to nearly the same direction, tiny and badly scaled; real ImageNet
+    features are not like that. Standardizing gives the learner's head features it can learn from in a few
+    epochs, so the check measures the head, not the random weights."""
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    std = np.where(std > 1e-6 * std.max(), std, 1.0)
+    return ((train - mean) / std).astype(np.float32), ((test - mean) / std).astype(np.float32)
+
+
+def reference_end_to_end(weights=None):
+    """The notebook's method-2 model (augmentation, preprocess_input, frozen base "vgg16", head), compiled."""
+    import keras
+    from keras import layers
+    from keras.applications import vgg16
+
+    base = vgg16.VGG16(weights=weights, include_top=False, input_shape=INPUT_SHAPE)
+    base.trainable = False
+    inputs = keras.Input(shape=INPUT_SHAPE)
+    x = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)], name="augmentation")(inputs)
+    x = base(vgg16.preprocess_input(x))
+    x = layers.Dropout(0.5)(layers.Dense(256, activation="relu")(layers.Flatten()(x)))
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x), name="reference_end_to_end")
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=HEAD_RATE),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+# ---------------------------------------------------------------- calling the learner
+
+def prepared_call(learner, images: np.ndarray, *, what: str) -> np.ndarray:
+    """``prepare_images(images)``, checked for shape, dtype and values against the reference."""
+    call = learner.run("prepare_images", images.copy())
+    got, want = call.value, reference_prepare(images)
+    expect_prepared(got, want, what=what)
+    if call.args_after[0] is not None and not np.array_equal(call.args_after[0], images):
+        fail("input_mutated", function="prepare_images", arg="images")
+    return got
+
+
+def fine_tuning(learner, model, **kwargs):
+    """The learner's ``unfreeze_top_block`` applied to ``model``, through the notebook's ``fine_tuning_from_file``."""
+    with shared_folder(learner) as folder:
+        path = folder / "end_to_end.keras"
+        model.save(path)
+        path.chmod(0o644)
+        try:
+            return learner.call("fine_tuning_from_file", str(path), **kwargs)
+        except NotAttempted:
+            raise NotAttempted(messages.text("not_attempted", function="unfreeze_top_block")) from None
+
+
+def trained_head(learner, train: np.ndarray, labels: np.ndarray, *, epochs: int, what: str):
+    """``train_head(train, labels, epochs=epochs)`` -> (model, per-epoch curves)."""
+    value = learner.call("train_head", train, labels, epochs=epochs)
+    model, curves = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value, {})
+    expect_model(model, what=f"{what}[0]")
+    curves = {k: [float(x) for x in v] for k, v in curves.items()
+              if isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)} if isinstance(curves, dict) else {}
+    return model, curves
+
+
+def accuracy(model, inputs: np.ndarray, labels: np.ndarray, *, what: str) -> float:
+    try:
+        probabilities = np.asarray(model.predict(inputs, batch_size=250, verbose=0))
+    except Exception as error:  # noqa: BLE001 - the learner's model could not run on the features
+        raise LearnerProblem(messages.text("transfer_head_unusable", what=what, error=str(error)[:200])) from None
+    if probabilities.shape != (len(labels), 10):
+        fail("wrong_shape", what=f"{what}.predict(features)", expected=(len(labels), 10), got=probabilities.shape)
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
+
+
+# ---------------------------------------------------------------- expectations
+
+def expect_prepared(got, want: np.ndarray, *, what: str) -> None:
+    n = want.shape[0]
+    shapes = {(n, 32, 32, 1): "transfer_one_channel", (n, 32, 32): "transfer_one_channel",
+              (n, 28, 28, 3): "transfer_not_padded", (n, 3, 32, 32): "transfer_channels_first"}
+    if isinstance(got, np.ndarray) and got.shape != want.shape and got.shape in shapes:
+        fail(shapes[got.shape], what=what, expected=want.shape, got=got.shape)
+    got_values = as_numeric_array(got, what=what)
+    if got_values.shape != want.shape:
+        fail("wrong_shape", what=what, expected=want.shape, got=got_values.shape)
+    if getattr(got, "dtype", None) != np.float32:
+        fail("transfer_not_float32", what=what, got=str(getattr(got, "dtype", type(got).__name__)))
+    if np.allclose(got_values, want / 255, atol=1e-4):
+        fail("transfer_prepare_scaled", what=what)
+    if not np.allclose(got_values, want, atol=1e-3):
+        fail("transfer_prepare_values", what=what)
+
+
+def preprocess_mistakes(images: np.ndarray) -> dict:
+    """What known wrong preprocessings give for RGB ``images`` (0-255)."""
+    x = np.asarray(images, np.float64)
+    return {
+        "transfer_preprocess_scaled": [x / 255, (x / 255)[..., ::-1] - MEANS_BGR],
+        "transfer_preprocess_no_swap": [x - MEANS_BGR, x - MEANS_BGR[::-1]],
+        "transfer_preprocess_no_means": [x[..., ::-1]],
+        "transfer_preprocess_other_mode": [x / 127.5 - 1,
+                                           (x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]],
+    }
+
+
+def expect_preprocessed(got, images: np.ndarray, *, what: str) -> None:
+    want = reference_preprocess(images)
+    got = as_numeric_array(got, what=what)
+    if got.shape != want.shape:
+        fail("wrong_shape", what=what, expected=want.shape, got=got.shape)
+    if np.allclose(got, want, atol=1e-3):
+        return
+    for key, variants in preprocess_mistakes(images).items():
+        if any(np.allclose(got, v, atol=1e-3) for v in variants):
+            fail(key, what=what)
+    fail("transfer_preprocess_values", what=what)
+
+
+def expect_features(got, want: np.ndarray, *, what: str, mistakes: dict) -> None:
+    """``got`` must match the reference features; ``mistakes`` maps a message key to a list of variants."""
+    got = as_numeric_array(got, what=what)
+    if got.shape != want.shape:
+        fail("wrong_shape", what=what, expected=want.shape, got=got.shape)
+    if not np.all(np.isfinite(got)):
+        fail("not_finite", what=what)
+    scale = max(1.0, float(np.abs(want).max()))
+    close = lambda a, b: np.allclose(a, b, rtol=1e-3, atol=1e-3 * scale)  # noqa: E731
+    if close(got, want):
+        return
+    for key, variants in mistakes.items():
+        if any(close(got, variant) for variant in variants):
+            fail(key, what=what)
+    fail("transfer_features_values", what=what)
+
+
+def feature_mistakes(base, prepared: np.ndarray) -> dict:
+    """The features known wrong preprocessings of ``prepared`` (RGB 0-255) give, for :func:`expect_features`."""
+    return {"transfer_features_scaled": [features(base, prepared / 255),
+                                         features(base, reference_preprocess(prepared / 255))],
+            "transfer_features_no_swap": [features(base, prepared - MEANS_BGR[::-1])]}
+
+
+def expect_model(value, *, what: str) -> None:
+    import keras
+
+    if not isinstance(value, keras.Model):
+        fail("wrong_type", what=what, expected="a keras.Model", got=type(value).__name__)
+
+
+def all_layers(model) -> list:
+    """Every layer, nested models' layers included (depth first)."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if hasattr(layer, "layers"):
+            found.extend(all_layers(layer))
+    return found
+
+
+def trainable_layer_names(model) -> list[str]:
+    """Names of the layers owning at least one of ``model.trainable_weights`` (what training would change)."""
+    trainable = {id(w) for w in model.trainable_weights}
+    return [layer.name for layer in all_layers(model)
+            if not hasattr(layer, "layers") and any(id(w) in trainable for w in layer.weights)]
+
+
+def base_trainable(model) -> tuple[list[str], int]:
+    """(trainable VGG16 conv layers, number of trainable weight tensors among them)."""
+    trainable = {id(w) for w in model.trainable_weights}
+    layers = [layer for layer in all_layers(model) if layer.name in CONVS]
+    names = [layer.name for layer in layers if any(id(w) in trainable for w in layer.weights)]
+    return names, sum(id(w) in trainable for layer in layers for w in layer.weights)
+
+
+def expect_vgg16_base(model, *, what: str) -> None:
+    names = {layer.name for layer in all_layers(model)}
+    if not set(CONVS) <= names:
+        fail("transfer_not_vgg16", what=what, missing=sorted(set(CONVS) - names)[:4])
+
+
+def expect_frozen(model, *, what: str, end_to_end: bool = False) -> None:
+    if not end_to_end and model.trainable_weights:   # a base alone: nothing at all may be trainable
+        fail("transfer_base_not_frozen", what=what, count=len(model.trainable_weights),
+             layers=len(trainable_layer_names(model)))
+    names, tensors = base_trainable(model)
+    if names:
+        fail("transfer_base_not_frozen", what=what, count=tensors, layers=len(names))
+    if end_to_end and not model.trainable_weights:
+        fail("transfer_head_frozen", what=what)
+
+
+def expect_base_only(model, *, what: str) -> None:
+    expect_vgg16_base(model, what=what)
+    top = [layer.name for layer in all_layers(model) if layer.name in TOP_LAYERS or type(layer).__name__ == "Dense"]
+    if top:
+        fail("transfer_base_has_top", what=what, layers=top[:3])
+
+
+def expect_top_block_only(model, *, what: str) -> None:
+    expect_vgg16_base(model, what=what)
+    names, tensors = base_trainable(model)
+    if set(names) == set(TOP_BLOCK) and tensors == 6:
+        return
+    if set(names) == set(CONVS):
+        fail("transfer_whole_base_unfrozen", what=what, count=tensors)
+    if not names:
+        fail("transfer_top_block_frozen", what=what)
+    fail("transfer_wrong_layers_unfrozen", what=what, got=names, expected=list(TOP_BLOCK))
+
+
+def expect_head_trainable(model, *, what: str) -> None:
+    head = [name for name in trainable_layer_names(model) if name not in CONVS]
+    if not head:
+        fail("transfer_head_frozen", what=what)
+
+
+def saved_rate(model, *, what: str) -> float:
+    config = compile_config(model)
+    if config is None:
+        fail("transfer_not_compiled", what=what)
+    rate = learning_rate(config)
+    if rate is None:
+        fail("transfer_rate_unknown", what=what)
+    return rate
+
+
+def expect_fine_tune_rate(model, *, what: str, before: float = HEAD_RATE) -> float:
+    """Recompiled (the rate is no longer ``before``) with a rate of at most 1e-4."""
+    rate = saved_rate(model, what=what)
+    if abs(rate - before) <= 1e-6 * before:        # saved as float32: 0.0010000000475
+        fail("transfer_no_recompile", what=what, got=f"{rate:g}")
+    if rate > FINE_TUNE_MAX_RATE * (1 + 1e-6):
+        fail("transfer_rate_too_high", what=what, got=f"{rate:g}")
+    return rate
+
+
+def expect_classifier_output(model, *, what: str) -> None:
+    shape = tuple(model.outputs[0].shape)
+    if shape != (None, 10):
+        fail("wrong_shape", what=f"{what} output", expected=(None, 10), got=shape)
+    last = [layer for layer in all_layers(model) if layer.weights][-1]
+    config = last.get_config()
+    if type(last).__name__ != "Dense" or config.get("units") != 10 or config.get("activation") != "softmax":
+        fail("transfer_last_layer", what=what, got=f"{type(last).__name__} {config.get('units')} "
+                                                   f"{config.get('activation')}")
+
+
+def expect_compiled_for_integer_labels(model, *, what: str) -> None:
+    config = compile_config(model)
+    if config is None:
+        fail("transfer_not_compiled", what=what)
+    loss = loss_name(config)
+    if loss != "sparse_categorical_crossentropy":
+        fail("transfer_wrong_loss", what=what, got=loss)
+
+
+def expect_input_shape(model, shape: tuple, *, what: str) -> None:
+    got = tuple(model.inputs[0].shape)
+    if got != (None, *shape):
+        fail("wrong_shape", what=f"{what} input", expected=(None, *shape), got=got)
+
+
+def expect_augmentation(model, *, what: str) -> None:
+    classes = {type(layer).__name__ for layer in all_layers(model)}
+    if "Rescaling" in classes:
+        fail("transfer_rescaling_in_model", what=what)
+    if not classes & set(AUGMENTATION):
+        fail("transfer_no_augmentation", what=what)

@@ -1,0 +1,235 @@
+"""day98 end to end: the reference passes, the stub is not attempted, each planted mistake is named.
+
+The solution notebook runs once, in one kernel (VGG16 trains there: about two minutes on a two-core CPU). Its
+checks are run with two seeds; then each planted sample redefines its functions in that same kernel, the checks
+that must name its mistake run against it through the real kernel protocol (arguments as files, models as
+``.keras`` loaded with ``safe_mode=True``), and the solution's cells are put back. The stub is graded with
+``grade`` like a learner's submission. Tests that run notebooks are marked ``training``: skip them locally with
+``-m "not training"``.
+"""
+import inspect
+import json
+import zlib
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader import exercise as exercises
+from grader import datasets, transfer
+from grader.checks import CheckFailed
+from grader.environment import describe
+from grader.grading import collect_checks, grade
+from grader.learner import LearnerProblem
+from grader.report import markdown
+from grader.results import ExerciseResult, GradeResult, Status, to_json
+from grader.session import Session
+from samples import SAMPLES
+
+DAY = "day98"
+SEED = 98
+POINTS = 25
+EXERCISE = exercises.get(DAY)
+IMAGENET_CHECK = "transfer_accuracy_with_imagenet_weights"
+FAILED, ERROR = Status.FAILED, Status.ERROR
+
+
+@pytest.fixture(scope="module")
+def session():
+    with Session(EXERCISE, EXERCISE.solution, seed=SEED) as running:
+        yield running
+
+
+# ---------------------------------------------------------------- the reference and the stub
+
+@pytest.mark.training
+def test_solution_scores_full_marks_and_reports_the_skipped_imagenet_check(session):
+    execution = session.execution
+    assert execution.failures == () and execution.cells_run == execution.cells_total, execution.failures
+    for seed in (SEED, 7):
+        collector = collect_checks(EXERCISE, session.learner, seed=seed, hidden=True, lang="en")
+        checks = {c.id: c for c in collector.results}
+        assert sum(c.max_score for c in checks.values()) == POINTS and {c.hidden for c in checks.values()} == {True, False}
+        assert [i for i, c in checks.items() if c.status != Status.PASSED and i != IMAGENET_CHECK] == [], seed
+        assert collector.metrics["head_accuracy"] >= 0.6, collector.metrics           # measured 0.76-0.80 over ten seeds
+        assert len(collector.curves["loss"]) == len(collector.curves["val_accuracy"]) == 15
+    skipped = checks[IMAGENET_CHECK]   # without ImageNet weights (as on CI): skipped, with the reason
+    if datasets.vgg16_weights_file() is not None:
+        assert skipped.status == Status.PASSED and 0 < collector.metrics["transfer_accuracy"] <= 1
+        return
+    assert skipped.status == Status.SKIPPED and skipped.score == skipped.max_score == 0
+    assert "Not measured: the grader has no ImageNet weights" in skipped.message.en
+    assert "未測量" in skipped.message.zh_tw
+    result = GradeResult(exercises=(ExerciseResult(id=DAY, checks=tuple(collector.results), execution=execution,
+                                                   metrics=collector.metrics, curves=collector.curves),),
+                         seed=7, environment=describe(), submission=str(EXERCISE.solution))
+    recorded = {c["id"]: c for c in json.loads(to_json(result))["exercises"][0]["checks"]}[IMAGENET_CHECK]
+    assert recorded["status"] == "skipped" and "no ImageNet weights" in recorded["messages"]["en"]
+    assert "no ImageNet weights" in markdown(result)
+
+
+@pytest.mark.training
+def test_stub_scores_zero_with_every_check_not_attempted():
+    result = grade(exercises.ROOT / "exercises" / DAY, seed=SEED)
+    checks = [c for e in result.exercises for c in e.checks]
+    assert result.score == 0 and result.max_score == POINTS
+    assert {c.status for c in checks} == {Status.NOT_ATTEMPTED}
+    assert all("NotImplementedError" in c.message.en for c in checks)
+
+
+# ---------------------------------------------------------------- planted mistakes, in the solution's kernel
+
+def _solution_cells() -> dict:
+    cells = nbformat.read(EXERCISE.solution, as_version=4).cells
+    return {name: c.source for c in cells if c.cell_type == "code" for name in EXERCISE.functions
+            if f"def {name}(" in c.source}
+
+
+def _check_functions() -> dict:
+    import importlib.util
+
+    found = {}
+    for path in (EXERCISE.public_checks, EXERCISE.hidden_checks):
+        spec = importlib.util.spec_from_file_location(f"{DAY}_{path.parent.name}_checks", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.update({k.removeprefix("test_"): v for k, v in vars(module).items() if k.startswith("test_")})
+    return found
+
+
+CHECKS = _check_functions()
+SOLUTION = _solution_cells()
+
+
+def run_check(learner, check_id: str, seed: int = SEED):
+    """(status, message) of one check against ``learner``, its fixtures made the way the plugin makes them."""
+    fn = CHECKS[check_id]
+    fixtures = {"learner": learner, "measure": lambda name, value: None,
+                "rng": np.random.default_rng([seed, zlib.crc32(f"test_{check_id}".encode())])}
+    try:
+        fn(**{name: fixtures[name] for name in inspect.signature(fn).parameters})
+    except LearnerProblem as problem:
+        return problem.status, problem.text
+    except CheckFailed as failure:
+        return Status.FAILED, failure.text
+    except pytest.skip.Exception as skipped:
+        return Status.SKIPPED, skipped.text
+    return Status.PASSED, None
+
+
+def redefine(session, sources: dict) -> None:
+    for name, source in sources.items():
+        run = session.learner.kernel.run(source, timeout=120, history=False)
+        assert run.ok, (name, run.ename, run.evalue)
+
+
+REFUSED = ("was refused: it contains a Lambda layer", "被拒絕：裡面有 Lambda 層")
+NOT_FROZEN = ("is not frozen", "沒有凍結")
+# sample -> [(check id, status, English substring, zh-TW substring)]
+PLANTED = {
+    "base_not_frozen": [(c, FAILED, *NOT_FROZEN) for c in (
+        "build_conv_base_is_frozen", "build_conv_base_random_size", "build_end_to_end_augments_and_freezes",
+        "build_end_to_end_uses_given_weights")],
+    "whole_base_unfrozen": [(c, FAILED, "unfreezes the whole convolutional base", "解凍了整個卷積基底")
+                            for c in ("unfreeze_top_block_only_block5", "unfreeze_top_block_keeps_head_trainable")],
+    "no_recompile": [(c, FAILED, "you must call compile() again", "必須再呼叫 compile()")
+                     for c in ("unfreeze_top_block_only_block5", "unfreeze_top_block_uses_learning_rate")],
+    "scaled_255": [
+        *[(c, FAILED, "divides by 255 instead of using VGG16's preprocess_input", "除以 255，而不是用 VGG16 的")
+          for c in ("preprocess_red_and_blue_differ", "preprocess_random_colours")],
+        *[(c, FAILED, "features of images divided by 255", "除以 255 之後的影像的特徵")
+          for c in ("extract_features_with_given_weights", "extract_features_random_base")]],
+    "fine_tune_rate_1e-2": [
+        ("unfreeze_top_block_only_block5", FAILED, "learning rate 0.01, too high for fine-tuning", "微調時太大"),
+        ("unfreeze_top_block_uses_learning_rate", Status.PASSED, "", "")],
+    "lambda_layer": [(c, ERROR, *REFUSED) for c in ("build_end_to_end_augments_and_freezes",
+                                                   "build_end_to_end_uses_given_weights")],
+    "no_bgr_swap": [
+        *[(c, FAILED, "leaves the channels in RGB order", "通道仍是 RGB 順序")
+          for c in ("preprocess_red_and_blue_differ", "preprocess_random_colours")],
+        *[(c, FAILED, "subtracted in RGB order, without the swap to BGR", "以 RGB 順序減去")
+          for c in ("extract_features_with_given_weights", "extract_features_random_base")]],
+    "preprocess_in_place": [(c, FAILED, "changed the array it was given", "改動了傳進來的陣列")
+                            for c in ("preprocess_red_and_blue_differ", "preprocess_random_colours")],
+    "not_padded": [(c, FAILED, "still 28 x 28", "還是 28 x 28")
+                   for c in ("prepare_images_pads_and_repeats", "prepare_images_random_images")],
+    "one_channel": [(c, FAILED, "one grey channel", "只有一個灰階通道")
+                    for c in ("prepare_images_pads_and_repeats", "prepare_images_random_images")],
+    "prepare_scaled_255": [(c, FAILED, "divided by 255 (values 0-1)", "除以了 255")
+                           for c in ("prepare_images_pads_and_repeats", "prepare_images_random_images")],
+    "resized_not_padded": [(c, FAILED, "np.pad, not resized", "不是放大")
+                           for c in ("prepare_images_pads_and_repeats", "prepare_images_random_images")],
+    "weights_hard_coded_none": [
+        ("extract_features_with_given_weights", FAILED, "Did you pass `weights` on to VGG16", "有把 `weights` 傳給"),
+        ("build_end_to_end_uses_given_weights", FAILED, "does not hold the weights it was given", "不是指定的權重")],
+    "head_categorical_loss": [("build_head_classifies_ten_classes", FAILED, "loss categorical_crossentropy",
+                               "損失函數是 categorical_crossentropy")],
+    "head_relu_output": [(c, FAILED, 'should be Dense(10, activation="softmax")', "每個類別一個機率")
+                         for c in ("build_head_classifies_ten_classes", "build_head_random_feature_shape")],
+    "head_not_trained": [("head_on_features_beats_chance", FAILED, "it should clearly beat chance (0.10)",
+                          "明顯勝過亂猜")],
+    "no_augmentation": [("build_end_to_end_augments_and_freezes", FAILED, "no data augmentation layers",
+                         "沒有資料擴增層")],
+    "rescaling_in_model": [("build_end_to_end_augments_and_freezes", FAILED, "Rescaling layer (/255)",
+                            "Rescaling 層")],
+    "rate_argument_ignored": [("unfreeze_top_block_uses_learning_rate", FAILED, "was asked for learning rate",
+                               "指定的學習率是")],
+}
+
+
+@pytest.mark.training
+@pytest.mark.parametrize("sample", sorted(PLANTED))
+def test_planted_mistake_is_named(session, sample):
+    functions = SAMPLES[DAY][sample]
+    redefine(session, functions)
+    try:
+        for check_id, status, english, chinese in PLANTED[sample]:
+            got, text = run_check(session.learner, check_id)
+            assert got == status, (check_id, got, text)
+            if status != Status.PASSED:
+                assert english in text.en and chinese in text.zh_tw, (check_id, text)
+    finally:
+        redefine(session, {name: SOLUTION[name] for name in functions})
+
+
+@pytest.mark.training
+def test_every_check_still_passes_after_the_samples_are_put_back(session):
+    outcomes = {check_id: run_check(session.learner, check_id, seed=3) for check_id in CHECKS}
+    assert {i: o for i, o in outcomes.items() if o[0] != Status.PASSED and i != IMAGENET_CHECK} == {}
+    assert outcomes[IMAGENET_CHECK][0] == (Status.SKIPPED if datasets.vgg16_weights_file() is None else Status.PASSED)
+
+
+# ---------------------------------------------------------------- references against Keras (no notebook)
+
+def test_references_agree_with_keras():
+    from keras.applications import vgg16
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, size=(2, 5, 4, 3)).astype(np.float32)
+    assert np.allclose(transfer.reference_preprocess(images), vgg16.preprocess_input(images.copy()), atol=1e-4)
+    grey = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    prepared = transfer.reference_prepare(grey)
+    assert prepared.shape == (3, 32, 32, 3) and prepared.dtype == np.float32
+    assert np.array_equal(prepared[:, 2:30, 2:30, 1], grey) and prepared[:, :2].max() == 0
+    public = _public_module()
+    for size, shape in public.FEATURE_SHAPES.items():
+        assert vgg16.VGG16(weights=None, include_top=False, input_shape=(size, size, 3)).output.shape[1:] == shape
+
+
+def test_every_planted_sample_is_tested_and_every_mistake_has_both_languages():
+    from grader import messages
+
+    assert set(SAMPLES[DAY]) == set(PLANTED)
+    used = {key for key in messages.CATALOG if key.startswith("transfer_")}
+    source = "\n".join(p.read_text() for p in (EXERCISE.public_checks, EXERCISE.hidden_checks)) + \
+        (exercises.PACKAGE_DIR / "transfer.py").read_text()
+    assert [key for key in used if f'"{key}"' not in source] == []
+
+
+def _public_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("day98_public", EXERCISE.public_checks)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
