@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from grader.checks import as_numeric_array, expect_array, fail
+from grader.checks import as_numeric_array, expect_array, expect_unchanged, fail
 from grader.datasets import load_mnist_test
 from grader.learner import compile_config, loss_name
 
@@ -37,6 +37,13 @@ def expect_scaled(got, images: np.ndarray, *, what: str) -> None:
     if got.size and got.max() > 1.5:
         fail("mnist_not_scaled", what=what, largest=float(got.max()))
     expect_array(got, want, what=what, atol=1e-6, rtol=1e-5)
+
+
+def check_scale_images(learner, images: np.ndarray) -> None:
+    """Call the learner's ``scale_images`` on ``images``: scaled right, and the argument left as it was."""
+    call = learner.run("scale_images", images.copy())
+    expect_scaled(call.value, images, what="scale_images(images)")
+    expect_unchanged(images, call.args_after[0], function="scale_images", arg="images")
 
 
 def label_format(got, labels: np.ndarray, *, what: str) -> str:
