@@ -97,6 +97,7 @@ class _Collector:
         self.metrics: dict[str, float] = {}
         self.curves: dict[str, tuple[float, ...]] = {}
 
+    @pytest.hookimpl(trylast=True)  # after the plugin's own configure, which would draw a fresh seed
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[plugin.INJECTED] = self.learners
         config.stash[plugin.SETTINGS] = plugin.Settings(lang=self.lang, seed=self.seed, notebook=None)

@@ -49,3 +49,23 @@ def test_write_atomic_leaves_no_temporary_files(tmp_path):
     write_atomic(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in target.parent.iterdir()] == ["result.json"]
+
+
+def test_the_recorded_seed_repeats_the_hidden_checks_inputs():
+    import numpy as np
+
+    from grader import exercise as exercises
+    from grader.grading import run_checks
+    from grader.learner import LocalLearner
+
+    def inputs_seen(seed):
+        seen = []
+
+        def relu(Z):
+            seen.append(np.array(Z, dtype=float).round(12).tolist())
+            return np.maximum(Z, 0)
+        run_checks(exercises.get("day93"), LocalLearner({"relu": relu}), seed=seed, hidden=True, lang="en")
+        return seen
+
+    first = inputs_seen(5)
+    assert first and inputs_seen(5) == first and inputs_seen(6) != first

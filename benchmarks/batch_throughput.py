@@ -1,0 +1,119 @@
+"""Batch throughput: submissions per minute with 1 and 2 Dask workers on days 93-96, the grader's overhead per
+submission, and nbgrader's ``autograde`` on the very same notebooks, side by side in one run.
+
+    python -m pip install -e ".[bench]"          # nbgrader, for the comparison only
+    python benchmarks/batch_throughput.py [--learners 4] [--days day93 day94 day95 day96]
+
+Every learner submits the reference solution of one day. ``grader batch`` runs each submission in a child process
+(its own kernel, public + hidden checks); wall time includes starting the local Dask cluster. The overhead is a
+submission's grading time less the time its learner cells computed. nbgrader (0.9, serial: it has no parallel
+autograde) runs each notebook in its own kernel too, from a throwaway course folder whose assignment is the same
+solution with its solution cells marked for nbgrader; it has no nbgrader test cells, so its figure is execution and
+bookkeeping only (no checks run): an optimistic bound for nbgrader.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import exercise as exercises
+from grader.batch import learner_dir, run_batch
+from grader.results import from_json
+
+SEED = 1
+
+
+def make_class(folder: Path, day: str, learners: int) -> Path:
+    solution = exercises.get(day).solution
+    for index in range(learners):
+        path = folder / f"bench-learner{index:02d}" / day / f"{day}.ipynb"
+        path.parent.mkdir(parents=True)
+        shutil.copyfile(solution, path)
+    return folder
+
+
+def grader_batch(folder: Path, out: Path, workers: int) -> tuple[float, float]:
+    """(submissions per minute, median overhead seconds per submission)."""
+    began = time.perf_counter()
+    report = run_batch(folder, out=out, workers=workers, seed=SEED, lang="en", force=True, progress=False,
+                       device="cpu")
+    wall = time.perf_counter() - began
+    assert not report.failed, report.failed
+    overheads = []
+    for learner in report.graded:
+        state = json.loads((learner_dir(out, learner) / "batch.json").read_text())
+        result = from_json((learner_dir(out, learner) / "result.json").read_text())
+        overheads.append(state["duration_s"] - sum(e.execution.learner_s for e in result.exercises))
+    return 60 * len(report.graded) / wall, statistics.median(overheads)
+
+
+def _nbgrader_notebook(day: str) -> str:
+    """The solution with its solution cells marked the way nbgrader wants (same markers: ### BEGIN SOLUTION)."""
+    import nbformat
+
+    nb = nbformat.read(exercises.get(day).solution, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+            cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False,
+                                         "grade_id": f"cell-{index}", "schema_version": 3}
+    return nbformat.writes(nb)
+
+
+def nbgrader_autograde(course: Path, day: str, learners: int) -> float:
+    """Submissions per minute of ``nbgrader autograde`` on the same notebooks (a throwaway course folder)."""
+    course.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.root = %r\nc.ExecutePreprocessor.timeout = 600\n" % str(course))
+    notebook = _nbgrader_notebook(day)
+    source = course / "source" / "bench" / f"{day}.ipynb"
+    source.parent.mkdir(parents=True)
+    source.write_text(notebook)
+    for index in range(learners):
+        submitted = course / "submitted" / f"bench-learner{index:02d}" / "bench" / f"{day}.ipynb"
+        submitted.parent.mkdir(parents=True)
+        submitted.write_text(notebook)
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    subprocess.run([*nbgrader, "generate_assignment", "bench", "--force"], cwd=course, check=True,
+                   capture_output=True)
+    began = time.perf_counter()
+    run = subprocess.run([*nbgrader, "autograde", "bench", "--create", "--force"], cwd=course, capture_output=True,
+                         text=True)
+    wall = time.perf_counter() - began
+    if run.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed:\n{run.stderr[-3000:]}")
+    graded = list((course / "autograded").glob(f"*/bench/{day}.ipynb"))
+    assert len(graded) == learners, f"nbgrader autograded {len(graded)} of {learners}"
+    return 60 * learners / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=4, help="submissions per day (default 4)")
+    parser.add_argument("--days", nargs="+", default=["day93", "day94", "day95", "day96"])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        for day in args.days:
+            folder = make_class(Path(tmp) / f"class-{day}", day, args.learners)
+            one, overhead = grader_batch(folder, Path(tmp) / f"out1-{day}", workers=1)
+            two, _ = grader_batch(folder, Path(tmp) / f"out2-{day}", workers=2)
+            nbg = nbgrader_autograde(Path(tmp) / f"nbgrader-{day}", day, args.learners)
+            rows.append((day, one, two, overhead, nbg))
+            print(f"{day}: done", file=sys.stderr)
+    print(f"{args.learners} submissions per day; submissions per minute (higher is better)\n")
+    print("| day | grader batch, 1 worker | grader batch, 2 workers | grader overhead s/submission | "
+          "nbgrader autograde (serial) |")
+    print("| --- | --- | --- | --- | --- |")
+    for day, one, two, overhead, nbg in rows:
+        print(f"| {day} | {one:.1f} | {two:.1f} | {overhead:.2f} | {nbg:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

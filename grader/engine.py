@@ -1,0 +1,136 @@
+"""The Dask engine: where batch jobs run, and how their outcomes come back one by one.
+
+``connect(...)`` gives a ``Client``: to an existing scheduler (``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``), or
+to an embedded cluster on this machine: one single-threaded worker per GPU pinned with ``CUDA_VISIBLE_DEVICES``
+(resource ``GPU=1``), else ``--workers`` single-threaded CPU workers. ``run_all`` keeps a small window of jobs in
+flight and yields each outcome as it finishes; a job whose worker died is reported, never retried forever.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from grader.environment import gpus
+
+ALLOWED_FAILURES = 1
+WINDOW_PER_WORKER = 2
+
+
+class EngineError(Exception):
+    """No engine can be had: a one-line reason for the user."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    client: object          # distributed.Client
+    scheduler: str          # "local" or the address
+    workers: tuple[str, ...]
+    gpu_resource: bool      # every job asks for GPU=1
+
+
+def gpu_ids() -> list[str]:
+    """The GPU ids this process may pin workers to (CUDA_VISIBLE_DEVICES honoured)."""
+    count = len(gpus())
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible:
+        return [v.strip() for v in visible.split(",") if v.strip()][:count]
+    return [str(i) for i in range(count)]
+
+
+def _local_cluster(workers: int | None, device: str):
+    from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
+
+    ids = [] if device == "cpu" else gpu_ids()
+    if device == "gpu" and not ids:
+        raise EngineError("--device gpu was asked for, but no GPU is visible (nvidia-smi, CUDA_VISIBLE_DEVICES)")
+    quiet = {"silence_logs": logging.ERROR}
+    if ids:
+        ids = ids[:workers] if workers else ids
+        spec = {f"gpu{g}": {"cls": Nanny, "options": {"nthreads": 1, "resources": {"GPU": 1}, "memory_limit": 0,
+                                                      "env": {"CUDA_VISIBLE_DEVICES": g}}} for g in ids}
+        return SpecCluster(workers=spec, scheduler={"cls": Scheduler, "options": {"dashboard_address": None}},
+                           **quiet)
+    count = workers or os.cpu_count() or 1
+    return LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                        memory_limit=0, env={"CUDA_VISIBLE_DEVICES": ""}, **quiet)
+
+
+@contextlib.contextmanager
+def connect(*, workers: int | None = None, scheduler: str | None = None, device: str = "auto") -> Iterator[Engine]:
+    import dask
+    from distributed import Client
+
+    if workers is not None and workers < 1:
+        raise EngineError(f"Invalid number of workers {workers}; give 1 or more")
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        if address:
+            try:
+                client = Client(address, timeout=30)
+            except OSError as error:
+                raise EngineError(f"Cannot reach the Dask scheduler at {address}: {error}") from None
+            with client:
+                yield _engine(client, address)
+            return
+        with _local_cluster(workers, device) as cluster, Client(cluster) as client:
+            client.wait_for_workers(len(cluster.worker_spec), timeout=120)
+            yield _engine(client, "local")
+
+
+def _engine(client, scheduler: str) -> Engine:
+    info = client.scheduler_info(n_workers=-1) if _takes_n_workers(client) else client.scheduler_info()
+    workers = info.get("workers", {})
+    if not workers:
+        client.wait_for_workers(1, timeout=120)
+        workers = client.scheduler_info().get("workers", {})
+    names = tuple(sorted(str(w.get("name", a)) for a, w in workers.items()))
+    gpu = bool(workers) and all(w.get("resources", {}).get("GPU") for w in workers.values())
+    return Engine(client=client, scheduler=scheduler, workers=names, gpu_resource=gpu)
+
+
+def _takes_n_workers(client) -> bool:
+    import inspect
+
+    return "n_workers" in inspect.signature(client.scheduler_info).parameters
+
+
+def run_all(engine: Engine, jobs: Iterable, task: Callable, failed: Callable) -> Iterator[tuple[object, object]]:
+    """(job, outcome) as each job finishes; ``failed(job, reason)`` makes the outcome of a job Dask lost."""
+    from distributed import as_completed
+
+    client, pending = engine.client, iter(jobs)
+    running = as_completed()
+    jobs_by_key: dict = {}
+    resources = {"GPU": 1} if engine.gpu_resource else None
+
+    def top_up() -> None:
+        """Keep about two jobs per worker in flight (workers may join later: a SLURM or Kubernetes cluster)."""
+        window = max(2, WINDOW_PER_WORKER * len(client.nthreads()))
+        while len(jobs_by_key) < window:
+            job = next(pending, None)
+            if job is None:
+                return
+            future = client.submit(task, job, pure=False, resources=resources)
+            jobs_by_key[future.key] = job
+            running.add(future)
+
+    top_up()
+    for future in running:
+        job = jobs_by_key.pop(future.key)
+        yield job, _outcome(future, job, failed)
+        future.release()
+        top_up()
+
+
+def _outcome(future, job, failed: Callable):
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker:
+        return failed(job, f"the Dask worker grading it died ({ALLOWED_FAILURES + 1} times); not retried")
+    except Exception as error:  # noqa: BLE001 - whatever Dask lost, this submission is reported, the rest go on
+        return failed(job, f"{type(error).__name__}: {error}"[:300])

@@ -1,0 +1,206 @@
+"""Standalone HTML (readable offline: no scripts, no links out, pictures as inline SVG drawn by matplotlib).
+
+``render_feedback(result, lang=...)`` is one learner's page: every check with its message, the learner's cells
+that failed, metrics and learning curves. ``render_summary(summary, lang=...)`` is the class page: the score
+distribution, the gradebook, the item analysis and the run's metadata. Nothing here changes a result.
+"""
+from __future__ import annotations
+
+import html as stdlib_html
+import io
+from urllib.parse import quote
+
+from grader import exercise as exercises
+from grader import gradebook, messages, report
+from grader.kernel import strip_ansi
+from grader.results import ExerciseResult, GradeResult, Status
+
+BAR_COLOR = "#2f6fb5"
+STATUS_CLASS = {Status.PASSED: "ok", Status.FAILED: "bad", Status.ERROR: "bad", Status.TIMEOUT: "bad",
+                Status.NOT_ATTEMPTED: "todo", Status.SKIPPED: "todo"}
+STYLE = """
+body{font-family:system-ui,"Noto Sans CJK TC","PingFang TC","Microsoft JhengHei",sans-serif;max-width:60rem;
+margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}
+table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;
+text-align:left;vertical-align:top}th{background:#f2f4f7}
+.score{font-size:2rem;font-weight:700}.ok{color:#1a7f37}.bad{color:#c62828}.todo{color:#9a6700}
+pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;white-space:pre-wrap}figure{margin:1rem 0}
+.meta{color:#555;font-size:.9rem}
+"""
+
+
+def esc(value) -> str:
+    return stdlib_html.escape(str(value))
+
+
+def _label(key: str, lang: str, **fields) -> str:
+    return gradebook.label(key, lang, **fields)
+
+
+def _heading(key: str, lang: str) -> str:
+    return messages.label(messages.HEADINGS, key, lang)
+
+
+def page(title: str, body: list[str], *, lang: str) -> str:
+    code = "zh-Hant-TW" if lang == "zh-TW" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{code}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
+            f"<style>{STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def table(header: list[str], rows: list[list[str]], *, raw: bool = False) -> str:
+    cell = (lambda v: str(v)) if raw else esc
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    lines = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
+
+
+# ---------------------------------------------------------------- pictures
+
+def svg(figure) -> str:
+    """A matplotlib figure as inline SVG markup (deterministic: fixed ids, no date)."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "cnn-grader", "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def histogram_svg(summary: gradebook.ClassSummary, *, lang: str = "en") -> str:
+    from matplotlib.figure import Figure
+
+    bins = gradebook.histogram_bins(summary)
+    figure = Figure(figsize=(6.4, 3.0))
+    axes = figure.add_subplot()
+    axes.bar([lo for lo, _, _ in bins], [n for _, _, n in bins], width=bins[0][1] - bins[0][0], align="edge",
+             color=BAR_COLOR, edgecolor="white")
+    axes.set_xlim(0, summary.max_total or 1)
+    axes.set_xlabel(_label("batch_total", "en") + f" (max {summary.max_total:g})")
+    axes.set_ylabel(_label("batch_learners", "en"))
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    return svg(figure)
+
+
+def curve_svg(curves: dict[str, tuple[float, ...]]) -> str:
+    """Learning curves per epoch: accuracy-like keys on the left, losses on the right."""
+    from matplotlib.figure import Figure
+
+    groups = [[k for k in sorted(curves) if "loss" not in k], [k for k in sorted(curves) if "loss" in k]]
+    groups = [g for g in groups if g]
+    figure = Figure(figsize=(3.4 * len(groups), 2.8))
+    for index, keys in enumerate(groups, 1):
+        axes = figure.add_subplot(1, len(groups), index)
+        for key in keys:
+            axes.plot(range(1, len(curves[key]) + 1), curves[key], marker="o", label=key)
+        axes.set_xlabel("epoch")
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    return svg(figure)
+
+
+# ---------------------------------------------------------------- one learner
+
+def _checks_table(exercise: ExerciseResult, lang: str) -> str:
+    rows = []
+    for check in exercise.checks:
+        kind = _heading("hidden" if check.hidden else "public", lang)
+        status = messages.label(messages.STATUS_LABELS, check.status.value, lang)
+        message = "" if check.message is None else check.message.in_lang(lang)
+        trace = "" if not check.traceback else \
+            f"<details><pre>{esc(strip_ansi(chr(10).join(check.traceback[-report.TRACEBACK_LINES:])))}</pre></details>"
+        rows.append([f"<code>{esc(check.id)}</code> ({esc(kind)})",
+                     f'<span class="{STATUS_CLASS[check.status]}">{esc(status)}</span>',
+                     f"{check.score:g} / {check.max_score:g}", esc(message) + trace])
+    header = [_heading(k, lang) for k in ("check", "status", "points", "message")]
+    return table(header, rows, raw=True)
+
+
+def _failing_cells(exercise: ExerciseResult, lang: str) -> list[str]:
+    failures = [f for f in exercise.execution.failures if f.ename != "NotImplementedError"]
+    if not failures:
+        return []
+    out = [f"<h3>{esc(_heading('failing_cells', lang))}</h3>"]
+    for failure in failures:
+        head = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
+        note = f"<p>{esc(failure.note.in_lang(lang))}</p>" if failure.note else ""
+        trace = strip_ansi("\n".join(failure.traceback[-report.TRACEBACK_LINES:]))
+        out += [f'<p class="bad">{esc(head.in_lang(lang))}</p>', note, f"<pre>{esc(failure.source)}</pre>",
+                f"<pre>{esc(trace)}</pre>" if trace else ""]
+    return out
+
+
+def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) -> list[str]:
+    title = exercises.EXERCISES[exercise.id].title.in_lang(lang) if exercise.id in exercises.EXERCISES else ""
+    out = [f'<section id="{esc(exercise.id)}">',
+           f"<h2>{esc(exercise.id)} {esc(title)}: {exercise.score:g} / {exercise.max_score:g}</h2>"]
+    if exercise.execution.problem is not None:
+        out.append(f'<p class="bad">{esc(exercise.execution.problem.in_lang(lang))}</p>')
+    out += _failing_cells(exercise, lang)
+    out.append(_checks_table(exercise, lang))
+    out.append(f"<p>{esc(report.summary_line(exercise, hidden_included=result.hidden_included, lang=lang))}</p>")
+    if exercise.metrics:
+        out += [f"<h3>{esc(_label('batch_metrics', lang))}</h3>",
+                table([_label("batch_metrics", lang), ""], [[k, f"{v:.4g}"] for k, v in exercise.metrics.items()])]
+    if exercise.curves:
+        out += [f"<h3>{esc(_label('batch_curves', lang))}</h3>",
+                f'<figure class="curves">{curve_svg(exercise.curves)}</figure>']
+    return out + ["</section>"]
+
+
+def render_feedback(result: GradeResult, *, lang: str, learner: str = "") -> str:
+    """One learner's feedback page, in ``lang``."""
+    title = _label("batch_feedback_title", lang, learner=learner or result.submission)
+    body = [f"<h1>{esc(title)}</h1>",
+            f'<p class="score" id="total-score">{esc(_label("batch_total", lang))}: '
+            f"{result.score:g} / {result.max_score:g}</p>"]
+    for exercise in result.exercises:
+        body += _exercise_section(exercise, result, lang)
+    env = result.environment
+    body.append(f'<p class="meta">{esc(_heading("seed", lang))} {result.seed} · {esc(env.device)} · '
+                f"grader {esc(env.grader)} · {esc(result.started_at)}</p>")
+    return page(title, body, lang=lang)
+
+
+# ---------------------------------------------------------------- the class
+
+def _gradebook_rows(summary: gradebook.ClassSummary, lang: str) -> list[list[str]]:
+    rows = []
+    for row in summary.rows:
+        name = esc(row.learner)
+        if row.status != gradebook.NOT_GRADED:
+            name = f'<a href="learners/{quote(row.learner)}/feedback.html">{name}</a>'
+        scores = [f"{row.scores[e]:g}" if e in row.scores else "-" for e in summary.exercises]
+        rows.append([name, *scores, f"<b>{row.total:g}</b>", esc(gradebook.status_label(row.status, lang)),
+                     esc(row.note)])
+    return rows
+
+
+def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
+    h = lambda key: esc(_label(key, lang))  # noqa: E731
+    title = _label("batch_summary_title", lang)
+    check_header = [_label("batch_exercise", lang), _heading("check", lang), _label("batch_passed", lang),
+                    _label("batch_learners", lang), _label("batch_rate", lang)]
+    worst = summary.most_failed()
+    body = [f"<h1>{esc(title)}</h1>", f'<p id="class-line">{esc(gradebook.class_line(summary, lang))}</p>',
+            f"<h2>{h('batch_distribution')}</h2>",
+            f'<figure id="score-histogram">{histogram_svg(summary)}</figure>',
+            f"<h2>{h('batch_gradebook')}</h2>",
+            table([_label("batch_learner", lang), *summary.exercises, _label("batch_total", lang),
+                   _label("batch_status", lang), _label("batch_reason", lang)],
+                  _gradebook_rows(summary, lang), raw=True),
+            f"<h2>{h('batch_item_analysis')}</h2>", f"<h3>{h('batch_most_failed')}</h3>",
+            table(check_header, gradebook.check_rows(worst, lang)) if worst else
+            f"<p>{h('batch_none_failed')}</p>",
+            f"<h3>{h('batch_mistakes')}</h3>",
+            table([_label(k, lang) for k in ("batch_mistake", "batch_learners", "batch_example")],
+                  [[m.name, m.learners, m.example.in_lang(lang)] for m in summary.mistakes])
+            if summary.mistakes else f"<p>{h('batch_none_diagnosed')}</p>",
+            f"<h3>{h('batch_pass_rates')}</h3>", table(check_header, gradebook.check_rows(summary.checks, lang))]
+    if summary.not_graded:
+        body += [f"<h2>{h('batch_not_graded')}</h2>",
+                 table([_label("batch_learner", lang), _label("batch_reason", lang)], list(summary.not_graded))]
+    body += [f"<h2>{h('batch_run')}</h2>",
+             table(["", ""], [[k, gradebook.run_value(v)] for k, v in summary.run.items()])]
+    return page(title, body, lang=lang)
