@@ -269,7 +269,7 @@ class Kernel:
 def _reach(env: dict[str, str]) -> list[str]:
     """What the kernel's user must be able to reach even inside a folder closed to it: Python itself, its
     packages, and files the grader linked into HOME (e.g. cached weights)."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), str(Path(sandbox.__file__).parents[1])}
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), str(Path(sandbox.__file__).parent)}
     home = Path(env.get("HOME", "/nonexistent"))
     for link in itertools.islice((p for p in home.rglob("*") if p.is_symlink()), 100) if home.is_dir() else ():
         paths.add(str(link.resolve()))
