@@ -10,11 +10,13 @@ knows about checks or scores.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import os
 import re
+import signal
 import site
 import sys
 import time
@@ -48,6 +50,7 @@ class CellRun:
     stdout: str = ""
     seconds: float = 0.0
     output_dropped: int = 0  # bytes of output over the limits, not kept
+    processes_killed: int = 0  # processes the cell started and left running when it was stopped
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,11 @@ def _capped_client_class():
         cell_budget = 0
         notebook_budget = 0
         dropped = 0
+        hold_for_interrupt = contextlib.nullcontext
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            with self.hold_for_interrupt():
+                return await super()._async_handle_timeout(timeout, cell)
 
         def output(self, outs, msg, display_id, cell_index):
             size = _output_size(msg.get("content", {}))
@@ -112,6 +120,8 @@ class Kernel:
     _output_left: int = -1
     _cells_sent: int = 0
     _reply: dict = field(default_factory=dict, repr=False)
+    _pids: tuple[int, int] | None = field(default=None, repr=False)  # (launcher, kernel) as the grader sees them
+    _killed: int = 0
 
     def __enter__(self) -> "Kernel":
         self.start()
@@ -144,6 +154,8 @@ class Kernel:
             raise
         self._client = client
         self.sandbox = self._read_report(report)
+        self._pids = _kernel_pids(client.km, self.sandbox)
+        client.hold_for_interrupt = self._strays_stopped
         self.start_seconds += time.perf_counter() - began
 
     def _new_client(self, private: Path, report: Path):
@@ -198,6 +210,44 @@ class Kernel:
                     and entry.stat(follow_symlinks=False).st_uid != self._uid:
                 os.chown(entry.path, self._uid, self._uid)
 
+    @contextlib.contextmanager
+    def _strays_stopped(self):
+        """Around the interrupt of a cell that ran too long: the kernel is paused, every other process it
+        started is killed (a fork bomb would otherwise starve the kernel of CPU and process slots, and
+        whether it still answered would be luck), then the kernel resumes with the interrupt waiting. A kernel
+        that started nothing is left as it is: stopping and continuing it upsets its own threads."""
+        if not self._strays():
+            yield
+            return
+        kernel = self._pids[1]
+        _signal(kernel, signal.SIGSTOP)
+        try:
+            self._killed += self.kill_strays()
+            yield
+        finally:
+            _signal(kernel, signal.SIGCONT)
+            self._killed += self.kill_strays()
+
+    def _strays(self) -> set[int]:
+        """The processes the kernel started and that still run (in its cgroups when it has them)."""
+        if self._pids is None:
+            return set()
+        if self._cgroup is not None and self._cgroup.dirs:
+            return self._cgroup.pids() - set(self._pids)
+        return sandbox.descendants(self._pids[1])
+
+    def kill_strays(self) -> int:
+        """Kill every process the kernel started (the kernel itself and its launcher stay); how many."""
+        killed: set[int] = set()
+        for _ in range(200):
+            strays = self._strays()
+            if not strays:
+                break
+            sandbox.kill_each(strays)
+            killed |= strays
+            os.sched_yield()
+        return len(killed)
+
     def _read_report(self, report: Path) -> dict:
         try:
             applied = json.loads(report.read_text())
@@ -239,19 +289,22 @@ class Kernel:
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
         began = time.perf_counter()
-        self._reply = {}
+        self._reply, self._killed = {}, 0
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
-            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
-                           output_dropped=client.dropped)
+            return self._timed_out(cell, began)
         except DeadKernelError:
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
         if self._reply.get("content", {}).get("ename") == TIMEOUT_ENAME:
-            return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
-                           output_dropped=client.dropped)
+            return self._timed_out(cell, began)
         return _cell_run(cell, time.perf_counter() - began, client.dropped)
+
+    def _timed_out(self, cell, began: float) -> CellRun:
+        self._killed += self.kill_strays()
+        return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
+                       output_dropped=self._client.dropped, processes_killed=self._killed)
 
     def _remember_reply(self, *, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply or {}
@@ -264,6 +317,25 @@ class Kernel:
     def responsive(self, timeout: float = 10.0) -> bool:
         """True when the kernel answers a trivial cell within ``timeout`` seconds."""
         return self.alive() and self.run("pass", timeout=timeout, history=False).outcome == "ok"
+
+
+def _kernel_pids(km, applied: dict) -> tuple[int, int] | None:
+    """(launcher, kernel): with a PID namespace the launcher waits outside it for the kernel, its one child;
+    without, the launcher became the kernel."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return None
+    launcher = process.pid
+    kernel = sandbox.descendants(launcher, depth=1) if applied.get("pid_namespace") else set()
+    return launcher, (min(kernel) if len(kernel) == 1 else launcher)
+
+
+def _signal(pid: int | None, signum: int) -> None:
+    if pid is not None:
+        try:
+            os.kill(pid, signum)
+        except OSError:
+            pass
 
 
 def _reach(env: dict[str, str]) -> list[str]:

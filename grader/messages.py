@@ -506,6 +506,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cell_timeout": (
         "This cell did not finish within {seconds:g} s and was stopped; the cells after it still ran.",
         "這個儲存格在 {seconds:g} 秒內沒有結束，已被停止；後面的儲存格仍會執行。"),
+    "cell_timeout_forked": (
+        "This cell did not finish within {seconds:g} s and was stopped, with the {processes} processes it had "
+        "started; the grader restarted the kernel, re-ran the cells before it and went on with the rest.",
+        "這個儲存格在 {seconds:g} 秒內沒有結束，已連同它啟動的 {processes} 個行程一起被停止；批改程式重新啟動核心、"
+        "重跑之前的儲存格，再繼續執行後面的儲存格。"),
     "cell_killed_kernel": (
         "This cell stopped the kernel ({ename}); the grader restarted it, re-ran the cells before it and "
         "went on with the rest.",

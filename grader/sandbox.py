@@ -137,11 +137,7 @@ class Cgroup:
             pids = self.pids()
             if not pids:
                 return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            kill_each(pids)
             os.sched_yield()
 
     def remove(self) -> None:
@@ -149,6 +145,39 @@ class Cgroup:
         for folder in self.dirs:
             _rmdir(folder)
         self.dirs = []
+
+
+def _parents() -> dict[int, int]:
+    """Every visible process that has not exited (zombies are left out) and its parent, read from ``/proc``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if state != "Z":
+                found[int(entry.name)] = int(parent)
+    return found
+
+
+def descendants(pid: int, *, depth: int | None = None) -> set[int]:
+    """The processes started by ``pid``, its children's children and so on (``depth=1``: children only)."""
+    parents = _parents()
+    found, frontier, level = set(), {pid}, 0
+    while frontier and (depth is None or level < depth):
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+        level += 1
+    return found
+
+
+def kill_each(pids: set[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:

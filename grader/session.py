@@ -117,8 +117,8 @@ class Session:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
         if run.outcome == "error":
             return True
-        if run.outcome == "timeout" and self._kernel.responsive(timeout=5):
-            return True
+        if run.outcome == "timeout" and not run.processes_killed and self._kernel.responsive(timeout=5):
+            return True  # a kernel that forked while it ran the cell is restarted: fork left it in no known state
         return self._restart_and_replay()
 
     def _restart_and_replay(self) -> bool:
@@ -133,7 +133,8 @@ class Session:
 
 def _failure(index: int, source: str, run: CellRun, limit: float) -> CellFailure:
     status = Status.TIMEOUT if run.outcome == "timeout" else Status.ERROR
-    note = {"timeout": messages.text("cell_timeout", seconds=limit),
+    note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
+                                     seconds=limit, processes=run.processes_killed),
             "died": messages.text("cell_killed_kernel", ename=run.ename)}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)

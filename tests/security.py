@@ -72,7 +72,8 @@ user {user}; cgroup limits {cgroup}.
 - **Disk**: one file is capped (`RLIMIT_FSIZE`), the total the kernel writes to its working copy and HOME is
   not (no quota); the time limits bound it.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
-  bomb still slows a shared machine until its cell's time limit.
+  bomb still slows a shared machine until its cell's time limit; then every process the cell started is
+  killed and the kernel restarted.
 - **Side channels and the shared kernel**: Spectre-class attacks, and bugs in the Linux kernel, Python, NumPy or
   Keras's safe-mode loader, are out of scope.
 - **Training on the test set**: the kernel never sees the real test split, but a learner can still overfit the

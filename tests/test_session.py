@@ -9,6 +9,12 @@ from grader.results import Status
 from samples import notebook_with, write
 
 SEED = 7
+FORK_THEN_LOOP = """import os, time
+for _ in range(3):
+    if os.fork() == 0:
+        time.sleep(3600)
+while True:
+    pass"""
 
 
 def statuses(result):
@@ -40,6 +46,17 @@ def test_cell_that_never_ends_is_stopped_and_the_other_functions_still_graded(tm
     assert [f.status for f in execution.failures] == [Status.TIMEOUT]
     assert "did not finish within 3 s" in execution.failures[0].note.en
     assert result.score == result.max_score
+
+
+def test_cell_that_forks_and_never_ends_is_stopped_and_the_kernel_restarted(tmp_path):
+    """A kernel that forked in a cell that timed out is restarted rather than trusted."""
+    nb = notebook_with("day93", insert={2: FORK_THEN_LOOP})
+    result = grade(write(tmp_path, "forks", "day93", nb), seed=SEED, cell_timeout_s=3)
+    execution = result.exercises[0].execution
+    assert [f.status for f in execution.failures] == [Status.TIMEOUT]
+    assert "with the 3 processes it had started" in execution.failures[0].note.en
+    assert "3 個行程" in execution.failures[0].note.zh_tw
+    assert execution.kernel_restarts == 1 and result.score == result.max_score
 
 
 def test_sys_exit_cell_does_not_stop_grading(tmp_path):

@@ -1,0 +1,36 @@
+"""The learner's kernel on its own: a cell that runs too long is stopped together with what it started."""
+import pytest
+
+from grader import sandbox
+from grader.kernel import Kernel, kernel_env
+from test_session import FORK_THEN_LOOP
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "home").mkdir()
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as started:
+        yield started
+
+
+def started_by(kernel) -> set[int]:
+    return sandbox.descendants(kernel._pids[1])
+
+
+def test_timed_out_cell_has_its_processes_killed_and_counted(kernel):
+    run = kernel.run(FORK_THEN_LOOP, timeout=3)
+    assert run.outcome == "timeout" and run.processes_killed == 3
+    assert started_by(kernel) == set()
+    assert kernel.alive()
+
+
+def test_timed_out_cell_that_started_nothing_counts_none_and_the_kernel_answers(kernel):
+    run = kernel.run("while True:\n    pass", timeout=2)
+    assert run.outcome == "timeout" and run.processes_killed == 0
+    assert kernel.responsive(timeout=10)
+
+
+def test_processes_of_a_cell_that_finishes_are_left_alone(kernel):
+    run = kernel.run("import subprocess\nchild = subprocess.Popen(['sleep', '30'])", timeout=10)
+    assert run.ok and len(started_by(kernel)) == 1
