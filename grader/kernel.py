@@ -20,7 +20,7 @@ import signal
 import site
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import sandbox
@@ -51,6 +51,7 @@ class CellRun:
     seconds: float = 0.0
     output_dropped: int = 0  # bytes of output over the limits, not kept
     processes_killed: int = 0  # processes the cell started and left running when it was stopped
+    output_refused: bool = False  # the cell sent one output message over Limits.message_bytes (refused)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +123,7 @@ class Kernel:
     _reply: dict = field(default_factory=dict, repr=False)
     _pids: tuple[int, int] | None = field(default=None, repr=False)  # (launcher, kernel) as the grader sees them
     _killed: int = 0
+    _iopub_watch: object | None = field(default=None, repr=False)
 
     def __enter__(self) -> "Kernel":
         self.start()
@@ -148,6 +150,7 @@ class Kernel:
             client.kc.start_channels()
             run_sync(client.kc.wait_for_ready)(timeout=self.startup_timeout)
             client.kc.allow_stdin = False
+            self._watch_iopub(client.kc)
         except BaseException:
             self._client = client
             self.close()
@@ -255,9 +258,48 @@ class Kernel:
             applied = {"network": "open", "note": "the sandbox launcher wrote no report"}
         return {**applied, "limits": sandbox.describe(self.limits)}
 
+    def _watch_iopub(self, kc) -> None:
+        """Watch the output channel: ZMQ drops a connection for good when one message is over
+        ``Limits.message_bytes``, and every later cell would then wait in vain for its output."""
+        import zmq
+
+        self._iopub_watch = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+
+    def _iopub_dropped(self) -> bool:
+        import zmq
+
+        return self._iopub_watch is not None and bool(self._iopub_watch.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+
+    def _reopen_iopub(self) -> bool:
+        """A fresh output channel, subscribed anew; True when the kernel welcomes it (ipykernel >= 7 greets
+        every new subscriber), False when it stays silent: then the kernel itself is broken."""
+        from jupyter_core.utils import run_sync
+
+        kc = self._client.kc
+        self._unwatch_iopub(kc)
+        kc.iopub_channel.close()
+        kc._iopub_channel = None
+        kc.iopub_channel.start()
+        self._watch_iopub(kc)
+        try:
+            return run_sync(kc.iopub_channel.get_msg)(timeout=2)["msg_type"] == "iopub_welcome"
+        except Exception:  # noqa: BLE001 - nothing came: the channel is open, the kernel did not answer
+            return False
+
+    def _unwatch_iopub(self, kc) -> None:
+        if self._iopub_watch is not None:
+            try:
+                kc.iopub_channel.socket.disable_monitor()
+            except Exception:  # noqa: BLE001 - the socket may be closed already
+                pass
+            self._iopub_watch.close(linger=0)
+            self._iopub_watch = None
+
     def close(self) -> None:
         client, self._client = self._client, None
         try:
+            if client is not None and client.kc is not None:
+                self._unwatch_iopub(client.kc)
             if client is not None:
                 self._output_left = max(client.notebook_budget, 0)
                 client._cleanup_kernel()
@@ -299,12 +341,20 @@ class Kernel:
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
         if self._reply.get("content", {}).get("ename") == TIMEOUT_ENAME:
             return self._timed_out(cell, began)
-        return _cell_run(cell, time.perf_counter() - began, client.dropped)
+        return replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
+                       output_refused=self._output_refused())
 
     def _timed_out(self, cell, began: float) -> CellRun:
         self._killed += self.kill_strays()
         return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
-                       output_dropped=self._client.dropped, processes_killed=self._killed)
+                       output_dropped=self._client.dropped, processes_killed=self._killed,
+                       output_refused=self._output_refused())
+
+    def _output_refused(self) -> bool:
+        """True when the cell's output channel was dropped for an oversized message: the channel is reopened,
+        and a kernel that welcomes the new one was well and had sent too much. (One that stays silent had
+        broken itself; the session's probe then restarts it.)"""
+        return self._iopub_dropped() and self._reopen_iopub()
 
     def _remember_reply(self, *, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply or {}

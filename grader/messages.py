@@ -601,6 +601,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "This cell printed more than the {kept} KB of output the grader keeps; the rest ({dropped} characters) "
         "was dropped. Print less, e.g. shapes instead of whole arrays.",
         "這個儲存格的輸出超過批改程式保留的 {kept} KB；其餘 {dropped} 個字元已被捨棄。請少印一些，例如只印形狀而不是整個陣列。"),
+    "output_refused": (
+        "This cell sent more than {mib} MiB of output at once; the grader refused it and kept none of it. "
+        "Print less, e.g. shapes instead of whole arrays.",
+        "這個儲存格一次送出超過 {mib} MiB 的輸出；批改程式拒收，這些輸出一概沒有保留。請少印一些，例如只印形狀而不是整個陣列。"),
     # ---- day98 (VGG16 transfer learning), named mistakes
     "transfer_one_channel": (
         "`{what}` has shape {got}, one grey channel; VGG16 needs 3 channels: repeat the grey image into R, G and B, "

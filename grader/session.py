@@ -101,6 +101,8 @@ class Session:
             learner_s += run.seconds
             if run.output_dropped:
                 failures.append(_output_dropped(index, source, run, self._kernel.limits))
+            if run.output_refused:
+                failures.append(_output_refused(index, source, self._kernel.limits))
             if run.ok:
                 self._succeeded.append(source)
                 continue
@@ -150,6 +152,12 @@ def _output_dropped(index: int, source: str, run: CellRun, limits) -> CellFailur
                        evalue=f"{run.output_dropped} characters of output not kept",
                        note=messages.text("output_dropped", kept=limits.cell_output_bytes // 1024,
                                           dropped=run.output_dropped))
+
+
+def _output_refused(index: int, source: str, limits) -> CellFailure:
+    return CellFailure(index=index, source=source[:4000], status=Status.SKIPPED, ename="OutputRefused",
+                       evalue=f"one output message over {limits.message_bytes} bytes",
+                       note=messages.text("output_refused", mib=limits.message_bytes // 2**20))
 
 
 def _budget_spent(index: int, limit: float, left: int) -> CellFailure:

@@ -34,3 +34,16 @@ def test_timed_out_cell_that_started_nothing_counts_none_and_the_kernel_answers(
 def test_processes_of_a_cell_that_finishes_are_left_alone(kernel):
     run = kernel.run("import subprocess\nchild = subprocess.Popen(['sleep', '30'])", timeout=10)
     assert run.ok and len(started_by(kernel)) == 1
+
+
+def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel):
+    """ZMQ drops a connection for good on a message over the limit; the kernel reopens its output channel."""
+    run = kernel.run(f"print('x' * {kernel.limits.message_bytes + 2**20})", timeout=20)
+    assert run.ok and run.output_refused and run.stdout == ""
+    after = kernel.run("print('still heard')", timeout=10)
+    assert after.ok and not after.output_refused and after.stdout == "still heard\n"
+
+
+def test_output_under_the_message_limit_is_not_refused(kernel):
+    run = kernel.run("print('x' * 2**20)", timeout=10)
+    assert run.ok and not run.output_refused and run.output_dropped > 0

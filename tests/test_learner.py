@@ -24,6 +24,11 @@ def lie():
 def slow():
     import time
     time.sleep(60)
+def forks_then_sleeps():
+    import os, time
+    if os.fork() == 0:
+        time.sleep(3600)
+    time.sleep(60)
 def model(kind):
     import keras
     layers = {"plain": [keras.layers.Dense(2)], "lambda": [keras.layers.Lambda(lambda x: x * 2)]}
@@ -81,3 +86,18 @@ def test_models_cross_as_safe_keras_files(learner):
     with pytest.raises(LearnerRaised) as refused:
         learner.call("model", "custom")
     assert "custom layer" in refused.value.text.en and "自訂層" in refused.value.text.zh_tw
+
+
+def test_a_call_that_forks_and_times_out_has_its_kernel_restarted(tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "home").mkdir()
+    restarts = []
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as kernel:
+        assert kernel.run(DEFINITIONS, timeout=30).ok
+        learner = KernelLearner(kernel, tmp_path / "work", on_kernel_death=lambda: restarts.append(1))
+        with pytest.raises(LearnerTimedOut):
+            learner.call("slow", timeout=2)
+        assert restarts == []  # a plain timeout: the kernel still answers, nothing to restart
+        with pytest.raises(LearnerTimedOut):
+            learner.call("forks_then_sleeps", timeout=2)
+        assert restarts == [1]

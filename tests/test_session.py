@@ -59,6 +59,16 @@ def test_cell_that_forks_and_never_ends_is_stopped_and_the_kernel_restarted(tmp_
     assert execution.kernel_restarts == 1 and result.score == result.max_score
 
 
+def test_cell_printing_one_huge_message_is_told_and_grading_goes_on(tmp_path):
+    nb = notebook_with("day93", insert={2: "print('x' * 2**26)", 3: "print('after the flood')"})
+    result = grade(write(tmp_path, "huge", "day93", nb), seed=SEED)
+    execution = result.exercises[0].execution
+    assert [f.ename for f in execution.failures] == ["OutputRefused"]
+    assert "more than 32 MiB of output at once" in execution.failures[0].note.en
+    assert "32 MiB" in execution.failures[0].note.zh_tw
+    assert result.score == result.max_score
+
+
 def test_sys_exit_cell_does_not_stop_grading(tmp_path):
     nb = notebook_with("day93", insert={3: "import sys\nsys.exit('bye')"})
     result = grade(write(tmp_path, "exit", "day93", nb), seed=SEED)
