@@ -32,7 +32,38 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUA
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
+IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
 _KERNELS = itertools.count()
+# Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
+# never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
+# messages depends on timing; what the learner is told must not). A learner may undo it: then the message limit
+# still protects the grader, and only their own output is lost.
+OUTPUT_GUARD = r"""
+def __grader_guard(limit):
+    import sys
+    state = {"left": limit, "told": False}
+    def reset(*_):
+        state.update(left=limit, told=False)
+    get_ipython().events.register("pre_run_cell", reset)
+    def guard(write):
+        def capped(text):
+            if not isinstance(text, str) or len(text) <= state["left"]:
+                state["left"] -= len(text) if isinstance(text, str) else 0
+                return write(text)
+            kept, state["left"] = text[:max(state["left"], 0)], 0
+            if kept:
+                write(kept)
+            if not state["told"]:
+                state["told"] = True
+                write(f"\n[grader: output past {limit} characters in this cell is not sent / "
+                      f"本儲存格超過 {limit} 字元的輸出不再送出]\n")
+            return len(text)
+        return capped
+    for stream in (sys.stdout, sys.stderr):
+        stream.write = guard(stream.write)
+__grader_guard(LIMIT)
+del __grader_guard
+"""
 
 
 def strip_ansi(text: str) -> str:
@@ -78,6 +109,11 @@ def _capped_client_class():
         notebook_budget = 0
         dropped = 0
         hold_for_interrupt = contextlib.nullcontext
+        output_complete = False  # the kernel's "idle" for the last cell came: all its output was sent
+
+        async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+            await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+            self.output_complete = True
 
         async def _async_handle_timeout(self, timeout, cell=None):
             with self.hold_for_interrupt():
@@ -159,6 +195,7 @@ class Kernel:
         self.sandbox = self._read_report(report)
         self._pids = _kernel_pids(client.km, self.sandbox)
         client.hold_for_interrupt = self._strays_stopped
+        self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)), timeout=30, history=False)
         self.start_seconds += time.perf_counter() - began
 
     def _new_client(self, private: Path, report: Path):
@@ -265,10 +302,18 @@ class Kernel:
 
         self._iopub_watch = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
 
-    def _iopub_dropped(self) -> bool:
+    def _iopub_dropped(self, wait: float = 0.0) -> bool:
+        """True when the output channel was dropped; waits up to ``wait`` seconds for it to happen."""
         import zmq
 
-        return self._iopub_watch is not None and bool(self._iopub_watch.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+        if self._iopub_watch is None:
+            return False
+        deadline = time.monotonic() + wait
+        while not self._iopub_watch.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _reopen_iopub(self) -> bool:
         """A fresh output channel, subscribed anew; True when the kernel welcomes it (ipykernel >= 7 greets
@@ -282,7 +327,7 @@ class Kernel:
         kc.iopub_channel.start()
         self._watch_iopub(kc)
         try:
-            return run_sync(kc.iopub_channel.get_msg)(timeout=2)["msg_type"] == "iopub_welcome"
+            return run_sync(kc.iopub_channel.get_msg)(timeout=5)["msg_type"] == "iopub_welcome"
         except Exception:  # noqa: BLE001 - nothing came: the channel is open, the kernel did not answer
             return False
 
@@ -331,7 +376,7 @@ class Kernel:
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
         began = time.perf_counter()
-        self._reply, self._killed = {}, 0
+        self._reply, self._killed, client.output_complete = {}, 0, False
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
@@ -354,7 +399,8 @@ class Kernel:
         """True when the cell's output channel was dropped for an oversized message: the channel is reopened,
         and a kernel that welcomes the new one was well and had sent too much. (One that stays silent had
         broken itself; the session's probe then restarts it.)"""
-        return self._iopub_dropped() and self._reopen_iopub()
+        settling = 0.0 if self._client.output_complete else IOPUB_SETTLE_S  # output may still be on its way
+        return self._iopub_dropped(wait=settling) and self._reopen_iopub()
 
     def _remember_reply(self, *, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply or {}

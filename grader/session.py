@@ -99,10 +99,8 @@ class Session:
             run = self._kernel.run(source, timeout=min(cell_limit, left))
             ran += 1
             learner_s += run.seconds
-            if run.output_dropped:
-                failures.append(_output_dropped(index, source, run, self._kernel.limits))
-            if run.output_refused:
-                failures.append(_output_refused(index, source, self._kernel.limits))
+            if run.output_dropped or run.output_refused:
+                failures.append(_output_limit(index, source, run, self._kernel.limits))
             if run.ok:
                 self._succeeded.append(source)
                 continue
@@ -147,17 +145,17 @@ def _linked(notebook: Path) -> bool:
     return notebook.is_symlink() or notebook.parent.is_symlink()
 
 
-def _output_dropped(index: int, source: str, run: CellRun, limits) -> CellFailure:
+def _output_limit(index: int, source: str, run: CellRun, limits) -> CellFailure:
+    """Output over the limits: some dropped past what is kept, or a message too large refused. One entry either
+    way: how a flood is cut into messages depends on the kernel's timing, what the learner hears must not."""
+    if run.output_refused:
+        evalue, note = "output over the message limit refused", messages.text(
+            "output_refused", mib=limits.message_bytes // 2**20)
+    else:
+        evalue, note = f"{run.output_dropped} characters of output not kept", messages.text(
+            "output_dropped", kept=limits.cell_output_bytes // 1024, dropped=run.output_dropped)
     return CellFailure(index=index, source=source[:4000], status=Status.SKIPPED, ename="OutputLimit",
-                       evalue=f"{run.output_dropped} characters of output not kept",
-                       note=messages.text("output_dropped", kept=limits.cell_output_bytes // 1024,
-                                          dropped=run.output_dropped))
-
-
-def _output_refused(index: int, source: str, limits) -> CellFailure:
-    return CellFailure(index=index, source=source[:4000], status=Status.SKIPPED, ename="OutputRefused",
-                       evalue=f"one output message over {limits.message_bytes} bytes",
-                       note=messages.text("output_refused", mib=limits.message_bytes // 2**20))
+                       evalue=evalue, note=note)
 
 
 def _budget_spent(index: int, limit: float, left: int) -> CellFailure:

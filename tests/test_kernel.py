@@ -36,8 +36,18 @@ def test_processes_of_a_cell_that_finishes_are_left_alone(kernel):
     assert run.ok and len(started_by(kernel)) == 1
 
 
+def test_a_flood_is_cut_in_the_kernel_before_it_is_sent(kernel):
+    run = kernel.run(f"print('x' * {kernel.limits.message_bytes + 2**20})", timeout=20)
+    assert run.ok and not run.output_refused and run.output_dropped > 0
+    after = kernel.run("print('next cell')", timeout=10)
+    assert after.ok and after.stdout == "next cell\n" and after.output_dropped == 0
+
+
 def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel):
-    """ZMQ drops a connection for good on a message over the limit; the kernel reopens its output channel."""
+    """With the kernel's own cut undone, ZMQ drops the connection for good on a message over the limit; the
+    grader notices and reopens its output channel."""
+    undo = "import sys\nfor s in (sys.stdout, sys.stderr):\n    del s.write\n"
+    assert kernel.run(undo, timeout=10).ok
     run = kernel.run(f"print('x' * {kernel.limits.message_bytes + 2**20})", timeout=20)
     assert run.ok and run.output_refused and run.stdout == ""
     after = kernel.run("print('still heard')", timeout=10)

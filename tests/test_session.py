@@ -63,9 +63,9 @@ def test_cell_printing_one_huge_message_is_told_and_grading_goes_on(tmp_path):
     nb = notebook_with("day93", insert={2: "print('x' * 2**26)", 3: "print('after the flood')"})
     result = grade(write(tmp_path, "huge", "day93", nb), seed=SEED)
     execution = result.exercises[0].execution
-    assert [f.ename for f in execution.failures] == ["OutputRefused"]
-    assert "more than 32 MiB of output at once" in execution.failures[0].note.en
-    assert "32 MiB" in execution.failures[0].note.zh_tw
+    assert [f.ename for f in execution.failures] == ["OutputLimit"]
+    assert "more than the 1024 KB of output" in execution.failures[0].note.en
+    assert "1024 KB" in execution.failures[0].note.zh_tw
     assert result.score == result.max_score
 
 
