@@ -278,15 +278,7 @@ class Kernel:
 
     def kill_strays(self) -> int:
         """Kill every process the kernel started (the kernel itself and its launcher stay); how many."""
-        killed: set[int] = set()
-        for _ in range(200):
-            strays = self._strays()
-            if not strays:
-                break
-            sandbox.kill_each(strays)
-            killed |= strays
-            os.sched_yield()
-        return len(killed)
+        return len(sandbox.kill_until_gone(self._strays))
 
     def _read_report(self, report: Path) -> dict:
         try:
@@ -343,9 +335,9 @@ class Kernel:
     def close(self) -> None:
         client, self._client = self._client, None
         try:
-            if client is not None and client.kc is not None:
-                self._unwatch_iopub(client.kc)
             if client is not None:
+                if client.kc is not None:
+                    self._unwatch_iopub(client.kc)
                 self._output_left = max(client.notebook_budget, 0)
                 client._cleanup_kernel()
         finally:
@@ -413,6 +405,13 @@ class Kernel:
     def responsive(self, timeout: float = 10.0) -> bool:
         """True when the kernel answers a trivial cell within ``timeout`` seconds."""
         return self.alive() and self.run("pass", timeout=timeout, history=False).outcome == "ok"
+
+    def needs_restart(self, run: CellRun) -> bool:
+        """After a cell (or call) that failed as ``run``: True when the kernel must be restarted, because it died,
+        stopped answering, or forked in a cell that ran too long (fork left it in no known state)."""
+        if run.outcome == "error":
+            return False
+        return bool(run.processes_killed) or not self.responsive(timeout=5)
 
 
 def _kernel_pids(km, applied: dict) -> tuple[int, int] | None:

@@ -161,18 +161,17 @@ class KernelLearner:
             source = CALL_CELL.replace("FOLDER, NAME", f"{str(folder)!r}, {name!r}")
             cell = self.kernel.run(source, timeout=timeout, history=False)
             if cell.outcome == "timeout":
-                self._recover(forked=bool(cell.processes_killed))
+                self._recover(cell)
                 raise LearnerTimedOut(messages.text("call_timeout", function=name, seconds=timeout))
             if cell.outcome == "died":
-                self._recover()
+                self._recover(cell)
                 raise LearnerRaised(messages.text("kernel_died", function=name))
             return _read_result(folder, name)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _recover(self, *, forked: bool = False) -> None:
-        """A kernel that stopped answering, or forked in a call that ran too long, is restarted."""
-        if self.on_kernel_death is not None and (forked or not self.kernel.responsive(timeout=5)):
+    def _recover(self, cell) -> None:
+        if self.on_kernel_death is not None and self.kernel.needs_restart(cell):
             self.on_kernel_death()
 
 

@@ -132,13 +132,8 @@ class Cgroup:
         return found
 
     def kill_all(self) -> None:
-        """SIGKILL every process in the cgroups until none is left (a fork bomb keeps forking meanwhile)."""
-        for _ in range(200):
-            pids = self.pids()
-            if not pids:
-                return
-            kill_each(pids)
-            os.sched_yield()
+        """SIGKILL every process in the cgroups until none is left."""
+        kill_until_gone(self.pids)
 
     def remove(self) -> None:
         self.kill_all()
@@ -172,12 +167,22 @@ def descendants(pid: int, *, depth: int | None = None) -> set[int]:
     return found
 
 
-def kill_each(pids: set[int]) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+def kill_until_gone(find) -> set[int]:
+    """SIGKILL the processes ``find()`` names until it names none (a fork bomb keeps forking meanwhile);
+    the processes killed."""
+    killed: set[int] = set()
+    for _ in range(200):
+        pids = find()
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        killed |= pids
+        os.sched_yield()
+    return killed
 
 
 def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:

@@ -115,11 +115,7 @@ class Session:
 
     def _recover(self, run: CellRun) -> bool:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
-        if run.outcome == "error":
-            return True
-        if run.outcome == "timeout" and not run.processes_killed and self._kernel.responsive(timeout=5):
-            return True  # a kernel that forked while it ran the cell is restarted: fork left it in no known state
-        return self._restart_and_replay()
+        return not self._kernel.needs_restart(run) or self._restart_and_replay()
 
     def _restart_and_replay(self) -> bool:
         if self._kernel.restarts >= MAX_RESTARTS:
