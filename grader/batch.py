@@ -6,24 +6,34 @@ whose content and settings did not change, grades the rest on Dask (:mod:`grader
 its own (:mod:`grader.job`), writes each learner's files atomically as they finish, and then the class's
 gradebook and summaries (:mod:`grader.gradebook`, :mod:`grader.html`). A submission can fail; the batch goes
 on, records which and why, and a rerun grades only what is not up to date.
+
+A term's choices (:class:`Term`): only some days, only some learners regraded, adjustments by hand
+(:mod:`grader.adjustments`), git repositories as of a deadline with a late policy (:mod:`grader.deadline`), the
+Classroom roster (:mod:`grader.roster`), Canvas and Moodle files (:mod:`grader.lms`) and the similarity report
+(:mod:`grader.similarity`); adjustments are applied every run to the stored results, never written into them.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import tempfile
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader import adjustments as adjusting
+from grader import deadline, lms, roster, similarity
 from grader import engine as engines
+from grader import exercise as exercises
 from grader import gradebook, html, messages
 from grader.environment import version
 from grader.job import Job, Outcome, Settings, default_memory_mb, grade_job
 from grader.results import from_json, to_json, write_atomic
-from grader.submissions import Submission, discover
+from grader.submissions import Submission, annotate, discover
 
 
 class BatchError(Exception):
@@ -37,18 +47,68 @@ class BatchReport:
     skipped: tuple[str, ...]
     failed: tuple[tuple[str, str], ...]
     wall_s: float
+    roster: roster.Match | None = None
+    pairs: tuple[similarity.Pair, ...] = ()
 
     def line(self) -> str:
         why = "; ".join(f"{learner}: {reason}" for learner, reason in self.failed)
+        extra = ""
+        if self.roster is not None:
+            extra += (f"; roster: {len(self.roster.missing)} with no submission"
+                      f"{' (' + ', '.join(self.roster.missing) + ')' if self.roster.missing else ''}, "
+                      f"{len(self.roster.unknown)} not on the roster"
+                      f"{' (' + ', '.join(self.roster.unknown) + ')' if self.roster.unknown else ''}")
+        if self.pairs:
+            extra += "; similar code: " + ", ".join(f"{p.exercise} {p.first}+{p.second}" for p in self.pairs)
         return (f"graded {len(self.graded)}, skipped {len(self.skipped)} (already graded), failed {len(self.failed)}"
-                f"{f' ({why})' if why else ''} in {self.wall_s:.0f} s -> {self.out / 'gradebook.csv'}")
+                f"{f' ({why})' if why else ''}{extra} in {self.wall_s:.0f} s -> {self.out / 'gradebook.csv'}")
+
+
+@dataclass(frozen=True)
+class Term:
+    """The instructor's choices for a batch (every one optional); see README "Term work"."""
+
+    exercises: tuple[str, ...] = ()        # grade and count only these days
+    learners: tuple[str, ...] = ()         # regrade only these learners; the rest of the outputs stay as they are
+    adjustments: Path | None = None        # CSV or YAML of adjustments by hand (grader.adjustments)
+    due: str | None = None                 # ISO 8601 with an offset: grade git repositories as of it
+    late_policy: str | None = None         # e.g. "10%/day,max=3d" (grader.deadline)
+    due_file_times: bool = False           # zips and bare notebooks: late by their file times
+    roster: Path | None = None             # GitHub Classroom's roster CSV
+    similarity_threshold: float = similarity.THRESHOLD
+
+
+@dataclass(frozen=True)
+class _Plan:
+    term: Term
+    due: datetime | None = None
+    policy: deadline.LatePolicy | None = None
+    roster: roster.Roster | None = None
+    adjustments: tuple[adjusting.Adjustment, ...] = ()
+    lateness: dict = field(default_factory=dict)   # learner -> deadline.Lateness
+
+
+def _plan(term: Term) -> _Plan:
+    unknown = [e for e in term.exercises if e not in exercises.EXERCISES]
+    if unknown:
+        raise BatchError(f"--exercises: unknown {', '.join(unknown)} (one of {', '.join(exercises.EXERCISES)})")
+    if term.late_policy and not term.due:
+        raise BatchError("--late-policy needs --due (the deadline it counts from)")
+    try:
+        return _Plan(term, due=deadline.parse_due(term.due) if term.due else None,
+                     policy=deadline.parse_policy(term.late_policy) if term.late_policy else None,
+                     roster=roster.read(term.roster) if term.roster else None,
+                     adjustments=adjusting.load(term.adjustments) if term.adjustments else ())
+    except (deadline.DeadlineError, roster.RosterError, adjusting.AdjustmentError) as error:
+        raise BatchError(str(error)) from None
 
 
 # ---------------------------------------------------------------- the class, on this machine
 
 STATE = "batch.json"
 MIN_MEMORY_MB = 2048
-CLASS_FILES = ("gradebook.csv", "summary.md", "summary.html", "score_histogram.svg", "run.json")
+CLASS_FILES = ("gradebook.csv", "canvas.csv", "moodle.csv", "summary.md", "summary.html", "score_histogram.svg",
+               "run.json")
 
 
 def learner_dir(out: Path, learner: str) -> Path:
@@ -72,12 +132,17 @@ def _record(out: Path, submission: Submission, digest: str, settings: Settings, 
     """Write one learner's files, each atomically; the state last, so a learner without it is graded again."""
     folder = learner_dir(out, submission.learner)
     if outcome.ok:
-        result = replace(from_json(outcome.result), submission=submission.source)
-        write_atomic(folder / "result.json", to_json(result))
-        write_atomic(folder / "feedback.html", html.render_feedback(result, lang=settings.lang,
-                                                                    learner=submission.learner))
-    else:
-        for name in ("result.json", "feedback.html"):
+        try:
+            result = annotate(replace(from_json(outcome.result), submission=submission.source), submission)
+            write_atomic(folder / "result.json", to_json(result))
+        except Exception as error:  # noqa: BLE001 - a result that cannot be stored is this learner's failure only
+            outcome = replace(outcome, ok=False, reason=f"its result could not be stored ({_why(error)})")
+        else:
+            with contextlib.suppress(Exception):  # drawn again with the class (_write_pages), which records a failure
+                write_atomic(folder / "feedback.html", html.render_feedback(result, lang=settings.lang,
+                                                                            learner=submission.learner))
+    if not outcome.ok:
+        for name in ("result.json", "feedback.html", "adjustments.json"):
             (folder / name).unlink(missing_ok=True)
     state = {"learner": submission.learner, "source": submission.source, "digest": digest, "run": run,
              "settings": settings.key(), "lang": settings.lang, "ok": outcome.ok, "reason": outcome.reason,
@@ -86,18 +151,175 @@ def _record(out: Path, submission: Submission, digest: str, settings: Settings, 
     write_atomic(folder / STATE, json.dumps(state, ensure_ascii=False, indent=2))
 
 
-def _load_record(out: Path, submission: Submission, lang: str) -> gradebook.Record:
+def _load_record(out: Path, submission: Submission, days: tuple[str, ...] = ()) -> gradebook.Record:
+    """The learner's stored result (only ``days``, when given), or why there is none."""
     state = read_state(out, submission.learner) or {}
     base = dict(learner=submission.learner, source=submission.source, duration_s=state.get("duration_s", 0.0),
                 worker=state.get("worker", ""))
     if not state.get("ok"):
         return gradebook.Record(**base, reason=state.get("reason") or submission.problem or "not graded")
-    folder = learner_dir(out, submission.learner)
-    result = from_json((folder / "result.json").read_text(encoding="utf-8"))
-    if state.get("lang") != lang or not (folder / "feedback.html").is_file():
-        write_atomic(folder / "feedback.html", html.render_feedback(result, lang=lang, learner=submission.learner))
-        write_atomic(folder / STATE, json.dumps({**state, "lang": lang}, ensure_ascii=False, indent=2))
+    result = from_json((learner_dir(out, submission.learner) / "result.json").read_text(encoding="utf-8"))
+    if days:
+        result = replace(result, exercises=tuple(e for e in result.exercises if e.id in days))
     return gradebook.Record(**base, result=result)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it (so its bytes and time stay as they were)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if Path(path).read_text(encoding="utf-8") == text:
+            return False
+    write_atomic(path, text)
+    return True
+
+
+def _adjust(record: gradebook.Record, plan: _Plan) -> gradebook.Record:
+    """The record with its adjustments and late penalty applied (never written into result.json)."""
+    if record.result is None:
+        return record
+    late = plan.lateness.get(record.learner)
+    fraction, why, lateness = 0.0, "", {}
+    if late is not None:
+        record_late = {**late.as_dict(), "policy": plan.policy.text if plan.policy else ""}
+        lateness = {e.id: record_late for e in record.result.exercises}
+        if plan.policy is not None and late.late_s > 0:
+            fraction = plan.policy.fraction(late.late_s)
+            why = f"late by {deadline.duration(late.late_s)} ({plan.policy.text})"
+    adjusted = adjusting.apply(record.result, adjusting.for_learner(plan.adjustments, record.learner),
+                               learner=record.learner, late_fraction=fraction, late_why=why, lateness=lateness)
+    return replace(record, adjusted=adjusted)
+
+
+def _write_pages(out: Path, record: gradebook.Record, lang: str, missing: dict[str, float] | None = None) -> None:
+    """The learner's feedback page (naming ``missing``, the class's exercises they did not submit, with their
+    points) and adjustments record, rewritten only when they change. A page that cannot be drawn is recorded in
+    the learner's batch.json (``page_error``); it never stops the class."""
+    if record.result is None:
+        return
+    folder = learner_dir(out, record.learner)
+    try:
+        write_if_changed(folder / "feedback.html", html.render_feedback(
+            record.result, lang=lang, learner=record.learner, adjusted=record.adjusted, missing=missing))
+        write_if_changed(folder / "adjustments.json", record.adjusted.to_json(record.learner))
+    except Exception as error:  # noqa: BLE001 - one learner's page must not cost the class its gradebook
+        (folder / "feedback.html").unlink(missing_ok=True)
+        _note_state(out, record.learner, page_error=f"the feedback page could not be drawn ({_why(error)})")
+
+
+def _why(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+def _note_state(out: Path, learner: str, **fields) -> None:
+    state = read_state(out, learner)
+    if state is not None:
+        write_atomic(learner_dir(out, learner) / STATE, json.dumps({**state, **fields}, ensure_ascii=False, indent=2))
+
+
+def missing_days(records: list[gradebook.Record]) -> dict[str, dict[str, float]]:
+    """learner -> {exercise: its points} for the class's exercises that learner did not submit (graded learners)."""
+    maxima: dict[str, float] = {}
+    for record in records:
+        for exercise in record.result.exercises if record.result else ():
+            maxima.setdefault(exercise.id, exercise.max_score)
+    order = [e for e in exercises.EXERCISES if e in maxima] + sorted(set(maxima) - set(exercises.EXERCISES))
+    return {r.learner: {e: maxima[e] for e in order if e not in {x.id for x in r.result.exercises}}
+            for r in records if r.result is not None}
+
+
+def _drawable(out: Path, record: gradebook.Record, lang: str, plan: "_Plan") -> gradebook.Record:
+    """``record``, or, when its result alone cannot go through the class's renderers, a not-graded record saying
+    so (the reason also in its batch.json)."""
+    if record.result is None:
+        return record
+    try:
+        summary = gradebook.analyse([record])
+        for text in (gradebook.to_csv(summary), gradebook.to_markdown(summary, lang=lang),
+                     html.render_summary(summary, lang=lang), lms.canvas_csv(summary, plan.roster),
+                     lms.moodle_csv(summary, plan.roster)):
+            text.encode("utf-8")
+        return record
+    except Exception as error:  # noqa: BLE001 - whatever it is, it is this learner's result that cannot be drawn
+        reason = f"graded, but the result could not be drawn ({_why(error)}); see learners/{record.learner}/result.json"
+        _note_state(out, record.learner, page_error=reason)
+        return replace(record, result=None, adjusted=None, reason=reason)
+
+
+# ---------------------------------------------------------------- finding the submissions, as of a deadline
+
+def _stage(folder: Path, out: Path, staging: Path, plan: _Plan) -> dict[str, deadline.Lateness]:
+    """Git repositories' graded commits written into ``staging``; other entries linked there as they are."""
+    found = {}
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.name.startswith(".") or entry.resolve() == Path(out).resolve():
+            continue
+        target = staging / entry.name
+        if entry.is_dir() and not entry.is_symlink() and deadline.is_repository(entry):
+            try:
+                found[entry.name] = deadline.stage_repository(entry, target, plan.due, plan.policy)
+            except (deadline.DeadlineError, OSError, ValueError) as error:
+                found[entry.name] = deadline.Lateness("git", plan.due.isoformat(timespec="minutes"),
+                                                      problem=f"cannot read the repository: {error}")
+        elif not entry.is_symlink():
+            os.symlink(entry.resolve(), target, target_is_directory=entry.is_dir())
+    return found
+
+
+def _discover(folder: Path, out: Path, plan: _Plan, stack: contextlib.ExitStack) -> tuple[list[Submission], dict]:
+    """The submissions, as of ``--due`` when given, and learner -> Lateness."""
+    folder = Path(folder)
+    if plan.due is None:
+        return discover(folder, skip=out), {}
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No such folder: {folder}")
+    staging = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-due-")))
+    staged = _stage(folder, out, staging, plan)
+    found, lateness = [], {}
+    for submission in discover(staging):
+        relative = Path(submission.source).relative_to(staging)
+        original = str(folder / relative)
+        late = staged.get(relative.parts[0])
+        if late is None and plan.term.due_file_times:
+            late = deadline.by_file_time(folder / relative, plan.due)
+        if late is not None and late.problem and not submission.notebooks:
+            submission = replace(submission, problem=late.problem)
+        found.append(replace(submission, source=original))
+        if late is not None:
+            lateness[submission.learner] = late
+    return found, lateness
+
+
+def _choose_days(found: list[Submission], days: tuple[str, ...]) -> list[Submission]:
+    """Only ``days``' notebooks; a learner with none of them is reported, not graded."""
+    if not days:
+        return found
+    chosen = []
+    for s in found:
+        kept = tuple(n for n in s.notebooks if n.exercise in days)
+        if s.problem or kept:
+            chosen.append(replace(s, notebooks=kept) if not s.problem else s)
+        else:
+            chosen.append(replace(s, notebooks=(), problem=f"no notebook of {', '.join(days)} in "
+                                                            f"{Path(s.source).name}"))
+    return chosen
+
+
+def _submissions(submissions: Path, out: Path, plan: _Plan, stack) -> list[Submission]:
+    try:
+        found, lateness = _discover(Path(submissions), out, plan, stack)
+    except FileNotFoundError as error:
+        raise BatchError(str(error)) from None
+    if not found:
+        raise BatchError(f"{submissions} holds no submission (learner folders, zips or notebooks)")
+    if plan.roster is not None:
+        renamed = roster.assign(found, plan.roster)
+        lateness = {new.learner: lateness[old.learner] for old, new in zip(found, renamed) if old.learner in lateness}
+        found = sorted(renamed, key=lambda s: s.learner)
+    plan.lateness.update(lateness)
+    unknown = sorted(set(plan.term.learners) - {s.learner for s in found})
+    if unknown:
+        raise BatchError(f"--learners: {', '.join(unknown)} not among the submissions in {submissions}")
+    return _choose_days(found, plan.term.exercises)
 
 
 def resolve_seed(out: Path, seed: int | None) -> int:
@@ -156,26 +378,38 @@ def _lost(job: Job, reason: str) -> Outcome:
 def run_batch(submissions: Path, *, out: Path, workers: int | None = None, scheduler: str | None = None,
               device: str = "auto", force: bool = False, lang: str | None = None, seed: int | None = None,
               timeout_s: float | None = None, cell_timeout_s: float | None = None, memory_mb: int | None = None,
-              hidden: bool = True, progress: bool = True) -> BatchReport:
-    """Grade every submission in ``submissions`` into ``out``; see the module docstring."""
+              hidden: bool = True, progress: bool = True, term: Term | None = None) -> BatchReport:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring and :class:`Term`."""
     began, out = time.perf_counter(), Path(out)
     if device not in ("auto", "cpu", "gpu"):
         raise BatchError(f"Invalid device {device!r}; choose auto, cpu or gpu")
     if memory_mb is not None and 0 < memory_mb < MIN_MEMORY_MB:
         raise BatchError(f"Memory limit {memory_mb} MB is too low for the grader itself (TensorFlow alone reserves "
                          f"about 4 GB of address space); give at least {MIN_MEMORY_MB}, or 0 for no limit")
-    try:
-        found = discover(Path(submissions), skip=out)
-    except FileNotFoundError as error:
-        raise BatchError(str(error)) from None
-    if not found:
-        raise BatchError(f"{submissions} holds no submission (learner folders, zips or notebooks)")
-    settings = Settings(seed=resolve_seed(out, seed), lang=messages.resolve_lang(lang), hidden=hidden,
-                        cell_timeout_s=cell_timeout_s, timeout_s=timeout_s, memory_mb=memory_mb, device=device)
+    plan = _plan(term or Term())
+    with contextlib.ExitStack() as stack:
+        found = _submissions(submissions, out, plan, stack)
+        everyone = {s.learner for s in found} | {e.learner for e in (plan.roster.entries if plan.roster else ())}
+        try:
+            adjusting.validate(plan.adjustments, everyone, {})
+        except adjusting.AdjustmentError as error:
+            raise BatchError(str(error)) from None
+        settings = Settings(seed=resolve_seed(out, seed), lang=messages.resolve_lang(lang), hidden=hidden,
+                            cell_timeout_s=cell_timeout_s, timeout_s=timeout_s, memory_mb=memory_mb, device=device)
+        return _run(found, out=out, plan=plan, settings=settings, force=force, progress=progress, workers=workers,
+                    scheduler=scheduler, began=began, everyone=everyone)
+
+
+def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings, force: bool, progress: bool,
+         workers, scheduler, began: float, everyone: set[str]) -> BatchReport:
+    chosen = set(plan.term.learners)
     with _locked(out):
         run = uuid.uuid4().hex[:12]
         digests = {s.learner: s.digest() for s in found}
-        skipped = [s for s in found if not force and _up_to_date(out, s, digests[s.learner], settings)]
+        if chosen:  # regrade only these; every other learner's files stay exactly as they are
+            skipped = [s for s in found if s.learner not in chosen]
+        else:
+            skipped = [s for s in found if not force and _up_to_date(out, s, digests[s.learner], settings)]
         todo = [s for s in found if s not in skipped]
         meta = {"workers": [], "scheduler": "none needed (every learner up to date)"}
         with _progress(len(todo), progress) as advance:
@@ -187,13 +421,40 @@ def run_batch(submissions: Path, *, out: Path, workers: int | None = None, sched
             if gradable:
                 meta = _grade_on_dask(gradable, out=out, settings=settings, digests=digests, run=run,
                                       advance=advance, workers=workers, scheduler=scheduler)
-        records = [_load_record(out, s, settings.lang) for s in found]
+        records = [_load_record(out, s, plan.term.exercises) for s in found]
+        try:
+            adjusting.validate(plan.adjustments, everyone, {r.learner: r.result for r in records if r.result})
+        except adjusting.AdjustmentError as error:
+            raise BatchError(str(error)) from None
+        records = [_adjust(r, plan) for r in records]
+        missing = missing_days(records)
+        for record in records:
+            if not chosen or record.learner in chosen:
+                _write_pages(out, record, settings.lang, missing.get(record.learner))
+        match = roster.match([s.learner for s in found], plan.roster) if plan.roster else None
+        pairs = similarity.report({s.learner: dict(s.files()) for s in found if s.notebooks and not s.problem},
+                                  threshold=plan.term.similarity_threshold)
         report = BatchReport(out=out, graded=tuple(s.learner for s in todo if read_state(out, s.learner)["ok"]),
                              skipped=tuple(s.learner for s in skipped),
                              failed=tuple((r.learner, r.reason) for r in records if r.result is None),
-                             wall_s=time.perf_counter() - began)
-        _write_class(out, records, settings, {**meta, **_run_metadata(settings, report, records)})
+                             wall_s=time.perf_counter() - began, roster=match, pairs=tuple(pairs))
+        run_meta = {**meta, **_run_metadata(settings, report, records), **_term_metadata(plan)}
+        try:
+            _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
+        except Exception:  # noqa: BLE001 - find the learner(s) whose result cannot be drawn, record it, draw the rest
+            records = [_drawable(out, r, settings.lang, plan) for r in records]
+            report = replace(report, failed=tuple((r.learner, r.reason) for r in records if r.result is None))
+            run_meta = {**run_meta, "failed": len(report.failed)}
+            _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
     return report
+
+
+def _term_metadata(plan: _Plan) -> dict:
+    term = plan.term
+    return {k: v for k, v in {"exercises": list(term.exercises), "learners_regraded": list(term.learners),
+                              "adjustments": str(term.adjustments or ""), "adjustments_applied": len(plan.adjustments),
+                              "due": plan.due.isoformat() if plan.due else "", "late_policy": term.late_policy or "",
+                              "roster": str(term.roster or "")}.items() if v}
 
 
 def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, advance, workers, scheduler) -> dict:
@@ -224,10 +485,37 @@ def _run_metadata(settings: Settings, report: BatchReport, records: list[gradebo
                           "max": durations[-1] if durations else 0.0, "total": round(sum(durations), 1)}}
 
 
-def _write_class(out: Path, records: list[gradebook.Record], settings: Settings, run: dict) -> None:
-    summary = gradebook.analyse(records, run=run)
+def _write_class(out: Path, records: list[gradebook.Record], settings: Settings, run: dict, *, plan: _Plan,
+                 match=None, pairs=()) -> None:
+    summary = gradebook.analyse(records, run=run, roster=match, pairs=pairs)
     write_atomic(out / "gradebook.csv", gradebook.to_csv(summary))
+    write_atomic(out / "canvas.csv", lms.canvas_csv(summary, plan.roster))
+    write_atomic(out / "moodle.csv", lms.moodle_csv(summary, plan.roster))
     write_atomic(out / "score_histogram.svg", html.histogram_svg(summary))
     write_atomic(out / "summary.md", gradebook.to_markdown(summary, lang=settings.lang))
     write_atomic(out / "summary.html", html.render_summary(summary, lang=settings.lang))
     write_atomic(out / "run.json", json.dumps(run, ensure_ascii=False, indent=2))
+
+
+def learner_list(names: list[str] | None) -> tuple[str, ...]:
+    """``--learners a b @file.txt``: names, and files of names (one a line or whitespace-separated, # comments)."""
+    found = []
+    for name in names or ():
+        if name.startswith("@"):
+            try:
+                text = Path(name[1:]).read_text(encoding="utf-8-sig")
+            except OSError as error:
+                raise BatchError(f"--learners: cannot read {name[1:]}: {error}") from None
+            found += [w for line in text.splitlines() for w in line.split("#")[0].split()]
+        else:
+            found.append(name)
+    return tuple(dict.fromkeys(found))
+
+
+def term_from(args) -> Term:
+    """The :class:`Term` of ``grader batch``'s command-line options."""
+    return Term(exercises=tuple(dict.fromkeys(args.exercises or ())), learners=learner_list(args.learners),
+                adjustments=args.adjustments, due=args.due, late_policy=args.late_policy,
+                due_file_times=args.due_file_times, roster=args.roster,
+                similarity_threshold=similarity.THRESHOLD if args.similarity_threshold is None
+                else args.similarity_threshold)

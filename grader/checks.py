@@ -14,6 +14,7 @@ when the learner's value matches one of them, the message names that mistake ins
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -25,19 +26,23 @@ from grader.results import Text
 class CheckFailed(AssertionError):
     """The learner's value is wrong; ``text`` says what was expected, what came, and the likely mistake."""
 
-    def __init__(self, text: Text):
+    def __init__(self, text: Text, key: str | None = None):
         super().__init__(text.en)
         self.text = text
+        self.key = key   # the message key: the mistake's name, for tests and reports
 
 
 def fail(key: str, **fields) -> None:
-    raise CheckFailed(messages.text(key, **fields))
+    raise CheckFailed(messages.text(key, **fields), key)
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
-    return repr(value) if not isinstance(value, np.ndarray) else np.array2string(value, precision=4, threshold=20)
+    try:
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.6g}"
+        return repr(value) if not isinstance(value, np.ndarray) else np.array2string(value, precision=4, threshold=20)
+    except (ValueError, OverflowError, RecursionError):  # e.g. an int with more digits than Python will print
+        return f"<a {type(value).__name__} too large to show>"
 
 
 def _describe(value: Any) -> str:
@@ -62,7 +67,7 @@ def as_numeric_array(got: Any, *, what: str) -> np.ndarray:
     if isinstance(got, (list, tuple)):
         try:
             got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, RecursionError):
             pass
     if not isinstance(got, np.ndarray) or not (np.issubdtype(got.dtype, np.number) or got.dtype == bool):
         fail("wrong_type", what=what, expected="a NumPy array of numbers", got=_describe(got))
@@ -100,14 +105,25 @@ def expect_number(got: Any, want: float, *, what: str, kind: type = float,
     numeric = isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, (bool, np.bool_))
     if not numeric or (kind is int and not isinstance(got, (int, np.integer))):
         fail("wrong_type", what=what, expected=f"a Python {kind.__name__}", got=_describe(got))
-    if not np.isfinite(got):
+    value = _as_float(got)
+    if value is None:  # an int beyond the range of floats: certainly not the expected number
+        fail("wrong_value", what=what, expected=_fmt(want), got=_fmt(got))
+    if not math.isfinite(value):
         fail("not_finite", what=what)
-    if abs(float(got) - want) <= atol + 1e-9 * abs(want):
+    if abs(value - want) <= atol + 1e-9 * abs(want):
         return
     for key, variant in (mistakes or {}).items():
-        if abs(float(got) - variant) <= atol:
+        if abs(value - variant) <= atol:
             fail(key, what=what, expected=_fmt(want), got=_fmt(got))
     fail("wrong_value", what=what, expected=_fmt(want), got=_fmt(got))
+
+
+def _as_float(number: Any) -> float | None:
+    """A Python or NumPy number as a float (never an overflow warning or error); None past the float range."""
+    try:
+        return float(int(number)) if isinstance(number, (int, np.integer)) else float(number)
+    except OverflowError:
+        return None
 
 
 def expect_unchanged(before: np.ndarray, after: Any, *, function: str, arg: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from grader import exercise as exercises
-from grader import messages, report
+from grader import diagnosis, messages, report
 from grader.grading import GradingError, grade
 from grader.notebook import make_stub, notebook_text
 from grader.results import to_json, write_atomic
@@ -49,6 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--memory-limit", type=int, help="MB of address space per grading process (0: none)")
     b.add_argument("--public-only", action="store_true", help="run only the public checks")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--exercises", nargs="+", metavar="DAY", help="grade and count only these days (e.g. day93 day94)")
+    b.add_argument("--learners", nargs="+", metavar="ID", help="regrade only these learners (or @file.txt, one a line); "
+                   "the others' files are left as they are, the class files rebuilt")
+    b.add_argument("--adjustments", type=Path, help="CSV or YAML of adjustments by hand: learner, exercise, check "
+                   "(* for the whole exercise), score or points, reason, by")
+    b.add_argument("--due", help="deadline, e.g. 2026-12-01T23:59+08:00: git repositories are graded at their last "
+                   "commit before it; later commits are marked late")
+    b.add_argument("--late-policy", help="penalty for late work, e.g. 10%%/day,max=3d (needs --due)")
+    b.add_argument("--due-file-times", action="store_true",
+                   help="with --due, mark zips and bare notebooks late by their file times")
+    b.add_argument("--roster", type=Path, help="GitHub Classroom roster CSV (identifier, github_username, ...)")
+    b.add_argument("--similarity-threshold", type=float, default=None,
+                   help="share of solution code two learners must have in common to be flagged (default 0.6)")
     # ---- platforms: the learner-facing release (GitHub Classroom) and the Gradescope autograder
     r = commands.add_parser("release", help="write the learner-facing repository (no solutions, no hidden checks)")
     r.add_argument("out", type=Path)
@@ -60,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--secret", default="GRADER_HIDDEN_TOKEN", help="name of the token secret")
     r.add_argument("--variable", default="GRADER_HIDDEN_REPO", help="name of the variable naming the private repository")
     r.add_argument("--force", action="store_true", help="replace OUT's contents (its .git is kept)")
+    r.add_argument("--package-url", help="what the notebooks' setup cells pip-install in Colab, and the Colab badges' "
+                   "repository, e.g. git+https://github.com/ORG/cnn-exercises@v1")
     z = commands.add_parser("gradescope", help="write a Gradescope autograder zip")
     z.add_argument("out", type=Path)
     z.add_argument("--exercises", nargs="+", help="days to grade (default: all)")
@@ -100,7 +115,7 @@ def stubs(*, check: bool) -> list[Path]:
             if not check:
                 exercise.stub.parent.mkdir(parents=True, exist_ok=True)
                 exercise.stub.write_text(text, encoding="utf-8")
-    return stale
+    return stale + diagnosis.write_tables(check=check)   # the public checks' tables, from the diagnoses
 
 
 def _stubs(args: argparse.Namespace) -> int:
@@ -115,7 +130,8 @@ def _release(args: argparse.Namespace) -> int:
 
     try:
         out = release(args.out, runs_on=tuple(args.runs_on or ("ubuntu-latest",)), lang=messages.resolve_lang(args.lang),
-                      python=args.python, secret=args.secret, variable=args.variable, force=args.force)
+                      python=args.python, secret=args.secret, variable=args.variable, force=args.force,
+                      package_url=args.package_url)
         print(f"wrote the learner repository: {out}")
         if args.hidden_repo:
             print(f"wrote the private hidden-checks repository: {hidden_repository(args.hidden_repo, force=args.force)}")
@@ -141,13 +157,13 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     """Exit 0: every learner graded; 1: some could not be (listed); 2: the batch could not run; 130: Ctrl-C."""
-    from grader.batch import BatchError, run_batch
+    from grader.batch import BatchError, run_batch, term_from
 
     try:
         result = run_batch(args.submissions, out=args.out, workers=args.workers, scheduler=args.scheduler,
                            device=args.device, force=args.force, lang=args.lang, seed=args.seed,
                            timeout_s=args.timeout, cell_timeout_s=args.cell_timeout, memory_mb=args.memory_limit,
-                           hidden=not args.public_only, progress=not args.quiet)
+                           hidden=not args.public_only, progress=not args.quiet, term=term_from(args))
     except (BatchError, ValueError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
@@ -159,7 +175,18 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def safe_streams() -> None:
+    """Never crash on the output stream: a console whose encoding lacks a character (a Windows code page such as
+    cp1252 and a zh-TW report) gets it as a backslash escape instead of a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text stream we can change (replaced, or closed)
+            continue
+
+
 def main(argv: list[str] | None = None) -> int:
+    safe_streams()
     args = _parser().parse_args(argv)
     if args.command in ("release", "gradescope"):
         return {"release": _release, "gradescope": _gradescope}[args.command](args)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.exercise import ROOT
+from grader.exercise import PACKAGE_DIR, ROOT
 
 DATA_DIR = ROOT / "datasets"
 ENV_DIR = "CNN_DATASETS"
@@ -73,7 +73,7 @@ def keras_cache() -> Path:
 
 def search_dirs() -> list[Path]:
     """Where data files are looked for, in order."""
-    dirs = [DATA_DIR]
+    dirs = [DATA_DIR, PACKAGE_DIR / "data"]   # the checkout's datasets/, a wheel's copy (package data)
     if os.environ.get(ENV_DIR):
         dirs.append(Path(os.environ[ENV_DIR]))
     return dirs + [keras_cache()]

@@ -11,7 +11,15 @@ from grader.results import Text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = Path(os.environ.get("GRADER_ROOT") or PACKAGE_DIR.parent)
+COURSE_DIR = PACKAGE_DIR / "course"   # a built wheel's copy of exercises/ (package data, see pyproject.toml)
 DAY = re.compile(r"^day\d\d$")
+
+
+def exercises_dir() -> Path:
+    """The learner's exercise folders (``dayNN/dayNN.ipynb`` and ``dayNN/test_dayNN.py``): the checkout's
+    ``exercises/`` (a clone or an editable install), else the copy installed inside the package (a wheel)."""
+    checkout = ROOT / "exercises"
+    return checkout if checkout.is_dir() or not COURSE_DIR.is_dir() else COURSE_DIR
 
 
 def hidden_dir() -> Path:
@@ -36,7 +44,7 @@ class Exercise:
 
     @property
     def public_checks(self) -> Path:
-        return ROOT / "exercises" / self.id / f"test_{self.id}.py"
+        return exercises_dir() / self.id / f"test_{self.id}.py"
 
     @property
     def hidden_checks(self) -> Path | None:
@@ -49,7 +57,7 @@ class Exercise:
 
     @property
     def stub(self) -> Path:
-        return ROOT / "exercises" / self.id / self.notebook_name
+        return exercises_dir() / self.id / self.notebook_name
 
 
 EXERCISES: dict[str, Exercise] = {e.id: e for e in (
@@ -87,10 +95,26 @@ def for_function(name: str) -> Exercise:
     raise ValueError(f"No exercise has a function named {name!r}; known: {known}")
 
 
-def hidden_check_count(exercise_id: str) -> int:
-    """How many hidden checks grade ``exercise_id`` (read from their source, or from a release's count file)."""
+TARGET = re.compile(r"""@pytest\.mark\.target\(\s*["']([A-Za-z_]\w*)["']""")
+
+
+def hidden_check_count(exercise_id: str, function: str | None = None) -> int:
+    """How many hidden checks grade ``exercise_id`` (or only its learner function ``function``): read from their
+    source (``def test_`` lines; ``@pytest.mark.target("fn")`` markers per function), or from a release's
+    ``grader/hidden_counts.json`` (``{"day93": 8, "day93.feature_map": 6, ...}``)."""
     hidden = get(exercise_id).hidden_checks
     if hidden is not None:
-        return sum(1 for line in hidden.read_text(encoding="utf-8").splitlines() if line.startswith("def test_"))
+        source = hidden.read_text(encoding="utf-8")
+        if function is not None:
+            return sum(1 for name in TARGET.findall(source) if name == function)
+        return sum(1 for line in source.splitlines() if line.startswith("def test_"))
     counts = PACKAGE_DIR / "hidden_counts.json"
-    return int(json.loads(counts.read_text()).get(exercise_id, 0)) if counts.is_file() else 0
+    key = exercise_id if function is None else f"{exercise_id}.{function}"
+    return int(json.loads(counts.read_text()).get(key, 0)) if counts.is_file() else 0
+
+
+def hidden_counts() -> dict[str, int]:
+    """Every count :func:`hidden_check_count` answers, for a release's ``hidden_counts.json``."""
+    counts = {e: hidden_check_count(e) for e in EXERCISES}
+    counts.update({f"{e.id}.{f}": hidden_check_count(e.id, f) for e in EXERCISES.values() for f in e.functions})
+    return counts

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from grader import exercise as exercises
 from grader import messages
+from grader.adjustments import Adjusted
 from grader.results import GradeResult, Status, Text
 
 FAILED = (Status.FAILED, Status.ERROR, Status.TIMEOUT)
@@ -34,6 +35,7 @@ class Record:
     reason: str = ""
     duration_s: float = 0.0
     worker: str = ""
+    adjusted: Adjusted | None = None     # adjustments and the late penalty, applied to ``result``
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,16 @@ class CheckStat:
     hidden: bool
     passed: int
     learners: int                 # who submitted the exercise
+    not_attempted: int = 0        # of whom left it as the stub had it
 
     @property
     def failed(self) -> int:
         return self.learners - self.passed
+
+    @property
+    def wrong(self) -> int:
+        """Attempted and not passed (incorrect, raised, timed out)."""
+        return self.learners - self.passed - self.not_attempted
 
     @property
     def rate(self) -> float:
@@ -70,6 +78,17 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class DayStat:
+    """One exercise across the class: scores (adjusted) of the learners who submitted it."""
+
+    exercise: str
+    learners: int
+    mean: float
+    median: float
+    max_score: float
+
+
+@dataclass(frozen=True)
 class ClassSummary:
     rows: tuple[Row, ...]
     exercises: tuple[str, ...]
@@ -78,6 +97,10 @@ class ClassSummary:
     mistakes: tuple[Mistake, ...]
     not_graded: tuple[tuple[str, str], ...]
     run: dict = field(default_factory=dict)
+    days: tuple[DayStat, ...] = ()
+    roster: object | None = None               # grader.roster.Match, when a roster was given
+    pairs: tuple = ()                          # grader.similarity.Pair, the flagged pairs
+    adjusted: dict = field(default_factory=dict)   # learner -> Adjusted, for the learners with adjustments
 
     @property
     def max_total(self) -> float:
@@ -92,31 +115,87 @@ class ClassSummary:
         return sorted(failing, key=lambda c: (-c.failed, c.rate, c.exercise, c.check))[:count]
 
 
-def analyse(records: list[Record], *, run: dict | None = None) -> ClassSummary:
+def analyse(records: list[Record], *, run: dict | None = None, roster=None, pairs=()) -> ClassSummary:
+    """The class; ``roster``: a :class:`grader.roster.Match`; ``pairs``: flagged :class:`grader.similarity.Pair`."""
     results = [r.result for r in records if r.result is not None]
     order = list(exercises.EXERCISES)
     seen = {e.id for result in results for e in result.exercises}
     ids = tuple(sorted(seen, key=lambda e: (order.index(e) if e in order else len(order), e)))
     max_scores = {e.id: e.max_score for result in results for e in result.exercises}
-    return ClassSummary(rows=tuple(_row(r, ids) for r in records), exercises=ids,
+    rows = tuple(_row(r, ids) for r in records)
+    return ClassSummary(rows=rows, exercises=ids,
                         max_scores={e: max_scores[e] for e in ids}, checks=_check_stats(results, ids),
                         mistakes=_mistakes(results), run=dict(run or {}),
-                        not_graded=tuple((r.learner, r.reason) for r in records if r.result is None))
+                        not_graded=tuple((r.learner, r.reason) for r in records if r.result is None),
+                        days=_day_stats(rows, ids, max_scores), roster=roster, pairs=tuple(pairs),
+                        adjusted={r.learner: r.adjusted for r in records
+                                  if r.adjusted is not None and (r.adjusted.applied or r.adjusted.lateness)})
+
+
+def _day_stats(rows: tuple[Row, ...], ids: tuple[str, ...], max_scores: dict) -> tuple[DayStat, ...]:
+    stats = []
+    for exercise_id in ids:
+        scores = [r.scores[exercise_id] for r in rows if exercise_id in r.scores]
+        stats.append(DayStat(exercise_id, len(scores), round(statistics.mean(scores), 2) if scores else 0.0,
+                             statistics.median(scores) if scores else 0.0, max_scores[exercise_id]))
+    return tuple(stats)
+
+
+def adjustment_note(adjusted: Adjusted | None, lang: str = "en", *, full: bool = True) -> list[str]:
+    """One phrase per adjustment and per late mark: what changed, from what to what, why and by whom.
+    ``full``: also the commit graded when it was on time (the feedback page); the gradebook's note leaves it out."""
+    if adjusted is None:
+        return []
+    notes = []
+    for applied in adjusted.applied:
+        a = applied.adjustment
+        what = f"{a.exercise} " + (a.check if a.check and a.check != "late" else
+                                   label("batch_late_penalty" if a.check == "late" else "batch_whole_exercise", lang))
+        notes.append(label("batch_adjusted", lang, what=what, before=applied.before, after=applied.after,
+                           reason=a.reason, by=a.by or "-"))
+    for exercise_id, late in adjusted.lateness.items():
+        if full or late.get("late") or late.get("problem"):
+            notes += [f"{exercise_id}: {line}" for line in lateness_lines(late, lang)]
+    return notes
+
+
+def lateness_lines(late: dict, lang: str) -> list[str]:
+    """The deadline record (:meth:`grader.deadline.Lateness.as_dict`) in words."""
+    from grader.deadline import duration
+
+    lines = []
+    if late.get("commit"):
+        lines.append(label("batch_as_of", lang, due=late["due"], commit=late["commit"][:10],
+                           when=late["committed_at"]))
+    if late.get("source") == "file times" and late.get("newest_late_s"):
+        lines.append(label("batch_late_file", lang, late=duration(late["newest_late_s"]), due=late["due"]))
+    elif late.get("late_s"):
+        lines.append(label("batch_late_graded", lang, late=duration(late["late_s"]), policy=late.get("policy", "")))
+    if late.get("source") == "git" and late.get("newest_late_s") and late.get("later_commits"):
+        lines.append(label("batch_late", lang, late=duration(late["newest_late_s"]), later=late["later_commits"]))
+    if late.get("problem"):
+        lines.append(late["problem"])
+    return lines
 
 
 def _row(record: Record, ids: tuple[str, ...]) -> Row:
     if record.result is None:
         return Row(record.learner, {}, 0.0, NOT_GRADED, record.reason)
     scores = {e.id: e.score for e in record.result.exercises}
+    total = record.result.score
+    if record.adjusted is not None:
+        scores, total = dict(record.adjusted.scores), record.adjusted.total
     missing = [e for e in ids if e not in scores]
     problems = [f"{e.id}: {e.execution.problem.en}" for e in record.result.exercises if e.execution.problem]
-    note = "; ".join(([f"missing {', '.join(missing)}"] if missing else []) + problems)
-    return Row(record.learner, scores, record.result.score, "incomplete" if missing else "graded", note)
+    note = "; ".join(([f"missing {', '.join(missing)}"] if missing else []) + problems
+                     + adjustment_note(record.adjusted, full=False))
+    return Row(record.learner, scores, total, "incomplete" if missing else "graded", note)
 
 
 def _check_stats(results: list[GradeResult], ids: tuple[str, ...]) -> tuple[CheckStat, ...]:
     passed: Counter = Counter()
     learners: Counter = Counter()
+    untouched: Counter = Counter()
     hidden: dict[tuple[str, str], bool] = {}
     for result in results:
         for exercise in result.exercises:
@@ -125,8 +204,10 @@ def _check_stats(results: list[GradeResult], ids: tuple[str, ...]) -> tuple[Chec
                 hidden[key] = check.hidden
                 learners[key] += 1
                 passed[key] += check.status == Status.PASSED
+                untouched[key] += check.status == Status.NOT_ATTEMPTED
     keys = sorted(hidden, key=lambda k: (ids.index(k[0]), k[1]))
-    return tuple(CheckStat(e, c, hidden[(e, c)], passed[(e, c)], learners[(e, c)]) for e, c in keys)
+    return tuple(CheckStat(e, c, hidden[(e, c)], passed[(e, c)], learners[(e, c)], untouched[(e, c)])
+                 for e, c in keys)
 
 
 @functools.lru_cache(maxsize=1)
@@ -228,16 +309,49 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def check_rows(checks, lang: str) -> list[list[str]]:
     kind = {True: messages.label(messages.HEADINGS, "hidden", lang), False: messages.label(messages.HEADINGS,
                                                                                            "public", lang)}
-    return [[c.exercise, f"{c.check} ({kind[c.hidden]})", str(c.passed), str(c.learners), f"{c.rate:.0%}"]
-            for c in checks]
+    share = lambda n, c: f"{n / c.learners:.0%}" if c.learners else "-"  # noqa: E731
+    return [[c.exercise, f"{c.check} ({kind[c.hidden]})", str(c.passed), str(c.learners), f"{c.rate:.0%}",
+             share(c.not_attempted, c), share(c.wrong, c)] for c in checks]
+
+
+def check_header(lang: str) -> list[str]:
+    return [label("batch_exercise", lang), messages.label(messages.HEADINGS, "check", lang),
+            label("batch_passed", lang),
+            label("batch_learners", lang), label("batch_rate", lang), label("batch_not_attempted", lang),
+            label("batch_wrong", lang)]
+
+
+def day_rows(summary: ClassSummary) -> list[list[str]]:
+    return [[d.exercise, str(d.learners), f"{d.mean:g}", f"{d.median:g}", f"{d.max_score:g}"] for d in summary.days]
+
+
+def day_header(lang: str) -> list[str]:
+    return [label(k, lang) for k in ("batch_exercise", "batch_learners", "batch_mean", "batch_median", "batch_max")]
+
+
+def roster_lines(summary: ClassSummary, lang: str) -> list[str]:
+    match = summary.roster
+    if match is None:
+        return []
+    if not match.missing and not match.unknown:
+        return [label("batch_roster_ok", lang)]
+    return ([label("batch_roster_missing", lang, learners=", ".join(match.missing))] if match.missing else []) + \
+        ([label("batch_roster_unknown", lang, learners=", ".join(match.unknown))] if match.unknown else [])
+
+
+def adjustment_rows(summary: ClassSummary, lang: str) -> list[list[str]]:
+    return [[learner, note] for learner, adjusted in sorted(summary.adjusted.items())
+            for note in adjustment_note(adjusted, lang)]
 
 
 def to_markdown(summary: ClassSummary, *, lang: str) -> str:
     h = lambda key: label(key, lang)  # noqa: E731
-    check_header = [h("batch_exercise"), messages.label(messages.HEADINGS, "check", lang), h("batch_passed"),
-                    h("batch_learners"), h("batch_rate")]
-    out = [f"# {h('batch_summary_title')}", "", class_line(summary, lang), "",
-           f"## {h('batch_distribution')}", "", f"![{h('batch_distribution')}](score_histogram.svg)", ""]
+    checks_head = check_header(lang)
+    out = [f"# {h('batch_summary_title')}", "", class_line(summary, lang), ""]
+    out += [f"## {h('batch_day_stats')}", ""] + _table(day_header(lang), day_rows(summary))
+    if summary.roster is not None:
+        out += [f"## {h('batch_roster')}", ""] + [f"- {line}" for line in roster_lines(summary, lang)] + [""]
+    out += [f"## {h('batch_distribution')}", "", f"![{h('batch_distribution')}](score_histogram.svg)", ""]
     out += _table([h("batch_range"), h("batch_learners"), ""],
                   [[f"{lo:g}-{hi:g}", str(n), "#" * n] for lo, hi, n in histogram_bins(summary)])
     out += [f"## {h('batch_gradebook')}", ""]
@@ -246,17 +360,31 @@ def to_markdown(summary: ClassSummary, *, lang: str) -> str:
                     _points(r.total), status_label(r.status, lang), r.note] for r in summary.rows])
     out += [f"## {h('batch_item_analysis')}", "", f"### {h('batch_most_failed')}", ""]
     worst = summary.most_failed()
-    out += _table(check_header, check_rows(worst, lang)) if worst else [h("batch_none_failed"), ""]
+    out += _table(checks_head, check_rows(worst, lang)) if worst else [h("batch_none_failed"), ""]
     out += [f"### {h('batch_mistakes')}", ""]
     out += _table([h("batch_mistake"), h("batch_learners"), h("batch_example")],
                   [[m.name, str(m.learners), m.example.in_lang(lang)] for m in summary.mistakes]) \
         if summary.mistakes else [h("batch_none_diagnosed"), ""]
-    out += [f"### {h('batch_pass_rates')}", ""] + _table(check_header, check_rows(summary.checks, lang))
+    out += [f"### {h('batch_pass_rates')}", ""] + _table(checks_head, check_rows(summary.checks, lang))
+    if summary.adjusted:
+        out += [f"## {h('batch_adjustments')}", ""]
+        out += _table([h("batch_learner"), h("batch_reason")], adjustment_rows(summary, lang))
+    out += [f"## {h('batch_similarity')}", "", h("batch_similarity_note"), ""]
+    for pair in summary.pairs:
+        out += [f"### {similarity_title(pair, lang)}", ""]
+        out += _table([pair.first, pair.second], [[a.strip(), b.strip()] for a, b in pair.lines])
+    if not summary.pairs:
+        out += [h("batch_similarity_none"), ""]
     if summary.not_graded:
         out += [f"## {h('batch_not_graded')}", ""]
         out += _table([h("batch_learner"), h("batch_reason")], [list(pair) for pair in summary.not_graded])
     out += [f"## {h('batch_run')}", ""] + [f"- {k}: {run_value(v)}" for k, v in summary.run.items()]
     return "\n".join(out) + "\n"
+
+
+def similarity_title(pair, lang: str) -> str:
+    return label("batch_similarity_pair", lang, exercise=pair.exercise, first=pair.first, second=pair.second,
+                 share=pair.similarity)
 
 
 def run_value(value) -> str:

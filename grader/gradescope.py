@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from grader import discovery
 from grader import exercise as exercises
 from grader import messages, report
 from grader.results import CheckResult, ExerciseResult, GradeResult, Status, Text, write_atomic
@@ -70,10 +71,10 @@ def _visibility(check: CheckResult, config: Config) -> str:
 
 
 def _output(check: CheckResult, lang: str) -> str:
-    text = messages.label(messages.STATUS_LABELS, check.status.value, lang)
+    text = report.status_label(check, lang)
     if check.message is not None:
         text += f": {check.message.in_lang(lang)}"
-    return "\n".join([text, *check.traceback[-report.TRACEBACK_LINES:]])
+    return report.visible("\n".join([text, *check.traceback[-report.TRACEBACK_LINES:]]))  # output_format text
 
 
 def _test(exercise: ExerciseResult, number: str, check: CheckResult, config: Config) -> dict:
@@ -115,7 +116,7 @@ def results(done: list[ExerciseResult], *, config: Config, seconds: float, seed:
     tests = [_test(e, f"{i}.{j}", c, config)
              for i, e in enumerate(done, start=1) for j, c in enumerate(e.checks, start=1)]
     data = {"score": round(sum(t["score"] for t in tests), 6), "execution_time": int(round(seconds)),
-            "output": "\n".join(line for e in done for line in _summary(e, config.lang)),
+            "output": report.visible("\n".join(line for e in done for line in _summary(e, config.lang))),
             "output_format": "text", "test_output_format": "text", "test_name_format": "text",
             "visibility": config.visibility, "stdout_visibility": config.stdout_visibility,
             "extra_data": {"seed": seed, "device": device, "lang": config.lang}, "tests": tests}
@@ -134,14 +135,8 @@ def render(result: GradeResult, *, config: Config | None = None) -> str:
 # ---------------------------------------------------------------- grading a submission
 
 def find_notebook(submission: Path, exercise: exercises.Exercise) -> Path:
-    """``dayNN.ipynb`` anywhere in the submission (the shallowest), else the only notebook of a ``dayNN`` folder."""
-    found = sorted((p for p in submission.rglob(exercise.notebook_name) if not SKIP & set(p.parts)),
-                   key=lambda p: (len(p.parts), str(p)))
-    if found:
-        return found[0]
-    folders = [p for p in submission.rglob(exercise.id) if p.is_dir()]
-    notebooks = sorted(n for f in folders for n in f.glob("*.ipynb"))
-    return notebooks[0] if len(notebooks) == 1 else submission / exercise.notebook_name
+    """The exercise's notebook anywhere in the submission, by :mod:`grader.discovery`'s one rule."""
+    return discovery.notebook_for(submission, exercise)
 
 
 def _stand_in(exercise_id: str, *, status: Status, reason: Text, lang: str) -> ExerciseResult:
@@ -167,8 +162,10 @@ def run(*, root: Path = DEFAULT_ROOT, config: Config) -> dict:
     from grader.environment import device
 
     began, seed, out = time.monotonic(), secrets.randbelow(2**31), Path(root) / "results" / "results.json"
-    pending = {i: _stand_in(i, status=Status.SKIPPED, lang=config.lang, reason=messages.text(
-        "platform_not_reached", exercise=i, seconds=config.time_budget_s)) for i in config.exercises}
+    # Days not graded yet say so (a global timeout may still stop the run there); only a day that the time
+    # budget keeps from starting says the budget was used up.
+    pending = {i: _stand_in(i, status=Status.SKIPPED, lang=config.lang,
+                            reason=messages.text("platform_pending", exercise=i)) for i in config.exercises}
     done: list[ExerciseResult] = []
 
     def write() -> dict:
@@ -181,6 +178,10 @@ def run(*, root: Path = DEFAULT_ROOT, config: Config) -> dict:
     for exercise_id in config.exercises:
         left = config.time_budget_s - (time.monotonic() - began)
         if left <= 0:
+            pending.update({i: _stand_in(i, status=Status.SKIPPED, lang=config.lang, reason=messages.text(
+                "platform_not_reached", exercise=i, seconds=config.time_budget_s))
+                for i in config.exercises[len(done):]})
+            data = write()
             break
         exercise = exercises.get(exercise_id)
         done.append(_grade_one(exercise, find_notebook(Path(root) / "submission", exercise), seed=seed,
@@ -207,10 +208,15 @@ RUN = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission. It writes results/results.json under the autograder root
 # (/autograder, or GRADER_AUTOGRADER_ROOT) after each day, so a global timeout keeps the finished days.
+# Gradescope copies this file to /autograder/run_autograder and runs that copy, so the grader is looked for in
+# <root>/source (the zip's contents), not beside this file; beside it only when run from an unpacked zip by hand.
 set -u
-SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
-PYTHON="${GRADER_PYTHON:-/autograder/venv/bin/python}"
+SOURCE="$ROOT/source"
+if [ ! -f "$SOURCE/config.json" ]; then
+    SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+fi
+PYTHON="${GRADER_PYTHON:-$ROOT/venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 unset GRADER_HIDDEN_DIR
 export GRADER_ROOT="$SOURCE" PYTHONPATH="$SOURCE${PYTHONPATH:+:$PYTHONPATH}"

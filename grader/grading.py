@@ -5,15 +5,19 @@
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import secrets
 import time
+import traceback as tb
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
+from grader import discovery
 from grader import exercise as exercises
 from grader import messages, plugin
 from grader.environment import describe
@@ -26,51 +30,78 @@ class GradingError(Exception):
 
 
 def discover(path: Path) -> list[tuple[exercises.Exercise, Path]]:
-    """(exercise, notebook) pairs in ``path``: a notebook, a ``dayNN`` folder, or a folder of ``dayNN`` folders."""
+    """(exercise, notebook) pairs in ``path``: a notebook, a ``dayNN`` folder, or any folder holding notebooks
+    (one learner's submission); found by :mod:`grader.discovery`'s one rule, as every entry point finds them."""
+    return [(exercises.get(c.exercise), Path(c.chosen.location)) for c in discover_choices(path)]
+
+
+def discover_choices(path: Path) -> list[discovery.Choice]:
+    """:func:`discover` with the notebooks passed over for each exercise. Raises :class:`GradingError`."""
     path = Path(path)
     if not path.exists():
         raise GradingError(f"No such file or folder: {path}")
     if path.is_file():
-        exercise = _exercise_named(path.stem) or _exercise_named(path.parent.name)
-        if exercise is None:
-            raise GradingError(f"{path.name} is not named after an exercise (expected one of {_known()}.ipynb)")
-        return [(exercise, path)]
-    own = _exercise_named(path.name)
-    if own is not None:
-        return [(own, _notebook_in(path, own))]
-    found = [(e, _notebook_in(path / e.id, e)) for e in exercises.EXERCISES.values() if (path / e.id).is_dir()]
+        return [_file_choice(path)]
+    own = discovery.own_exercise(path)
+    found = {c.exercise: c for c in discovery.find(path, exercise_id=own)}
+    days = [own] if own else [d.name.lower() for d in sorted(path.iterdir()) if discovery.own_exercise(d) and d.is_dir()]
+    for exercise_id in days:  # a dayNN folder without a notebook: graded as missing, so the report says so
+        found.setdefault(exercise_id, _missing(path if own else path / exercise_id, exercises.get(exercise_id)))
     if not found:
-        raise GradingError(f"{path} holds no exercise folder (expected folders named {_known()})")
-    return found
+        raise GradingError(f"{path} holds no notebook of an exercise (expected {_known()}.ipynb, or folders named "
+                           f"after an exercise)")
+    return [found[e] for e in exercises.EXERCISES if e in found]
+
+
+def _file_choice(path: Path) -> discovery.Choice:
+    name = PurePosixPath(path.name)
+    exercise_id = (discovery.exercise_named(name) or discovery.own_exercise(path.parent)
+                   or discovery.exercise_by_functions(discovery.read_file(discovery.Candidate(name, "", path))))
+    if not exercise_id:
+        raise GradingError(f"{path.name} is not named after an exercise and defines none of its functions "
+                           f"(expected a name holding one of {_known()})")
+    return discovery.Choice(exercise_id, discovery.Candidate(name, exercise_id, path))
+
+
+def _missing(folder: Path, exercise: exercises.Exercise) -> discovery.Choice:
+    name = PurePosixPath(exercise.notebook_name)
+    return discovery.Choice(exercise.id, discovery.Candidate(name, exercise.id, folder / exercise.notebook_name))
 
 
 def _known() -> str:
     return "|".join(exercises.EXERCISES)
 
 
-def _exercise_named(name: str) -> exercises.Exercise | None:
-    return exercises.EXERCISES.get(name)
-
-
 def _notebook_in(folder: Path, exercise: exercises.Exercise) -> Path:
-    """The exercise's notebook in ``folder``: ``dayNN.ipynb``, else the only notebook there."""
-    named = folder / exercise.notebook_name
-    others = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
-    return named if named.exists() or len(others) != 1 else others[0]
+    """The exercise's notebook in ``folder`` by :mod:`grader.discovery`'s rule (``folder/dayNN.ipynb`` if none)."""
+    return discovery.notebook_for(folder, exercise)
 
 
 def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidden: bool = True,
-          cell_timeout_s: float | None = None, total_timeout_s: float | None = None) -> GradeResult:
+          cell_timeout_s: float | None = None, total_timeout_s: float | None = None,
+          progress=None) -> GradeResult:
+    """Grade every exercise found under ``path``. ``progress``, if given, is called as
+    ``progress(exercise_id, done, total)`` before each exercise (done = how many are finished) and once more
+    after the last one (done == total), e.g. to show "Grading day94 (1 of 4)" on a terminal."""
     began = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     lang = messages.resolve_lang(lang)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    results = tuple(
-        grade_exercise(exercise, notebook, seed=seed, hidden=hidden, lang=lang,
-                       cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s)
-        for exercise, notebook in discover(path))
+    choices = discover_choices(path)
+    results = []
+    for done, c in enumerate(choices):
+        if progress is not None:
+            progress(c.exercise, done, len(choices))
+        results.append(discovery.annotate(grade_exercise(
+            exercises.get(c.exercise), Path(c.chosen.location), seed=seed, hidden=hidden, lang=lang,
+            cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s), c))
+    if progress is not None and choices:
+        progress(choices[-1].exercise, len(choices), len(choices))
+    results = tuple(results)
+    # a learner release has no hidden checks: its results say so, and every report says how many were left out
+    included = hidden and all(exercises.get(c.exercise).hidden_checks is not None for c in choices)
     return GradeResult(exercises=results, seed=seed, environment=describe(), submission=str(path), lang=lang,
-                       hidden_included=hidden, started_at=started_at, duration_s=time.perf_counter() - began)
+                       hidden_included=included, started_at=started_at, duration_s=time.perf_counter() - began)
 
 
 def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool = True,
@@ -87,13 +118,20 @@ def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, h
 
 
 class _Collector:
-    """A pytest plugin object: hands the checks their learner, and collects each check's outcome."""
+    """A pytest plugin object: hands the checks their learner, and collects each check's outcome.
+
+    A check that breaks for the grader's own reasons (anything but a learner problem or a failed comparison), or a
+    check file that cannot even be collected, becomes that check's ``error`` result with a sentence saying it is
+    not the learner's fault and the grader's traceback for the instructor; the other checks are graded as usual.
+    """
 
     def __init__(self, exercise_id: str, learner, seed: int, lang: str):
         self.learners = {exercise_id: learner}
         self.seed, self.lang = seed, lang
         self.results: list[CheckResult] = []
-        self.crashed: list[str] = []
+        self.planned: dict[str, _Planned] = {}   # nodeid -> what the check is worth, from collection
+        self.recorded: set[str] = set()          # nodeids that already have a result
+        self.collect_failures: list[tuple[str, str]] = []  # (exception name, pytest's text) per failed collection
         self.metrics: dict[str, float] = {}
         self.curves: dict[str, tuple[float, ...]] = {}
 
@@ -102,22 +140,113 @@ class _Collector:
         config.stash[plugin.INJECTED] = self.learners
         config.stash[plugin.SETTINGS] = plugin.Settings(lang=self.lang, seed=self.seed, notebook=None)
 
+    def pytest_collection_modifyitems(self, items) -> None:
+        for item in items:
+            self.planned[item.nodeid] = _Planned(item.name.removeprefix("test_"), plugin._points(item),
+                                                 plugin.is_hidden(item), plugin._target(item), Path(item.path).resolve())
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, (name, value) in (p for p in report.user_properties if p[0] == plugin.MEASURE):
-            if isinstance(value, (list, tuple)):
-                self.curves[name] = tuple(float(v) for v in value)
-            else:
-                self.metrics[name] = float(value)
+            try:
+                if isinstance(value, (list, tuple)):
+                    self.curves[name] = tuple(float(v) for v in value)
+                else:
+                    self.metrics[name] = float(value)
+            except (TypeError, ValueError, OverflowError):
+                continue  # a figure that is not a number is left out; the check's own result still counts
+        if report.nodeid in self.recorded:
+            return
         for key, record in report.user_properties:
             if key == plugin.RECORD:
-                self.results.append(_check_result(record, report.duration))
+                self.add(report.nodeid, _check_result(record, report.duration))
                 return
         if report.failed:  # a check raised something that is not the learner's fault: a grader bug
-            self.crashed.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+            planned = self.planned.get(report.nodeid) or _Planned(report.nodeid.rsplit("::", 1)[-1], 0.0, False, "",
+                                                                  Path())
+            self.add(report.nodeid, _grader_fault(planned, _ename(report), report.longreprtext, report.duration))
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
-            self.crashed.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+            self.collect_failures.append((_ename(report), report.longreprtext))
+
+    def add(self, nodeid: str, result: CheckResult) -> None:
+        self.recorded.add(nodeid)
+        self.results.append(result)
+
+    def unfinished(self, files: list[Path], error: BaseException | None = None) -> None:
+        """After pytest: the checks of a file it could not collect, and every collected check that got no result
+        (pytest itself stopped), become grader errors."""
+        ename = type(error).__name__ if error is not None else "pytest stopped"
+        detail = "".join(tb.format_exception(error)) if error is not None else ename
+        for nodeid, planned in self.planned.items():
+            if nodeid not in self.recorded:
+                self.add(nodeid, _grader_fault(planned, ename, detail, 0.0))
+        collected = {p.file for p in self.planned.values()}
+        for path in (f for f in files if f.resolve() not in collected):
+            if error is None and not self.collect_failures:
+                continue  # nothing went wrong: the file simply holds no checks
+            name, text = next(((n, t) for n, t in self.collect_failures if str(path) in t or path.name in t),
+                              self.collect_failures[0] if self.collect_failures else (ename, detail))
+            for planned in planned_from_source(path):
+                self.add(f"{path}::{planned.id}", _grader_fault(
+                    planned, name, text, 0.0, message=messages.text("grader_fault_file", file=path.name, ename=name)))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    id: str
+    points: float
+    hidden: bool
+    function: str
+    file: Path = Path()
+
+
+GRADER_TRACEBACK_CHARS = 20_000  # the instructor's copy of a broken check's traceback, at most
+
+
+def _ename(report) -> str:
+    """The exception's class name from a failed report's long representation, else a generic word."""
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    lines = [getattr(crash, "message", "") or ""]
+    lines += [line[1:].strip() for line in report.longreprtext.splitlines() if line.startswith("E ")]
+    names = (line.split(":", 1)[0].strip().rsplit(".", 1)[-1] for line in lines)
+    return next((n for n in names if n.isidentifier() and n[0].isupper()), "internal error")
+
+
+def _grader_fault(planned: _Planned, ename: str, detail: str, duration: float, *,
+                  message: Text | None = None) -> CheckResult:
+    detail = detail[-GRADER_TRACEBACK_CHARS:]
+    return CheckResult(id=planned.id, status=Status.ERROR, score=0.0, max_score=planned.points, hidden=planned.hidden,
+                       function=planned.function, duration_s=duration,
+                       message=message or messages.text("grader_fault", ename=ename),
+                       grader_traceback=tuple(detail.splitlines()) or (ename,))
+
+
+def planned_from_source(path: Path) -> list[_Planned]:
+    """The checks a file that pytest could not collect declares (``def test_*`` and their points/target markers),
+    read with :mod:`ast` without running it; one entry for the whole file when even that fails."""
+    hidden = path.parent.resolve() == exercises.hidden_dir().resolve()
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return [_Planned(path.stem, 0.0, hidden, "")]
+    found = [_Planned(node.name.removeprefix("test_"), _marker(node, "points", 1.0), hidden,
+                      _marker(node, "target", ""))
+             for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    return found or [_Planned(path.stem, 0.0, hidden, "")]
+
+
+def _marker(node: ast.FunctionDef, name: str, default):
+    """The literal first argument of ``@pytest.mark.<name>(...)`` on ``node``, else ``default``."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) \
+                and decorator.func.attr == name and decorator.args:
+            try:
+                value = ast.literal_eval(decorator.args[0])
+            except ValueError:
+                return default
+            return float(value) if isinstance(default, float) and isinstance(value, (int, float)) else value
+    return default
 
 
 def _check_result(record: dict, duration: float) -> CheckResult:
@@ -143,11 +272,16 @@ def run_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool
 def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool, lang: str) -> _Collector:
     """Run the exercise's checks in-process against ``learner``; the collector holds results and measures."""
     collector = _Collector(exercise.id, learner, seed, lang)
-    args = [str(p) for p in check_files(exercise, hidden=hidden)]
+    files = check_files(exercise, hidden=hidden)
+    args = [str(p) for p in files]
     args += ["-p", "no:grader", "-p", "no:cacheprovider", "-p", "no:randomly", "-qq", "--import-mode=importlib",
+             "--continue-on-collection-errors",  # one check file that cannot load must not stop the others
              "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(args, plugins=[plugin, collector])
-    if collector.crashed:
-        raise RuntimeError("grader checks crashed:\n" + "\n".join(collector.crashed))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[plugin, collector])
+    except Exception as error:  # noqa: BLE001 - pytest itself broke: the checks it did not finish are errors
+        collector.unfinished(files, error)
+    else:
+        collector.unfinished(files)
     return collector

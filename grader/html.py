@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as stdlib_html
 import io
+import re
 from urllib.parse import quote
 
 from grader import exercise as exercises
@@ -27,10 +28,25 @@ text-align:left;vertical-align:top}th{background:#f2f4f7}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;white-space:pre-wrap}figure{margin:1rem 0}
 .meta{color:#555;font-size:.9rem}
 """
+# zh-TW tables: no break inside a CJK run (keep-all), cells never narrower than a few characters, short cells on
+# one line; the feedback page holds both languages and a CSS-only switch (no script: the page stays standalone).
+TERM_STYLE = """
+td,th{word-break:keep-all;overflow-wrap:break-word;min-width:3.5em}td.short,th{white-space:nowrap}
+td.message{min-width:16em}code{background:#f0f2f5;padding:0 .2em;border-radius:3px;font-size:.92em}
+.lang-switch{position:absolute;opacity:0;pointer-events:none}.switch{float:right;cursor:pointer;color:#2f6fb5;
+text-decoration:underline}#show-primary:checked~.lang-secondary{display:none}
+#show-secondary:checked~.lang-primary{display:none}.adjusted{background:#fff8e1}
+table.pair td{font-family:ui-monospace,monospace;white-space:pre-wrap;font-size:.85rem}
+"""
 
 
 def esc(value) -> str:
     return stdlib_html.escape(str(value))
+
+
+def code_html(text) -> str:
+    """Escaped text with inline code (between backticks) as ``<code>``."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(text))
 
 
 def _label(key: str, lang: str, **fields) -> str:
@@ -45,13 +61,16 @@ def page(title: str, body: list[str], *, lang: str) -> str:
     code = "zh-Hant-TW" if lang == "zh-TW" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{code}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
-            f"<style>{STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+            f"<style>{STYLE}{TERM_STYLE}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def table(header: list[str], rows: list[list[str]], *, raw: bool = False) -> str:
+def table(header: list[str], rows: list[list[str]], *, raw: bool = False, classes: tuple[str, ...] = ()) -> str:
+    """``classes``: a CSS class per column (``short``: kept on one line; ``message``: a wide column)."""
     cell = (lambda v: str(v)) if raw else esc
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    lines = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    attr = [f' class="{c}"' if c else "" for c in classes] + [""] * max(0, len(header) - len(classes))
+    lines = "".join("<tr>" + "".join(f"<td{attr[i] if i < len(attr) else ''}>{cell(v)}</td>"
+                                     for i, v in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
 
@@ -106,15 +125,15 @@ def _checks_table(exercise: ExerciseResult, lang: str) -> str:
     rows = []
     for check in exercise.checks:
         kind = _heading("hidden" if check.hidden else "public", lang)
-        status = messages.label(messages.STATUS_LABELS, check.status.value, lang)
+        status = report.status_label(check, lang)  # "grader error (not yours)" when the check itself broke
         message = "" if check.message is None else check.message.in_lang(lang)
         trace = "" if not check.traceback else \
             f"<details><pre>{esc(strip_ansi(chr(10).join(check.traceback[-report.TRACEBACK_LINES:])))}</pre></details>"
         rows.append([f"<code>{esc(check.id)}</code> ({esc(kind)})",
                      f'<span class="{STATUS_CLASS[check.status]}">{esc(status)}</span>',
-                     f"{check.score:g} / {check.max_score:g}", esc(message) + trace])
+                     f"{check.score:g} / {check.max_score:g}", code_html(message) + trace])
     header = [_heading(k, lang) for k in ("check", "status", "points", "message")]
-    return table(header, rows, raw=True)
+    return table(header, rows, raw=True, classes=("short", "short", "short", "message"))
 
 
 def _failing_cells(exercise: ExerciseResult, lang: str) -> list[str]:
@@ -137,6 +156,7 @@ def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) 
            f"<h2>{esc(exercise.id)} {esc(title)}: {exercise.score:g} / {exercise.max_score:g}</h2>"]
     if exercise.execution.problem is not None:
         out.append(f'<p class="bad">{esc(exercise.execution.problem.in_lang(lang))}</p>')
+    out += [f'<p class="note">{esc(note.in_lang(lang))}</p>' for note in exercise.execution.file_notes]
     out += _failing_cells(exercise, lang)
     out.append(_checks_table(exercise, lang))
     out.append(f"<p>{esc(report.summary_line(exercise, hidden_included=result.hidden_included, lang=lang))}</p>")
@@ -149,18 +169,54 @@ def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) 
     return out + ["</section>"]
 
 
-def render_feedback(result: GradeResult, *, lang: str, learner: str = "") -> str:
-    """One learner's feedback page, in ``lang``."""
+def render_feedback(result: GradeResult, *, lang: str, learner: str = "", adjusted=None,
+                    missing: dict[str, float] | None = None) -> str:
+    """One learner's feedback page in ``lang``, with the other language one click away (both are in the page).
+
+    ``adjusted``: a :class:`grader.adjustments.Adjusted` (adjustments by hand, the late penalty, the commit graded
+    as of the deadline), shown with the score as graded and the reasons. ``missing``: the class's exercises this
+    learner did not submit, with their points (batch): counted in the total's maximum and named.
+    """
+    other = "en" if lang == "zh-TW" else "zh-TW"
     title = _label("batch_feedback_title", lang, learner=learner or result.submission)
+    body = ['<input type="radio" name="lang" id="show-primary" class="lang-switch" checked>',
+            '<input type="radio" name="lang" id="show-secondary" class="lang-switch">']
+    for which, language, switch in (("primary", lang, "secondary"), ("secondary", other, "primary")):
+        code = "zh-Hant-TW" if language == "zh-TW" else "en"
+        body += [f'<div class="lang-{which}" lang="{code}">',
+                 f'<label class="switch" for="show-{switch}">{esc(_label("batch_other_language", language))}</label>',
+                 *_feedback_body(result, language, learner, adjusted, "" if which == "primary" else "-" + language,
+                                 missing or {}),
+                 "</div>"]
+    return page(title, body, lang=lang)
+
+
+def _feedback_body(result: GradeResult, lang: str, learner: str, adjusted, suffix: str,
+                   missing: dict[str, float]) -> list[str]:
+    title = _label("batch_feedback_title", lang, learner=learner or result.submission)
+    total = adjusted.total if adjusted is not None else result.score
     body = [f"<h1>{esc(title)}</h1>",
-            f'<p class="score" id="total-score">{esc(_label("batch_total", lang))}: '
-            f"{result.score:g} / {result.max_score:g}</p>"]
+            f'<p class="score" id="total-score{suffix}">{esc(_label("batch_total", lang))}: '
+            f"{total:g} / {result.max_score + sum(missing.values()):g}</p>"]
+    if missing:
+        said = _label("batch_missing_exercises", lang, days=", ".join(missing), points=sum(missing.values()))
+        body.append(f'<p class="bad" id="missing{suffix}">{esc(said)}</p>')
+    body += _adjustments_block(result, adjusted, lang, suffix)
     for exercise in result.exercises:
         body += _exercise_section(exercise, result, lang)
     env = result.environment
     body.append(f'<p class="meta">{esc(_heading("seed", lang))} {result.seed} · {esc(env.device)} · '
                 f"grader {esc(env.grader)} · {esc(result.started_at)}</p>")
-    return page(title, body, lang=lang)
+    return body
+
+
+def _adjustments_block(result: GradeResult, adjusted, lang: str, suffix: str) -> list[str]:
+    notes = gradebook.adjustment_note(adjusted, lang)
+    if not notes:
+        return []
+    return [f'<section class="adjusted" id="adjustments{suffix}"><h2>{esc(_label("batch_adjustments", lang))}</h2>',
+            f'<p>{esc(_label("batch_original_score", lang, score=result.score, adjusted=adjusted.total))}</p>',
+            "<ul>" + "".join(f"<li>{code_html(n)}</li>" for n in notes) + "</ul></section>"]
 
 
 # ---------------------------------------------------------------- the class
@@ -177,13 +233,44 @@ def _gradebook_rows(summary: gradebook.ClassSummary, lang: str) -> list[list[str
     return rows
 
 
+def _roster_block(summary: gradebook.ClassSummary, lang: str) -> list[str]:
+    lines = gradebook.roster_lines(summary, lang)
+    if not lines:
+        return []
+    return [f"<h2>{esc(_label('batch_roster', lang))}</h2>",
+            '<ul id="roster">' + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"]
+
+
+def _adjustment_table(summary: gradebook.ClassSummary, lang: str) -> list[str]:
+    rows = gradebook.adjustment_rows(summary, lang)
+    if not rows:
+        return []
+    return [f"<h2>{esc(_label('batch_adjustments', lang))}</h2>",
+            table([_label("batch_learner", lang), _label("batch_reason", lang)],
+                  [[esc(learner), code_html(note)] for learner, note in rows], raw=True)]
+
+
+def _similarity_block(summary: gradebook.ClassSummary, lang: str) -> list[str]:
+    out = [f'<h2 id="similarity">{esc(_label("batch_similarity", lang))}</h2>',
+           f'<p class="meta">{esc(_label("batch_similarity_note", lang))}</p>']
+    for pair in summary.pairs:
+        rows = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>" for a, b in pair.lines)
+        out += [f'<h3 class="pair-title">{esc(gradebook.similarity_title(pair, lang))}</h3>',
+                f'<table class="pair"><thead><tr><th>{esc(pair.first)}</th><th>{esc(pair.second)}</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table>"]
+    if not summary.pairs:
+        out.append(f"<p>{esc(_label('batch_similarity_none', lang))}</p>")
+    return out
+
+
 def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
     h = lambda key: esc(_label(key, lang))  # noqa: E731
     title = _label("batch_summary_title", lang)
-    check_header = [_label("batch_exercise", lang), _heading("check", lang), _label("batch_passed", lang),
-                    _label("batch_learners", lang), _label("batch_rate", lang)]
+    check_header = gradebook.check_header(lang)
     worst = summary.most_failed()
     body = [f"<h1>{esc(title)}</h1>", f'<p id="class-line">{esc(gradebook.class_line(summary, lang))}</p>',
+            f"<h2>{h('batch_day_stats')}</h2>", table(gradebook.day_header(lang), gradebook.day_rows(summary)),
+            *_roster_block(summary, lang),
             f"<h2>{h('batch_distribution')}</h2>",
             f'<figure id="score-histogram">{histogram_svg(summary)}</figure>',
             f"<h2>{h('batch_gradebook')}</h2>",
@@ -198,6 +285,7 @@ def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
                   [[m.name, m.learners, m.example.in_lang(lang)] for m in summary.mistakes])
             if summary.mistakes else f"<p>{h('batch_none_diagnosed')}</p>",
             f"<h3>{h('batch_pass_rates')}</h3>", table(check_header, gradebook.check_rows(summary.checks, lang))]
+    body += _adjustment_table(summary, lang) + _similarity_block(summary, lang)
     if summary.not_graded:
         body += [f"<h2>{h('batch_not_graded')}</h2>",
                  table([_label("batch_learner", lang), _label("batch_reason", lang)], list(summary.not_graded))]

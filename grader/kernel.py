@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import sandbox
+from grader.channel import remove_tree
 from grader.sandbox import Limits
 
 ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
@@ -33,6 +34,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
 IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
+STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit
 _KERNELS = itertools.count()
 # Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
@@ -72,7 +74,9 @@ def strip_ansi(text: str) -> str:
 
 @dataclass(frozen=True)
 class CellRun:
-    """What happened when one cell ran: ``ok``, ``error``, ``timeout`` or ``died``."""
+    """What happened when one cell ran: ``ok``, ``error``, ``timeout``, ``died``, ``exited`` (it asked the kernel
+    to exit: IPython's ``exit()``, ``quit()``; the kernel goes down after the cell) or ``garbled`` (the kernel
+    sent messages the grader could not read; ``evalue`` says what)."""
 
     outcome: str
     ename: str = ""
@@ -109,6 +113,7 @@ def _capped_client_class():
         notebook_budget = 0
         dropped = 0
         hold_for_interrupt = contextlib.nullcontext
+        starved = None  # a callable: True while the cell has not yet had its time limit of its own time
         output_complete = False  # the kernel's "idle" for the last cell came: all its output was sent
 
         async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
@@ -116,8 +121,14 @@ def _capped_client_class():
             self.output_complete = True
 
         async def _async_handle_timeout(self, timeout, cell=None):
+            if self.starved is not None and self.starved():  # the time went to waiting for a CPU: wait more
+                return None  # nbclient then waits for the reply another `timeout` seconds
             with self.hold_for_interrupt():
                 return await super()._async_handle_timeout(timeout, cell)
+
+        def process_message(self, msg, cell, cell_index):
+            msg = _sane_message(msg)
+            return None if msg is None else super().process_message(msg, cell, cell_index)
 
         def output(self, outs, msg, display_id, cell_index):
             size = _output_size(msg.get("content", {}))
@@ -132,10 +143,61 @@ def _capped_client_class():
 
 
 def _output_size(content: dict) -> int:
-    if "text" in content:
+    """Characters of output in one (sane, see :func:`_sane_message`) message's content."""
+    if isinstance(content.get("text"), str):
         return len(content["text"])
-    data = content.get("data", {})
-    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values()) if data else 0
+    data = content.get("data")
+    return sum(len(v) for v in data.values() if isinstance(v, str)) if isinstance(data, dict) else 0
+
+
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "update_display_data", "error")
+
+
+def _sane_message(msg) -> dict | None:
+    """A message from the kernel as nbclient expects it, or None to drop it. The learner's code can send any
+    message on the kernel's channels: fields of the wrong type are dropped, texts must be strings, output data
+    a mapping of strings to strings; comm messages (widgets) are not needed to grade and are dropped."""
+    if not (isinstance(msg, dict) and isinstance(msg.get("msg_type"), str) and isinstance(msg.get("content"), dict)):
+        return None
+    kind, content = msg["msg_type"], dict(msg["content"])
+    header = msg.get("parent_header") if isinstance(msg.get("parent_header"), dict) else {}
+    if kind.startswith("comm") or (kind == "status" and not isinstance(content.get("execution_state"), str)):
+        return None
+    if not isinstance(content.get("execution_count", 0), (int, type(None))):
+        content.pop("execution_count")
+    if kind in OUTPUT_TYPES and not _sane_output(kind, content):
+        return None
+    return {**msg, "content": content, "parent_header": header}
+
+
+def _sane_output(kind: str, content: dict) -> bool:
+    """Checks (and mends in place, for error messages) one output message's content."""
+    if kind == "stream":
+        return content.get("name") in ("stdout", "stderr") and isinstance(content.get("text"), str)
+    if kind == "error":
+        content["ename"], content["evalue"] = _text(content.get("ename"), 200), _text(content.get("evalue"), 2000)
+        lines = content.get("traceback")
+        content["traceback"] = [_text(line, 4000) for line in lines[-40:]] if isinstance(lines, list) else []
+        return True
+    data, transient = content.get("data"), content.get("transient")
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return False
+    if not isinstance(content.get("metadata", {}), dict):
+        content["metadata"] = {}
+    if transient is not None and not (isinstance(transient, dict) and
+                                      isinstance(transient.get("display_id", ""), (str, type(None)))):
+        content.pop("transient")
+    return True
+
+
+def _text(value, limit: int) -> str:
+    """``value`` as a string of at most ``limit`` characters, whatever it is (an int too long to print too)."""
+    if isinstance(value, str):
+        return value[:limit]
+    try:
+        return str(value)[:limit]
+    except Exception:  # noqa: BLE001 - a value whose str() fails is shown by its type
+        return f"<{type(value).__name__}>"
 
 
 @dataclass
@@ -160,10 +222,21 @@ class Kernel:
     _pids: tuple[int, int] | None = field(default=None, repr=False)  # (launcher, kernel) as the grader sees them
     _killed: int = 0
     _iopub_watch: object | None = field(default=None, repr=False)
+    _private: Path | None = field(default=None, repr=False)  # this start's socket folder
 
     def __enter__(self) -> "Kernel":
         self.start()
         return self
+
+    @property
+    def session_dir(self) -> Path:
+        """The folder around the working copy: owned by the grader, bound into the sandbox at the same path."""
+        return self.workdir.parent
+
+    @property
+    def uid(self) -> int | None:
+        """The kernel's own user id (None when the grader is not root: the kernel then runs as the grader)."""
+        return self._uid
 
     def __exit__(self, *exc) -> None:
         self.close()
@@ -173,14 +246,17 @@ class Kernel:
 
         began = time.perf_counter()
         self._uid = sandbox.kernel_uid(self._number)
-        private = self.workdir.parent / f".kernel-{os.getpid()}-{self._number}"
-        private.mkdir(exist_ok=True)
+        # a fresh socket folder for every start, made by the grader in its own folder: nothing an earlier kernel
+        # planted there (a link named connection.json) is ever written through
+        private = self._private = self.workdir.parent / f".kernel-{os.getpid()}-{self._number}-{self.restarts}"
+        private.mkdir()
         self._hand_over(private)
         self._cgroup = sandbox.Cgroup(f"grader-{os.getpid()}-{self._number}-{self.restarts}", self.limits)
         report = private.parent / f".sandbox-{os.getpid()}-{self._number}.json"
         report.unlink(missing_ok=True)
-        client = self._new_client(private, report)
+        client = None
         try:
+            client = self._new_client(private, report)
             client.start_new_kernel(cwd=str(self.workdir), env=self.env)
             client.kc = client.km.client(context=self._context)
             client.kc.start_channels()
@@ -226,9 +302,12 @@ class Kernel:
         return client
 
     def _launcher_config(self, private: Path, report: Path) -> dict:
-        return {"uid": self._uid, "grader_pid": os.getpid(), "session": str(private.parent), "reach": _reach(self.env),
+        trusted = os.geteuid() if self._uid is not None or self.restarts == 0 else None
+        gpu = sandbox.gpu_visible(self.env)
+        return {"uid": self._uid, "grader_pid": os.getpid(), "session": str(private.parent),
+                "reach": _reach(self.env, links_by=trusted), "gpu": gpu,
                 "hide": sandbox.hidden_paths(self.env), "tmp_bytes": self.limits.tmp_bytes,
-                "rlimits": self.limits.rlimits(gpu=sandbox.gpu_visible(self.env)),
+                "rlimits": self.limits.rlimits(gpu=gpu),
                 "cgroups": self._cgroup.procs_files, "cgroup_limits": self._cgroup.applied,
                 "report": str(report), "give": [str(private / "connection.json")]}
 
@@ -238,17 +317,7 @@ class Kernel:
             return
         os.chmod(private.parent, 0o711)
         for folder in (self.workdir, Path(self.env.get("HOME", self.workdir)), private):
-            os.chown(folder, self._uid, self._uid)
-        self._hand_over_calls()
-
-    def _hand_over_calls(self) -> None:
-        """The grader's call folders (``.grader-call-*``) become writable by the kernel's user."""
-        if self._uid is None:
-            return
-        for entry in os.scandir(self.workdir):
-            if entry.name.startswith(".grader-call-") and entry.is_dir(follow_symlinks=False) \
-                    and entry.stat(follow_symlinks=False).st_uid != self._uid:
-                os.chown(entry.path, self._uid, self._uid)
+            os.chown(folder, self._uid, self._uid, follow_symlinks=False)  # children of the grader's own folder
 
     @contextlib.contextmanager
     def _strays_stopped(self):
@@ -347,6 +416,9 @@ class Kernel:
             if self._context is not None:
                 self._context.destroy(linger=0)
                 self._context = None
+            if self._private is not None:
+                remove_tree(self._private)
+                self._private = None
 
     def restart(self) -> None:
         self.close()
@@ -361,10 +433,10 @@ class Kernel:
         client = self._client
         if client is None:
             return CellRun("died", ename="KernelNotRunning")
-        self._hand_over_calls()
         cell = nbformat.v4.new_code_cell(source)
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
         client.timeout = max(1, int(round(timeout)))
+        client.starved = self._starved(client.timeout)
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
         began = time.perf_counter()
@@ -376,10 +448,32 @@ class Kernel:
         except DeadKernelError:
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
-        if self._reply.get("content", {}).get("ename") == TIMEOUT_ENAME:
+        except Exception as error:  # noqa: BLE001 - whatever the kernel sent, the grader goes on
+            return CellRun("garbled", ename="KernelMessage", evalue=_text(f"{type(error).__name__}: {error}", 300),
+                           stdout=_stdout(cell), seconds=time.perf_counter() - began, output_dropped=client.dropped)
+        reply = self._reply.get("content") if isinstance(self._reply, dict) else None
+        reply = reply if isinstance(reply, dict) else {}
+        if reply.get("ename") == TIMEOUT_ENAME:
             return self._timed_out(cell, began)
-        return replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
-                       output_refused=self._output_refused())
+        run = replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
+                      output_refused=self._output_refused())
+        if run.ok and _asked_to_exit(reply):
+            return replace(run, outcome="exited", ename="KernelExit", evalue="exit() or quit() ended the kernel")
+        return run
+
+    def _starved(self, limit: float):
+        """For nbclient's timeout: True while the cell's own time (wall time less the time the kernel's main thread
+        waited for a CPU, from ``/proc/PID/schedstat``) is under ``limit`` and the wall time under
+        ``STRETCH_MAX * limit``. So a load on the machine (other gradings, a class batch on two cores) does not stop
+        an honest cell that would finish in time on an idle machine, and a re-grade gives the same result; a cell
+        that sleeps or waits is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
+        pid, began = (self._pids[1] if self._pids else None), time.monotonic()
+        waited = _waited_s(pid)
+
+        def starved() -> bool:
+            wall = time.monotonic() - began
+            return wall - (_waited_s(pid) - waited) < limit and wall < STRETCH_MAX * limit
+        return starved
 
     def _timed_out(self, cell, began: float) -> CellRun:
         self._killed += self.kill_strays()
@@ -408,10 +502,19 @@ class Kernel:
 
     def needs_restart(self, run: CellRun) -> bool:
         """After a cell (or call) that failed as ``run``: True when the kernel must be restarted, because it died,
-        stopped answering, or forked in a cell that ran too long (fork left it in no known state)."""
+        asked to exit, stopped answering, or forked in a cell that ran too long (fork left it in no known state)."""
         if run.outcome == "error":
             return False
-        return bool(run.processes_killed) or not self.responsive(timeout=5)
+        return run.outcome == "exited" or bool(run.processes_killed) or not self.responsive(timeout=5)
+
+
+def _waited_s(pid: int | None) -> float:
+    """Seconds the process's main thread has spent runnable but waiting for a CPU (0.0 when unknown)."""
+    try:
+        with open(f"/proc/{int(pid)}/schedstat") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError, TypeError):
+        return 0.0
 
 
 def _kernel_pids(km, applied: dict) -> tuple[int, int] | None:
@@ -433,27 +536,65 @@ def _signal(pid: int | None, signum: int) -> None:
             pass
 
 
-def _reach(env: dict[str, str]) -> list[str]:
-    """What the kernel's user must be able to reach even inside a folder closed to it: Python itself, its
-    packages, and files the grader linked into HOME (e.g. cached weights)."""
+HOME_LINKS_DEPTH, HOME_LINKS_SCANNED = 6, 5000
+
+
+def _reach(env: dict[str, str], *, links_by: int | None = None) -> list[str]:
+    """What the kernel's view must hold besides the system: Python itself, its packages, the grader package
+    (never the repository around it), and the targets of links the grader put into HOME (cached weights).
+
+    Only links owned by ``links_by`` (the grader's user id) count, found by a walk of HOME bounded in depth
+    and entries that never follows a link: the kernel owns HOME and may have filled it with a deep tree or
+    with links of its own to anywhere (``None``: no link counts)."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), str(Path(sandbox.__file__).parent)}
-    home = Path(env.get("HOME", "/nonexistent"))
-    for link in itertools.islice((p for p in home.rglob("*") if p.is_symlink()), 100) if home.is_dir() else ():
-        paths.add(str(link.resolve()))
+    paths |= set(_grader_links(Path(env.get("HOME", "/nonexistent")), links_by))
     return sorted(p for p in paths if os.path.exists(p))
 
 
+def _grader_links(home: Path, owner: int | None) -> list[str]:
+    if owner is None:
+        return []
+    found, stack, scanned = [], [(str(home), 0)], 0
+    while stack and scanned < HOME_LINKS_SCANNED:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(itertools.islice(listing, HOME_LINKS_SCANNED - scanned))
+        except OSError:
+            continue
+        scanned += len(entries)
+        for entry in entries:
+            try:
+                if entry.is_symlink() and entry.stat(follow_symlinks=False).st_uid == owner:
+                    found.append(os.path.realpath(entry.path))
+                elif entry.is_dir(follow_symlinks=False) and depth + 1 < HOME_LINKS_DEPTH:
+                    stack.append((entry.path, depth + 1))
+            except OSError:
+                continue
+    return found
+
+
+def _asked_to_exit(reply: dict) -> bool:
+    """True when a cell's reply carries IPython's exit request (``exit()``, ``quit()``, ``ask_exit()``) without
+    ``keep_kernel``: the kernel stops right after answering."""
+    payload = reply.get("payload")
+    return isinstance(payload, list) and any(
+        isinstance(p, dict) and p.get("source") == "ask_exit" and not p.get("keepkernel") for p in payload)
+
+
 def _stdout(cell) -> str:
-    parts = [o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
-    return "".join(parts)[-OUTPUT_CHARS_KEPT:]
+    outputs = cell.get("outputs") if isinstance(cell, dict) else None
+    parts = [o.get("text") for o in outputs or [] if isinstance(o, dict) and o.get("output_type") == "stream"]
+    return "".join(p for p in parts if isinstance(p, str))[-OUTPUT_CHARS_KEPT:]
 
 
 def _cell_run(cell, seconds: float, dropped: int = 0) -> CellRun:
-    for output in cell.outputs:
-        if output.get("output_type") == "error":
-            tb = tuple(strip_ansi(str(line)[:4000]) for line in output.get("traceback", [])[-40:])
-            return CellRun("error", ename=str(output.get("ename", ""))[:200],
-                           evalue=str(output.get("evalue", ""))[:2000], traceback=tb, stdout=_stdout(cell),
+    for output in cell.get("outputs") or []:
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            lines = output.get("traceback")
+            tb = tuple(strip_ansi(_text(line, 4000)) for line in (lines[-40:] if isinstance(lines, list) else []))
+            return CellRun("error", ename=_text(output.get("ename", ""), 200),
+                           evalue=_text(output.get("evalue", ""), 2000), traceback=tb, stdout=_stdout(cell),
                            seconds=seconds, output_dropped=dropped)
     return CellRun("ok", stdout=_stdout(cell), seconds=seconds, output_dropped=dropped)
 

@@ -10,11 +10,14 @@ own notebook, which is practice feedback, not grading.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import math
 import os
 import re
-import secrets
 import shutil
+import tempfile
 import weakref
 import zipfile
 from dataclasses import dataclass
@@ -24,11 +27,21 @@ from typing import Any
 import numpy as np
 
 from grader import messages
+from grader.channel import CallFolder, Channel, bounded_read, private_copy
 from grader.kernel import Kernel, strip_ansi
 from grader.results import Status, Text
 
 MAX_RESULT_BYTES = 512 * 1024 * 1024
 MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 32          # a result's JSON (values nest at most 8 levels, each 2 JSON levels)
+MAX_VALUE_DEPTH = 10
+MAX_NPY_HEADER = 10_000
+MAX_NDIM = 32
+ALLOWED_KINDS = "biufcUS"    # bool, integers, floats, complex, strings: no objects, records or raw bytes
+MAX_CONFIG_DEPTH = 100       # a saved Keras model's config.json (day98's nested models: about 20)
+MAX_ARCHIVE_MEMBERS = 256
+MAX_RATIO = 100              # how much a large member of a .keras archive may be compressed
+MAX_MODEL_PARAMETERS = 2**26  # 64 Mi weights (256 MiB of float32); VGG16's base has 14.7 Mi
 FILE_NAME = re.compile(r"^[a-z]+[0-9]+\.(npy|keras)$")
 
 
@@ -49,6 +62,9 @@ class NotAttempted(LearnerProblem):
 
 class LearnerRaised(LearnerProblem):
     status = Status.ERROR
+    ename = ""       # what the learner's function raised, when it raised
+    evalue = ""
+    missing = False  # the function does not exist in the kernel
 
 
 class LearnerTimedOut(LearnerProblem):
@@ -70,10 +86,11 @@ def __grader_call(folder, name):
     import json, os, sys, traceback
     import numpy
     join = os.path.join
+    out = join(folder, "out")
     def save_json(obj):
-        with open(join(folder, "result.tmp"), "w") as handle:
+        with open(join(out, "result.tmp"), "w") as handle:
             json.dump(obj, handle)
-        os.replace(join(folder, "result.tmp"), join(folder, "result.json"))
+        os.replace(join(out, "result.tmp"), join(out, "result.json"))
     count = [0]
     def encode(value, depth=0):
         if depth > 8:
@@ -82,7 +99,7 @@ def __grader_call(folder, name):
         if keras is not None and isinstance(value, keras.Model):
             count[0] += 1
             file = "r%d.keras" % count[0]
-            value.save(join(folder, file))
+            value.save(join(out, file))
             return {"kind": "keras", "file": file}
         if isinstance(value, (numpy.ndarray, numpy.generic)):
             array = numpy.asarray(value)
@@ -90,7 +107,7 @@ def __grader_call(folder, name):
                 return {"kind": "unsupported", "type": "array of Python objects"}
             count[0] += 1
             file = "r%d.npy" % count[0]
-            numpy.save(join(folder, file), array, allow_pickle=False)
+            numpy.save(join(out, file), array, allow_pickle=False)
             return {"kind": "ndarray" if isinstance(value, numpy.ndarray) else "npscalar", "npy": file}
         for kind in (bool, int, float, str):
             if type(value) is kind:
@@ -128,7 +145,7 @@ def __grader_call(folder, name):
     after = []
     for i, arg in enumerate(args):
         if isinstance(arg, numpy.ndarray):
-            numpy.save(join(folder, "after%d.npy" % i), arg, allow_pickle=False)
+            numpy.save(join(out, "after%d.npy" % i), arg, allow_pickle=False)
             after.append("after%d.npy" % i)
         else:
             after.append(None)
@@ -139,90 +156,203 @@ del __grader_call
 
 
 class KernelLearner:
-    """Calls the learner's functions inside their kernel (see module docstring)."""
+    """Calls the learner's functions inside their kernel (see module docstring).
+
+    ``failures`` are the notebook's failed cells: a function that raises ``NameError`` (or is missing) because
+    the cell that defines the name failed is pointed at that cell instead of showing its own traceback."""
 
     def __init__(self, kernel: Kernel, workdir: Path, *, call_timeout_s: float = 20.0, on_kernel_death=None,
-                 cells: tuple[str, ...] = ()):
+                 cells: tuple[str, ...] = (), failures: tuple = ()):
         self.kernel = kernel
         self.cells = cells  # the notebook's code cells as submitted (read by checks, never run by them)
+        self.failures = failures
         self.call_timeout_s = call_timeout_s
         self.workdir = Path(workdir)
         self.on_kernel_death = on_kernel_death
+        self._channel: Channel | None = None
+        self._killers: set[str] = set()  # functions that ended the kernel when called
 
     def call(self, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
         return self.run(name, *args, timeout=timeout, **kwargs).value
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         timeout = timeout or self.call_timeout_s
-        folder = self.workdir / f".grader-call-{secrets.token_hex(8)}"
-        folder.mkdir()
-        try:
+        if name in self._killers:  # it ended the kernel once: calling it again would only spend a restart
+            raise LearnerRaised(messages.text("kernel_died", function=name))
+        with self._open_call() as folder:
             _write_args(folder, args, kwargs)
-            source = CALL_CELL.replace("FOLDER, NAME", f"{str(folder)!r}, {name!r}")
+            source = CALL_CELL.replace("FOLDER, NAME", f"{str(folder.path)!r}, {name!r}")
             cell = self.kernel.run(source, timeout=timeout, history=False)
             if cell.outcome == "timeout":
                 self._recover(cell)
                 raise LearnerTimedOut(messages.text("call_timeout", function=name, seconds=timeout))
-            if cell.outcome == "died":
+            if cell.outcome != "ok":
+                if cell.outcome in ("died", "exited"):
+                    self._killers.add(name)
                 self._recover(cell)
-                raise LearnerRaised(messages.text("kernel_died", function=name))
-            return _read_result(folder, name)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+                raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200])
+                                    if cell.outcome == "garbled" else messages.text("kernel_died", function=name))
+            try:
+                return _read_result(folder, name)
+            except LearnerRaised as problem:
+                raise _pointed_at_failed_cell(problem, name, self.failures) from None
+
+    def _open_call(self) -> CallFolder:
+        return self._calls().call()
+
+    def _calls(self) -> Channel:
+        if self._channel is None:
+            self._channel = Channel(self.kernel.session_dir, self.kernel.uid)
+        return self._channel
+
+    def shared_folder(self):
+        """A context manager: a folder the grader writes files into by path for the kernel to read (weights, a
+        model), owned by the grader in a folder the kernel cannot change, readable by the kernel; removed after."""
+        return self._calls().shared()
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
 
     def _recover(self, cell) -> None:
         if self.on_kernel_death is not None and self.kernel.needs_restart(cell):
             self.on_kernel_death()
 
 
-def _arg_spec(folder: Path, key: str, arg: Any) -> dict:
+def _arg_spec(folder: CallFolder, key: str, arg: Any) -> dict:
     if isinstance(arg, np.ndarray):
-        np.save(folder / f"{key}.npy", arg, allow_pickle=False)
+        buffer = io.BytesIO()
+        np.save(buffer, arg, allow_pickle=False)
+        folder.write(f"{key}.npy", buffer.getvalue())
         return {"npy": f"{key}.npy"}
     return {"json": arg}
 
 
-def _write_args(folder: Path, args: tuple, kwargs: dict) -> None:
+def _write_args(folder: CallFolder, args: tuple, kwargs: dict) -> None:
     spec = {"args": [_arg_spec(folder, f"a{i}", arg) for i, arg in enumerate(args)],
             "kwargs": {key: _arg_spec(folder, f"k{i}", arg) for i, (key, arg) in enumerate(kwargs.items())}}
-    (folder / "args.json").write_text(json.dumps(spec))
+    folder.write("args.json", json.dumps(spec).encode())
 
 
-def _safe_file(folder: Path, name: str, limit: int) -> Path:
+def _checked_name(name: Any) -> str:
     if not isinstance(name, str) or not (FILE_NAME.match(name) or name == "result.json"):
-        raise ValueError(f"unexpected file name {name!r}")
-    path = folder / name
-    if path.is_symlink() or not path.is_file():
-        raise ValueError(f"{name} is not a plain file")
-    if path.stat().st_size > limit:
-        raise ValueError(f"{name} is larger than {limit // 2**20} MB")
-    return path
+        raise ValueError(f"unexpected file name {str(name)[:40]!r}")
+    return name
 
 
-def _read_result(folder: Path, name: str) -> Call:
+def json_depth(raw: bytes) -> int:
+    """How deeply ``raw`` (JSON text) nests arrays and objects, counted without parsing it."""
+    stripped = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', raw)
+    codes = np.frombuffer(stripped, np.uint8)
+    steps = np.isin(codes, (0x5B, 0x7B)).astype(np.int64) - np.isin(codes, (0x5D, 0x7D)).astype(np.int64)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def load_bounded_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``raw`` parsed as JSON once its nesting is known to be at most ``max_depth``; ValueError otherwise."""
+    if json_depth(raw) > max_depth:
+        raise ValueError(f"nested more than {max_depth} levels deep")
     try:
-        data = json.loads(_safe_file(folder, "result.json", MAX_JSON_BYTES).read_text())
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError(f"nested too deeply") from None
+
+
+def _read_result(folder: CallFolder, name: str) -> Call:
+    try:
+        data = load_bounded_json(folder.read("result.json", MAX_JSON_BYTES))
     except (ValueError, OSError) as error:
         raise LearnerRaised(messages.text("unreadable_value", function=name, reason=str(error)[:200])) from None
     status = data.get("status") if isinstance(data, dict) else None
     if status == "not_implemented":
         raise NotAttempted(messages.text("not_attempted", function=name))
     if status == "missing":
-        raise LearnerRaised(messages.text("missing_function", function=name))
+        error = LearnerRaised(messages.text("missing_function", function=name))
+        error.missing = True
+        raise error
     if status == "not_callable":
         raise LearnerRaised(messages.text("not_callable", function=name, got=str(data.get("type"))[:80]))
     if status == "raised":
-        tb = tuple(strip_ansi(str(line)) for line in data.get("traceback", []))
-        raise LearnerRaised(messages.text("learner_raised", function=name, ename=str(data.get("ename"))[:100],
-                                          evalue=str(data.get("evalue"))[:500]), traceback=tb)
+        raise _raised(data, name)
     try:
         value = _decode(folder, data["value"])
         after = tuple(None if f is None else _load_npy(folder, f) for f in data["after"])
     except UnsafeModel as error:
         raise LearnerRaised(_model_refusal(name, str(error))) from None
-    except (KeyError, TypeError, ValueError, OSError) as error:
-        raise LearnerRaised(messages.text("unreadable_value", function=name, reason=str(error)[:200])) from None
+    except Exception as error:  # noqa: BLE001 - whatever the kernel wrote: the learner's value, unreadable
+        reason = str(error)[:200] if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}"
+        raise LearnerRaised(messages.text("unreadable_value", function=name, reason=reason)) from None
     return Call(value=value, args_after=after)
+
+
+def _raised(data: dict, name: str) -> "LearnerRaised":
+    lines = data.get("traceback")
+    tb = tuple(strip_ansi(str(line)[:4000]) for line in (lines[-40:] if isinstance(lines, list) else []))
+    error = LearnerRaised(messages.text("learner_raised", function=name, ename=str(data.get("ename"))[:100],
+                                        evalue=str(data.get("evalue"))[:500]), traceback=tb)
+    error.ename, error.evalue = str(data.get("ename"))[:100], str(data.get("evalue"))[:500]
+    return error
+
+
+# ---------------------------------------------------------------- a failed cell behind a function's error
+
+UNDEFINED = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")
+NO_MODULE = re.compile(r"No module named '([^']+)'")
+CELL_ERRORS_SKIPPED = ("OutputLimit", "TimeLimit", "KernelLost")
+
+
+def _pointed_at_failed_cell(problem: LearnerRaised, function: str, failures: tuple) -> LearnerRaised:
+    """``problem`` unchanged, or, when it comes from a name a failed cell should have defined (``NameError``,
+    a missing function, a module that cell could not import), a message pointing at that cell, without the
+    function's own traceback."""
+    ename, evalue = getattr(problem, "ename", ""), getattr(problem, "evalue", "")
+    if getattr(problem, "missing", False):
+        cell, key = _failed_cell_binding(function, failures), "missing_function_cell_failed"
+    elif ename == "NameError" and UNDEFINED.search(evalue):
+        cell, key = _failed_cell_binding(UNDEFINED.search(evalue).group(1), failures), "raised_cell_failed"
+    elif ename in ("ModuleNotFoundError", "ImportError") and NO_MODULE.search(evalue):
+        module = NO_MODULE.search(evalue).group(1)
+        cell = next((f for f in _failed(failures) if f"'{module}'" in str(f.evalue)), None)
+        key = "raised_cell_failed"
+    else:
+        return problem
+    if cell is None:
+        return problem
+    return LearnerRaised(messages.text(key, function=function, ename=ename, evalue=evalue,
+                                       number=cell.index + 1, cell_ename=cell.ename,
+                                       cell_evalue=str(cell.evalue)[:300]))
+
+
+def _failed(failures: tuple) -> list:
+    return [f for f in failures if f.ename not in CELL_ERRORS_SKIPPED and getattr(f, "source", "")]
+
+
+def _failed_cell_binding(name: str, failures: tuple):
+    """The first failed cell that defines ``name`` (assigns, imports or defines it; for a cell that is not
+    valid Python, one that mentions it), or None."""
+    for failure in _failed(failures):
+        if name in _bound_names(failure.source):
+            return failure
+    return None
+
+
+def _bound_names(source: str) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
 
 
 def _model_refusal(function: str, error: str) -> Text:
@@ -233,11 +363,40 @@ def _model_refusal(function: str, error: str) -> Text:
     return messages.text("model_unreadable", function=function, reason=error[:200])
 
 
-def _load_npy(folder: Path, file: str) -> np.ndarray:
-    return np.load(_safe_file(folder, file, MAX_RESULT_BYTES), allow_pickle=False)
+def _load_npy(folder: CallFolder, file: str) -> np.ndarray:
+    """An ``.npy`` result, its header checked against the file before any array is made: no objects, no
+    structured records, and exactly as many bytes as the shape declares, at most ``MAX_RESULT_BYTES``."""
+    with folder.open(_checked_name(file), MAX_RESULT_BYTES) as handle:
+        shape, fortran, dtype = _npy_header(handle, file)
+        count = math.prod(shape)
+        if count * dtype.itemsize != os.fstat(handle.fileno()).st_size - handle.tell():
+            raise ValueError(f"{file} does not hold the {count} values its header declares")
+        array = np.fromfile(handle, dtype=dtype, count=count)
+        if array.size != count:
+            raise ValueError(f"{file} ended before its {count} values")
+    return array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
 
 
-def _decode(folder: Path, spec: dict) -> Any:
+def _npy_header(handle, file: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    from numpy.lib import format as npy
+
+    version = npy.read_magic(handle)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"{file} is an .npy file of an unsupported version {version}")
+    read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    shape, fortran, dtype = read(handle, max_header_size=MAX_NPY_HEADER)
+    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None or dtype.kind not in ALLOWED_KINDS:
+        raise ValueError(f"{file} holds values of type {str(dtype)[:40]}, not numbers")
+    if len(shape) > MAX_NDIM or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError(f"{file} declares an unusable shape")
+    if math.prod(shape) * dtype.itemsize > MAX_RESULT_BYTES:
+        raise ValueError(f"{file} declares an array larger than {MAX_RESULT_BYTES // 2**20} MB")
+    return tuple(shape), bool(fortran), dtype
+
+
+def _decode(folder: CallFolder, spec: dict, depth: int = 0) -> Any:
+    if not isinstance(spec, dict) or depth > MAX_VALUE_DEPTH:
+        raise ValueError("a value nested too deeply or not described")
     kind = spec["kind"]
     if kind == "ndarray":
         return _load_npy(folder, spec["npy"])
@@ -249,41 +408,114 @@ def _decode(folder: Path, spec: dict) -> Any:
             raise ValueError(f"a {kind} that is not one")
         return float(value) if kind == "float" else value
     if kind == "keras":
-        return load_keras_model(_safe_file(folder, spec["file"], MAX_RESULT_BYTES))
+        with folder.open(_checked_name(spec["file"]), MAX_RESULT_BYTES) as handle:
+            return load_keras_file(handle)
     if kind == "none":
         return None
     if kind in ("list", "tuple"):
-        items = [_decode(folder, s) for s in spec["items"]]
+        items = [_decode(folder, s, depth + 1) for s in spec["items"]]
         return items if kind == "list" else tuple(items)
     if kind == "dict":
-        return {str(k): _decode(folder, s) for k, s in spec["items"].items()}
+        return {str(k): _decode(folder, s, depth + 1) for k, s in spec["items"].items()}
     raise ValueError(f"a value of type {str(spec.get('type'))[:80]}")
 
 
+def load_keras_file(handle) -> Any:
+    """A learner's ``.keras`` file (an open file the grader checked), loaded from a private copy only the grader
+    can read, after :func:`inspect_keras_archive`."""
+    path = private_copy(handle, MAX_RESULT_BYTES, suffix=".keras", name="the model file")
+    try:
+        return load_keras_model(path)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
 def load_keras_model(path: Path):
-    """A learner's saved model, loaded with ``safe_mode=True``: no Lambda code, no custom classes, never executed."""
+    """A learner's saved model, loaded with ``safe_mode=True``: no Lambda code, no custom classes, never executed.
+
+    The archive is inspected first (:func:`inspect_keras_archive`), and while Keras builds the model every
+    weight it creates counts against ``MAX_MODEL_PARAMETERS``: a file that declares more is refused before
+    the memory is taken. :class:`UnsafeModel` for every refusal."""
     import keras  # only exercises that hand over models pay for importing Keras
 
+    compiled = inspect_keras_archive(path)
     try:
-        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+        with _weights_budget(MAX_MODEL_PARAMETERS):
+            model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    except UnsafeModel:
+        raise
+    except (MemoryError, RecursionError) as error:
+        raise UnsafeModel(f"the model is too large or too deeply nested to load ({type(error).__name__})") from None
     except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
-        raise UnsafeModel(str(error)) from None
-    _COMPILE_CONFIGS[model] = _saved_compile_config(path)
+        raise UnsafeModel(str(error)[:500]) from None
+    _COMPILE_CONFIGS[model] = compiled
     return model
 
 
 _COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _saved_compile_config(path: Path) -> dict | None:
-    """The ``compile_config`` a saved model holds, read as JSON (nothing is deserialised or run)."""
+def inspect_keras_archive(path: Path) -> dict | None:
+    """Check a ``.keras`` archive without loading it; its ``compile_config`` (None when not compiled).
+
+    Refused (:class:`UnsafeModel`): not a zip, more than ``MAX_ARCHIVE_MEMBERS`` members, a member or the
+    whole larger than ``MAX_RESULT_BYTES`` unpacked, a large member compressed more than ``MAX_RATIO``
+    times, a ``config.json`` over ``MAX_JSON_BYTES`` or nested deeper than ``MAX_CONFIG_DEPTH``."""
     try:
         with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-    compiled = config.get("compile_config")
+            _check_members(archive.infolist())
+            with archive.open("config.json") as member:
+                raw = bounded_read(member, MAX_JSON_BYTES, name="config.json")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError) as error:
+        raise UnsafeModel(f"not a readable .keras file ({str(error)[:200]})") from None
+    try:
+        config = load_bounded_json(raw, max_depth=MAX_CONFIG_DEPTH)
+    except ValueError as error:
+        raise UnsafeModel(f"config.json {error}") from None
+    compiled = config.get("compile_config") if isinstance(config, dict) else None
     return compiled if isinstance(compiled, dict) else None
+
+
+def _check_members(members: list) -> None:
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise ValueError(f"{len(members)} files in the archive")
+    if sum(m.file_size for m in members) > MAX_RESULT_BYTES:
+        raise ValueError(f"more than {MAX_RESULT_BYTES // 2**20} MB once unpacked")
+    for member in members:
+        if member.file_size > 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise ValueError(f"{member.filename[:60]} is compressed more than {MAX_RATIO} times")
+
+
+@contextlib.contextmanager
+def _weights_budget(limit: int):
+    """While Keras builds a model: every variable it creates is counted, :class:`UnsafeModel` past ``limit``
+    values in all (before the variable's memory is taken)."""
+    from keras.src.backend.common import variables
+
+    original, spent = variables.Variable.__init__, [0]
+
+    def counted(self, initializer, shape=None, *args, **kwargs):
+        if shape is not None:
+            spent[0] += _declared_size(shape)
+            if spent[0] > limit:
+                raise UnsafeModel(f"the model declares more than {limit:,} weights")
+        return original(self, initializer, shape, *args, **kwargs)
+
+    variables.Variable.__init__ = counted
+    try:
+        yield
+    finally:
+        variables.Variable.__init__ = original
+
+
+def _declared_size(shape) -> int:
+    try:
+        dims = [int(d) for d in shape]
+    except (TypeError, ValueError):
+        return 0
+    if any(d < 0 for d in dims):
+        raise UnsafeModel("the model declares a weight of negative size")
+    return math.prod(dims)
 
 
 def compile_config(model) -> dict | None:
@@ -330,6 +562,12 @@ class LocalLearner:
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
+
+    @contextlib.contextmanager
+    def shared_folder(self):
+        """A temporary folder for files handed to the learner's functions (see :meth:`KernelLearner.shared_folder`)."""
+        with tempfile.TemporaryDirectory(prefix="grader-shared-") as folder:
+            yield Path(folder)
 
     def call(self, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
         return self.run(name, *args, timeout=timeout, **kwargs).value

@@ -5,7 +5,6 @@ languages filled in. Keys name the situation (or the mistake), never the check t
 """
 from __future__ import annotations
 
-import locale
 import os
 
 from grader.results import Text
@@ -21,6 +20,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No function named `{function}` exists after your notebook ran. Did you rename it, or did the cell "
         "that defines it fail?",
         "執行完你的 notebook 後找不到名為 `{function}` 的函式。是不是改了名字，或定義它的儲存格出錯了？"),
+    "missing_function_cell_failed": (
+        "No function named `{function}` exists after your notebook ran, probably because code cell {number}, "
+        "which defines it, failed ({cell_ename}: {cell_evalue}). Fix that cell first.",
+        "執行完你的 notebook 後找不到名為 `{function}` 的函式，很可能是因為定義它的第 {number} 個程式碼儲存格失敗了"
+        "（{cell_ename}：{cell_evalue}）。請先修正那個儲存格。"),
+    "raised_cell_failed": (
+        "Your `{function}` raised {ename}: {evalue}. This probably fails because code cell {number} failed "
+        "({cell_ename}: {cell_evalue}); fix that cell first.",
+        "你的 `{function}` 丟出了 {ename}：{evalue}。這很可能是因為第 {number} 個程式碼儲存格失敗了"
+        "（{cell_ename}：{cell_evalue}）；請先修正那個儲存格。"),
     "not_callable": (
         "`{function}` should be a function, but in your notebook it is a {got}.",
         "`{function}` 應該是函式，但在你的 notebook 裡它是 {got}。"),
@@ -31,8 +40,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Your `{function}` did not finish within {seconds:g} s. Look for a loop that never ends.",
         "你的 `{function}` 在 {seconds:g} 秒內沒有結束。檢查是否有不會停止的迴圈。"),
     "kernel_died": (
-        "Your notebook's kernel stopped while running `{function}` (for example `sys.exit`, `os._exit` or a crash).",
-        "執行 `{function}` 時你的 notebook 核心（kernel）停止了（例如 `sys.exit`、`os._exit` 或當機）。"),
+        "Your notebook's kernel stopped while running `{function}` (for example `exit()`, `os._exit` or a crash).",
+        "執行 `{function}` 時你的 notebook 核心（kernel）停止了（例如 `exit()`、`os._exit` 或當機）。"),
     "unreadable_value": (
         "`{function}` returned a value the grader cannot read ({reason}). Return NumPy arrays or plain numbers.",
         "`{function}` 回傳的值無法讀取（{reason}）。請回傳 NumPy 陣列或一般數字。"),
@@ -79,15 +88,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "bias_every_product": (
         "`{what}` is off by (f*f*C - 1) x bias: the bias was added to every product instead of once per "
         "window. Sum the products first, then add the bias once.",
-        "`{what}` 差了 (f*f*C - 1) x 偏差值：偏差值（bias）被加到每一個乘積上，而不是每個視窗只加一次。"
-        "先把乘積加總，再加一次偏差值。"),
+        "`{what}` 差了 (f*f*C - 1) x 偏差：偏差（bias）被加到每一個乘積上，而不是每個視窗只加一次。"
+        "先把乘積加總，再加一次偏差。"),
     "bias_missing": (
         "`{what}` is off by exactly the bias: the bias was not added. Add it once per window, after the sum.",
-        "`{what}` 正好差了偏差值：忘了加偏差值（bias）。每個視窗加總後要加一次。"),
+        "`{what}` 正好差了偏差：忘了加偏差（bias）。每個視窗加總後要加一次。"),
     "hw_swapped": (
-        "`{what}` has shape {got} but should be {expected}: height and width are swapped. Rows of the map "
-        "come from the image's height (axis 0), columns from its width (axis 1).",
-        "`{what}` 的形狀是 {got}，應該是 {expected}：高和寬對調了。特徵圖的列來自影像的高（第 0 軸），"
+        "`{what}` is transposed: height and width are swapped (expected shape {expected}, yours {got}). Rows of "
+        "the map come from the image's height (axis 0), columns from its width (axis 1).",
+        "`{what}` 被轉置了：高和寬對調了（應該是 {expected}，你的是 {got}）。特徵圖的列來自影像的高（第 0 軸），"
         "行來自寬（第 1 軸）。"),
     "off_by_one": (
         "`{what}` has shape {got}; a valid convolution with stride 1 gives (H - f + 1, W - f + 1) = {expected}. "
@@ -115,7 +124,153 @@ CATALOG: dict[str, tuple[str, str]] = {
     "relu_inverted": (
         "`{what}` keeps the negative values and zeroes the positive ones: ReLU is `max(0, x)`, not `min(0, x)`.",
         "`{what}` 保留了負值、把正值歸零：ReLU 是 `max(0, x)`，不是 `min(0, x)`。"),
+    "relu_before_bias": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}). ReLU was applied before the bias was added: "
+        "first the sum of the products plus the bias, then ReLU on that result (in day 93 ReLU is its own step, "
+        "`relu`, applied to the finished map).",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）。ReLU 在加偏差之前就套用了："
+        "先算乘積的總和再加上偏差，最後才對結果做 ReLU（第 93 天的 ReLU 是獨立的一步 `relu`，用在完成的特徵圖上）。"),
+    "relu_applied": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}): the negative values were set to 0. This "
+        "function returns the values before the activation; ReLU is applied afterwards, by `relu`.",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）：負值被設成 0 了。這個函式回傳"
+        "激勵函數之前的值；ReLU 之後再由 `relu` 套用。"),
+    "result_cast_to_int": (
+        "`{what}` gives integers, not floats: expected {want_value}, got {got_value} (at {index}). The results "
+        "were cut to whole numbers (13.5 becomes 13) or kept an integer input's dtype, for example by `int(...)`, "
+        "`.astype(int)` or an output array created like the integer input (`np.zeros_like(image)`). The docstring "
+        "promises floats: compute in floats, `np.zeros((rows, cols))` or `np.asarray(image, dtype=float)`.",
+        "`{what}` 回傳的是整數，不是浮點數：應該是 {want_value}，你的是 {got_value}（位置 {index}）。結果被截成"
+        "整數了（13.5 變成 13），或沿用了整數輸入的型別，例如用了 `int(...)`、`.astype(int)`，或照整數輸入建立"
+        "輸出陣列（`np.zeros_like(image)`）。函式說明保證回傳浮點數：請用浮點數計算，`np.zeros((rows, cols))` 或 "
+        "`np.asarray(image, dtype=float)`。"),
+    "bias_subtracted": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}): the bias was subtracted. Add it: "
+        "sum of the products + bias.",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）：偏差被減掉了。應該加上偏差："
+        "乘積的總和 + 偏差。"),
+    "products_missing": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}): the window and the kernel were not "
+        "multiplied element by element (added, or summed separately). One step of convolution is "
+        "`np.sum(window * kernel) + bias`.",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）：視窗和卷積核沒有逐元素相乘"
+        "（用了加法，或分別加總）。卷積的一步是 `np.sum(window * kernel) + bias`。"),
+    "relu_wrong_threshold": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}): the values are clipped at the wrong "
+        "level. ReLU keeps positive values and sets everything below 0 to exactly 0: `np.maximum(x, 0)`.",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）：截斷的門檻錯了。ReLU 保留正值，"
+        "小於 0 的值一律設為 0：`np.maximum(x, 0)`。"),
+    "valid_input_refused": (
+        "`{what}` raised {ename} ({evalue}) on an input the docstring accepts: a check of the arguments refuses "
+        "good input (a condition reversed, or the wrong axis compared). Raise only for the cases the docstring "
+        "names.",
+        "`{what}` 對函式說明允許的輸入丟出了 {ename}（{evalue}）：檢查參數的條件把正確的輸入也擋掉了（條件寫反，"
+        "或比較了錯的軸）。只在函式說明列出的情況才丟出錯誤。"),
+    "shape_unpacked_wrong": (
+        "`{what}` raised {ename} ({evalue}): the shape was unpacked into the wrong number of names. Take exactly "
+        "the axes you name, in the docstring's order: `H, W = image.shape[:2]`, `m, H, W, C = A_prev.shape`.",
+        "`{what}` 丟出了 {ename}（{evalue}）：拆解形狀時名稱的個數不對。只取你要命名的軸，並依照函式說明的順序："
+        "`H, W = image.shape[:2]`、`m, H, W, C = A_prev.shape`。"),
+    "window_empty": (
+        "`{what}`: some windows were empty ({got_value} at {index}: the max or the mean of nothing). The window "
+        "slice is wrong: each window is `A[:, top:top + f, left:left + f, :]`, f rows and f columns starting at "
+        "(top, left) = (i * stride, j * stride).",
+        "`{what}`：有些視窗是空的（位置 {index} 是 {got_value}：對空集合取最大值或平均值）。視窗切片錯了："
+        "每個視窗是 `A[:, top:top + f, left:left + f, :]`，從 (top, left) = (i * stride, j * stride) 開始的 "
+        "f 列 f 行。"),
+    "window_not_moving": (
+        "`{what}`: every output row (or column) is the same (expected {want_value} at {index}, got {got_value}): "
+        "the window does not move. Its start must depend on the output position: `top = i * stride`, "
+        "`left = j * stride`.",
+        "`{what}`：每一列（或每一行）輸出都一樣（位置 {index} 應該是 {want_value}，你的是 {got_value}）："
+        "視窗沒有移動。視窗的起點要隨輸出位置改變：`top = i * stride`、`left = j * stride`。"),
+    "float_index": (
+        "`{what}` raised {ename} ({evalue}): a size or a window start is a float, from `/`. Sizes and indices "
+        "must be ints: use `//` (floor division) or `*` (`top = i * stride`).",
+        "`{what}` 丟出了 {ename}（{evalue}）：有一個大小或視窗起點是浮點數（用了 `/`）。大小和索引必須是整數："
+        "請用 `//`（整數除法）或 `*`（`top = i * stride`）。"),
+    "default_argument_broken": (
+        "`{what}` crashed when {params} is left at its default ({ename}: {evalue}), while the calls that pass "
+        "it work. The docstring promises this default: handle it (for example `if biases is None: ...`).",
+        "`{what}` 在 {params} 使用預設值時出錯（{ename}：{evalue}），有傳入這個參數的呼叫則正常。函式說明保證了這個"
+        "預設值：請處理它（例如 `if biases is None: ...`）。"),
+    "channels_summed_first": (
+        "`{what}`: expected {want_value}, got {got_value} (at {index}). The channels were summed before "
+        "multiplying (image.sum(axis=-1) times kernel.sum(axis=-1)): multiply each channel of the window by the "
+        "same channel of the kernel, then sum everything.",
+        "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）。通道在相乘之前就先加總了"
+        "（image.sum(axis=-1) 乘上 kernel.sum(axis=-1)）：應該把視窗的每個通道乘上卷積核的同一個通道，再全部加總。"),
+    "output_size_wrong": (
+        "`{what}` has shape {got}; expected {expected}. The output size is wrong: count the window positions along "
+        "each axis, floor((n + 2 * pad - f) / stride) + 1 (n - f + 1 without padding and stride), and use the same "
+        "count for the output array and the loop ranges.",
+        "`{what}` 的形狀是 {got}；應該是 {expected}。輸出大小算錯了：沿每個軸數一數視窗的位置個數，"
+        "⌊(n + 2 * pad − f) / stride⌋ + 1（不填補、步長 1 時是 n − f + 1），輸出陣列和迴圈範圍都用這個數。"),
+    "axes_order": (
+        "`{what}` has shape {got}; expected {expected}: the right sizes in the wrong order. Keep the axes in the "
+        "order the docstring gives (channels-last: height, width, then channels or maps).",
+        "`{what}` 的形狀是 {got}；應該是 {expected}：大小對了，但軸的順序錯了。請依函式說明的順序排列各軸"
+        "（channels-last：高、寬，最後才是通道或特徵圖）。"),
+    "positions_not_computed": (
+        "`{what}`: expected {want_value} at {index}, got {got_value}: some output positions are still 0, never "
+        "computed. The loops stop too early (or a window starts at the wrong place): loop over every output "
+        "position, `range(n_out)` for each axis.",
+        "`{what}`：位置 {index} 應該是 {want_value}，你的是 {got_value}：有些輸出位置仍然是 0，從來沒有計算到。"
+        "迴圈太早結束了（或視窗的起點錯了）：每個軸都要走過全部輸出位置，`range(n_out)`。"),
+    "window_past_edge": (
+        "`{what}` crashed: {error}. A window and the kernel had different shapes: most often a window ran past "
+        "the edge of the input because a loop range (or the output size, or the window slice) is too long; or the "
+        "padded input has the wrong shape (check `zero_pad`). The last window starts at n - f (with a stride, at "
+        "(n_out - 1) * stride), and every window is `[top:top + f, left:left + f]`.",
+        "`{what}` 出錯了：{error}。視窗和卷積核的形狀不同：最常見的是迴圈範圍（或輸出大小、視窗切片）太長，"
+        "視窗超出了輸入的邊緣；也可能是填補後的輸入形狀錯了（檢查 `zero_pad`）。"
+        "最後一個視窗從 n − f 開始（有步長時從 (n_out − 1) * stride 開始），每個視窗都是 "
+        "`[top:top + f, left:left + f]`。"),
+    "stride_one_axis": (
+        "`{what}`: the stride moves the window along one axis only (expected shape {expected}, yours {got}). Use "
+        "the stride for both the height and the width: `top = i * stride` AND `left = j * stride`, and the "
+        "stride in both output sizes.",
+        "`{what}`：步長只用在一個軸上（應該是 {expected}，你的是 {got}）。高和寬都要用步長："
+        "`top = i * stride` 且 `left = j * stride`，兩個輸出大小也都要用步長。"),
+    "pad_one_side": (
+        "`{what}`: the zeros were added on one side only (expected shape {expected}, yours {got}). Zero padding "
+        "adds `pad` zeros on EACH side: top and bottom, left and right, "
+        "`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))`.",
+        "`{what}`：只在一邊補了零（應該是 {expected}，你的是 {got}）。零填補在「每一邊」都補 `pad` 個 0："
+        "上和下、左和右，`np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))`。"),
+    "pad_with_ones": (
+        "`{what}`: the border is padded with {got_value} (at {index}), not with zeros: padding with ones (or another "
+        "number). Zero padding adds zeros: `np.pad` with its default `constant_values=0`, or `np.zeros`, not "
+        "`np.ones`.",
+        "`{what}`：邊框補的是 {got_value}（位置 {index}），不是 0：補了 1（或其他數字）。"
+        "零填補補的是 0：`np.pad` 用預設的 `constant_values=0`，或用 `np.zeros`，不要用 `np.ones`。"),
+    "pool_median": (
+        "`{what}`: expected {want_value} at {index}, got {got_value}: the average was computed with `np.median`. "
+        "Average pooling takes each window's mean: `np.mean(window, axis=(1, 2))`.",
+        "`{what}`：位置 {index} 應該是 {want_value}，你的是 {got_value}：平均值是用 `np.median`（中位數）算的。"
+        "平均池化取每個視窗的平均值：`np.mean(window, axis=(1, 2))`。"),
+    "pool_divided_by_f": (
+        "`{what}`: expected {want_value} at {index}, got {got_value}: the window's sum was divided by f instead "
+        "of f * f. An f x f window holds f * f values: divide by f * f, or use `np.mean`.",
+        "`{what}`：位置 {index} 應該是 {want_value}，你的是 {got_value}：視窗的總和除以 f，而不是 f * f。"
+        "f x f 的視窗有 f * f 個值：要除以 f * f，或直接用 `np.mean`。"),
+    "pool_sum": (
+        "`{what}`: expected {want_value} at {index}, got {got_value}: the window's values were summed, not "
+        "averaged. Divide the sum by f * f, or use `np.mean`.",
+        "`{what}`：位置 {index} 應該是 {want_value}，你的是 {got_value}：視窗的值只有加總，沒有取平均。"
+        "把總和除以 f * f，或直接用 `np.mean`。"),
     # ---- day94 mistakes, named (day94 section: add keys here)
+    "conv_size_formula": (
+        "`{what}` should be {expected}; yours is {got}. Count the window positions along one axis: the padded axis "
+        "has n + 2 * pad cells and the windows start at 0, stride, 2 * stride, ... up to n + 2 * pad - f, so the "
+        "size is (n + 2 * pad - f) // stride + 1.",
+        "`{what}` 應該是 {expected}；你的是 {got}。沿一個軸數視窗的位置：填補後的軸有 n + 2 * pad 格，視窗從 0、"
+        "stride、2 * stride……開始，最多到 n + 2 * pad - f，所以大小是 (n + 2 * pad - f) // stride + 1。"),
+    "keras_size_formula": (
+        "`{what}` should be {expected}; yours is {got}. Keras's Conv2D gives (n - f) // stride + 1 for "
+        "padding=\"valid\" and ceil(n / stride) for padding=\"same\" (the filter size does not matter there).",
+        "`{what}` 應該是 {expected}；你的是 {got}。Keras 的 Conv2D 在 padding=\"valid\" 時是 "
+        "(n - f) // stride + 1，在 padding=\"same\" 時是 ceil(n / stride)（與濾波器大小無關）。"),
     "float_output_size": (
         "`{what}` should be the whole number {expected}; yours is {got}, a float. An output size counts window "
         "positions, so it is an int: use `//` (floor division) or `math.ceil`, not `/`, `np.floor` or `np.ceil`, "
@@ -282,6 +437,49 @@ CATALOG: dict[str, tuple[str, str]] = {
         "also has one bias: add one per output, e.g. f*f*C_in*filters + filters.",
         "`{what}` 應該是 {expected}；你的是 {got}，少算了偏差（bias）。每個濾波器（或神經元）還有一個偏差："
         "要再加上輸出的個數，例如 f*f*C_in*filters + filters。"),
+    "conv_params_formula": (
+        "`{what}` should be {expected}; yours is {got}. A Conv2D layer has filters kernels of f x f x c_in weights "
+        "and one bias per filter: f * f * c_in * filters + filters.",
+        "`{what}` 應該是 {expected}；你的是 {got}。Conv2D 層有 filters 個 f x f x c_in 的卷積核，每個濾波器再加 "
+        "1 個偏差：f * f * c_in * filters + filters。"),
+    "dense_params_formula": (
+        "`{what}` should be {expected}; yours is {got}. A Dense layer connects every input to every unit and has "
+        "one bias per unit: n_in * n_out + n_out.",
+        "`{what}` 應該是 {expected}；你的是 {got}。Dense 層的每個輸入都連到每個神經元，每個神經元有 1 個偏差："
+        "n_in * n_out + n_out。"),
+    "separable_params_formula": (
+        "`{what}` should be {expected}; yours is {got}. SeparableConv2D = depthwise f * f * c_in (one f x f "
+        "filter per input channel) + pointwise c_in * filters (1 x 1) + filters biases.",
+        "`{what}` 應該是 {expected}；你的是 {got}。SeparableConv2D = 逐深度 f * f * c_in（每個輸入通道一個 "
+        "f x f 濾波器）+ 逐點 c_in * filters（1 x 1）+ filters 個偏差。"),
+    "outshape_formula": (
+        "`{what}` should be {expected}; yours is {got}. Along the height and the width Keras gives "
+        "(n - f) // stride + 1 for padding=\"valid\" and ceil(n / stride) for padding=\"same\"; the depth is "
+        "the number of filters.",
+        "`{what}` 應該是 {expected}；你的是 {got}。高和寬的大小：padding=\"valid\" 是 (n - f) // stride + 1，"
+        "padding=\"same\" 是 ceil(n / stride)；深度是濾波器的個數。"),
+    "params_kernel_not_squared": (
+        "`{what}` should be {expected}; yours is {got}: the kernel was counted as f weights instead of f x f. Each "
+        "filter has f * f * c_in weights and one bias: f * f * c_in * filters + filters.",
+        "`{what}` 應該是 {expected}；你的是 {got}：卷積核只算了 f 個權重，而不是 f x f 個。每個濾波器有 "
+        "f * f * c_in 個權重和 1 個偏差：f * f * c_in * filters + filters。"),
+    "params_bias_per_weight": (
+        "`{what}` should be {expected}; yours is {got}: one bias was counted per weight. A layer has one bias per "
+        "output (per filter, per unit), not per weight.",
+        "`{what}` 應該是 {expected}；你的是 {got}：每個權重都算了一個偏差。每個輸出（每個濾波器、每個神經元）"
+        "只有一個偏差，不是每個權重一個。"),
+    "params_depthwise_per_filter": (
+        "`{what}` should be {expected}; yours is {got}: the depthwise step was counted per output filter "
+        "(f * f * filters). The depthwise step has one f x f filter per INPUT channel, f * f * c_in; the "
+        "pointwise 1 x 1 step then maps c_in to filters channels: c_in * filters, plus filters biases.",
+        "`{what}` 應該是 {expected}；你的是 {got}：逐深度（depthwise）的部分算成了每個輸出濾波器一個"
+        "（f * f * filters）。逐深度卷積是每個「輸入」通道一個 f x f 濾波器，f * f * c_in；逐點（pointwise）"
+        "1 x 1 卷積再把 c_in 個通道變成 filters 個：c_in * filters，再加 filters 個偏差。"),
+    "params_pointwise_not_1x1": (
+        "`{what}` should be {expected}; yours is {got}: the pointwise step was counted with f x f kernels. The "
+        "pointwise step is a 1 x 1 convolution: c_in * filters weights (and filters biases), no f * f.",
+        "`{what}` 應該是 {expected}；你的是 {got}：逐點（pointwise）的部分用了 f x f 的卷積核。逐點卷積是 1 x 1 "
+        "卷積：c_in * filters 個權重（加上 filters 個偏差），沒有 f * f。"),
     "params_three_channels": (
         "`{what}` should be {expected}; yours is {got}, as if every input had 3 channels (RGB). Use the c_in you "
         "are given: an MNIST image is grey, 1 channel, so Conv2D(32, 3x3) on 28x28x1 has 3*3*1*32 + 32 = 320 "
@@ -334,16 +532,21 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{what}` should be {expected}; yours is {got}: the filters come first. Keras is channels-last: "
         "(height, width, filters).",
         "`{what}` 應該是 {expected}；你的是 {got}：濾波器個數放在最前面了。Keras 是 channels-last："
-        "(高, 寬, 濾波器個數)。"),
+        "（高，寬，濾波器個數）。"),
     "outshape_filters_missing": (
         "`{what}` should be (height, width, filters) = {expected}; yours is {got}. The number of filters is the "
         "depth of the output: each filter makes one feature map.",
-        "`{what}` 應該是 (高, 寬, 濾波器個數) = {expected}；你的是 {got}。濾波器個數就是輸出的深度："
+        "`{what}` 應該是 （高，寬，濾波器個數） = {expected}；你的是 {got}。濾波器個數就是輸出的深度："
         "每個濾波器產生一張特徵圖。"),
     "outshape_not_int": (
         "`{what}` should be a tuple of 3 Python ints; yours is {got}. Use integer division `//` so that the "
         "sizes are whole numbers.",
         "`{what}` 應該是 3 個 Python int 組成的 tuple；你的是 {got}。請用整數除法 `//`，讓大小是整數。"),
+    "outshape_filter_not_fitting": (
+        "`{what}` should raise ValueError: with padding=\"valid\" a filter larger than the input does not fit "
+        "(the size would be 0 or negative); yours gave {got}. Check the sizes and `raise ValueError(...)`.",
+        "`{what}` 應該丟出 ValueError：padding=\"valid\" 時，比輸入還大的濾波器放不進去（大小會是 0 或負數）；"
+        "你的結果是 {got}。請檢查大小並 `raise ValueError(...)`。"),
     "outshape_padding_not_rejected": (
         "`{what}` should raise ValueError, because Keras's Conv2D knows only padding=\"valid\" and "
         "padding=\"same\"; yours gave {got}.",
@@ -354,13 +557,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "channels-first, (1, 28, 28). Keras's layers are channels-last: keras.Input((28, 28, 1)) is (height, "
         "width, channels); (1, 28, 28) reads as a height of 1 with 28 channels (\"Negative dimension size\").",
         "`{what}` 丟出了 {error}。Keras 放不下 3x3 的濾波器：輸入形狀很可能是 channels-first 的 (1, 28, 28)。"
-        "Keras 的層是 channels-last：keras.Input((28, 28, 1)) 代表 (高, 寬, 通道)；(1, 28, 28) 會被當成高 1、"
+        "Keras 的層是 channels-last：keras.Input((28, 28, 1)) 代表 （高，寬，通道）；(1, 28, 28) 會被當成高 1、"
         "28 個通道（\"Negative dimension size\"）。"),
     "model_channels_first_input": (
         "`{what}` has input shape {got}: channels-first. Keras's layers are channels-last: keras.Input((28, 28, 1)) "
         "is (height, width, channels).",
         "`{what}` 的輸入形狀是 {got}：channels-first。Keras 的層是 channels-last：keras.Input((28, 28, 1)) "
-        "代表 (高, 寬, 通道)。"),
+        "代表 （高，寬，通道）。"),
     "model_three_channels_input": (
         "`{what}` has input shape {got}: 3 channels (RGB). MNIST images are grey, 1 channel: "
         "keras.Input((28, 28, 1)). With 3 channels the first Conv2D has 896 parameters instead of 320.",
@@ -381,6 +584,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{what}` 沒有 MaxPooling2D 層。pooling=True 時每個 Conv2D 後面要接 MaxPooling2D(2)，把特徵圖縮小一半"
         "（26 -> 13、11 -> 5）；少了池化層，Dense(100) 會看到 24*24*25 = 14,400 個值，模型有 1,448,655 個參數，"
         "而不是 71,155。"),
+    "model_average_pooling": (
+        "`{what}` uses AveragePooling2D where the slides' model has MaxPooling2D. The parameter count is the same "
+        "(71,155: pooling layers have no parameters), but the model computes something else: use "
+        "layers.MaxPooling2D(pool_size=(2, 2)).",
+        "`{what}` 用了 AveragePooling2D，但投影片的模型用的是 MaxPooling2D。參數個數相同（71,155：池化層沒有參數），"
+        "但模型算的東西不同：請用 layers.MaxPooling2D(pool_size=(2, 2))。"),
     "model_pooling_flag_ignored": (
         "`{what}` still has MaxPooling2D layers: with pooling=False leave both pooling layers out "
         "(1,448,655 parameters).",
@@ -472,6 +681,24 @@ CATALOG: dict[str, tuple[str, str]] = {
         "scaled to 0..1, so it was trained on unscaled images. Divide by 255 in scale_images and train again.",
         "測試準確率 {accuracy:.4f}：你的模型在 0..255 的像素上（{raw:.4f}）比在縮放到 0..1 的像素上好得多，"
         "表示它是用沒有縮放的影像訓練的。請在 scale_images 裡除以 255，再訓練一次。"),
+    "accuracy_memorised": (
+        "Test accuracy {clean:.4f} on the 10,000 MNIST test images, but {moved:.4f} on the same digits moved by one "
+        "pixel. A convnet that learned digits loses about 0.01 there (translation invariance); a drop this large is "
+        "what a model that stores the test images and looks them up does (or a network without the pooling layers "
+        "of the course notes' convnet). Points go on min({clean:.4f}, {moved:.4f} + {allowance:g}) = "
+        "{credited:.4f}; this step needs at least {threshold:g}. Train the notes' convnet on the training images "
+        "only.",
+        "在 10,000 張 MNIST 測試影像上的準確率是 {clean:.4f}，同樣的數字平移一個像素後卻只有 {moved:.4f}。"
+        "學會辨認數字的卷積網路在這裡只會掉 0.01 左右（平移不變性）；掉這麼多，是把測試影像存起來再查表的模型才會有的現象"
+        "（或是少了課程筆記卷積網路裡池化層的網路）。分數依 min({clean:.4f}，{moved:.4f} + {allowance:g}) = "
+        "{credited:.4f} 計算；這一級需要至少 {threshold:g}。請用課程筆記的卷積網路，只用訓練影像訓練。"),
+    "accuracy_rate_too_high": (
+        "Test accuracy {accuracy:.4f}; this step needs at least {threshold:g}. The model was compiled with learning "
+        "rate {rate:g}, too high for RMSprop or Adam (0.001 is usual): each step overshoots and training jumps "
+        "around instead of settling. Use the default rate, or keras.optimizers.RMSprop(learning_rate=1e-3).",
+        "測試準確率是 {accuracy:.4f}；這一級需要至少 {threshold:g}。模型編譯時的學習率是 {rate:g}，"
+        "對 RMSprop 或 Adam 來說太大（通常用 0.001）：每一步都跨過頭，訓練來回跳動、無法收斂。"
+        "請用預設的學習率，或 keras.optimizers.RMSprop(learning_rate=1e-3)。"),
     "model_input_incompatible": (
         "The grader could not feed 28 x 28 test images to your model: its input shape is {got}.",
         "批改程式無法把 28 x 28 的測試影像送進你的模型：它的輸入形狀是 {got}。"),
@@ -500,9 +727,30 @@ CATALOG: dict[str, tuple[str, str]] = {
     "notebook_no_code": (
         "Your notebook {path} has no code cells, so there is nothing to grade.",
         "你的 notebook {path} 沒有程式碼儲存格，沒有東西可以批改。"),
+    "notebook_too_large": (
+        "Your notebook {path} is {mb:g} MB, over the {limit} MB limit, so it was not graded. Saved outputs "
+        "(pictures, printed arrays, training logs) are what makes a notebook this large: clear all outputs "
+        "(Jupyter: Edit > Clear Outputs of All Cells; Colab: Edit > Clear all outputs), save, and resubmit.",
+        "你的 notebook {path} 有 {mb:g} MB，超過 {limit} MB 的上限，因此沒有批改。讓 notebook 變得這麼大的通常是"
+        "存下來的輸出（圖片、印出的陣列、訓練紀錄）：請清除所有輸出（Jupyter：Edit > Clear Outputs of All Cells；"
+        "Colab：編輯 > 清除所有輸出），存檔後重新繳交。"),
+    "notebook_reencoded": (
+        "Your notebook {path} was saved as {encoding}, not the UTF-8 Jupyter writes; the grader read it as "
+        "{encoding} and graded it as usual (no points lost).",
+        "你的 notebook {path} 是以 {encoding} 存檔，而不是 Jupyter 使用的 UTF-8；批改程式已用 {encoding} 讀取並照常"
+        "批改（不扣分）。"),
+    "notebook_chosen": (
+        "Graded {path}; also found and not graded: {others}.",
+        "批改的是 {path}；另外找到但未批改：{others}。"),
+    "notebook_stub_passed_over": (
+        "{path} (an untouched copy of the exercise)",
+        "{path}（未修改的練習原檔）"),
     "notebook_kernel_failed": (
         "The grader could not start a Python kernel for your notebook: {reason}",
         "批改程式無法為你的 notebook 啟動 Python 核心：{reason}"),
+    "notebook_run_failed": (
+        "The grader could not finish running your notebook ({reason}); nothing of it could be graded.",
+        "批改程式無法執行完你的 notebook（{reason}），因此無法批改。"),
     "cell_timeout": (
         "This cell did not finish within {seconds:g} s and was stopped; the cells after it still ran.",
         "這個儲存格在 {seconds:g} 秒內沒有結束，已被停止；後面的儲存格仍會執行。"),
@@ -515,6 +763,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "This cell stopped the kernel ({ename}); the grader restarted it, re-ran the cells before it and "
         "went on with the rest.",
         "這個儲存格讓核心停止了（{ename}）；批改程式重新啟動核心、重跑之前的儲存格，再繼續執行後面的儲存格。"),
+    "cell_exit": (
+        "This cell calls exit() (or quit()), which ends the kernel, so it counts as failed and was not run again; "
+        "the grader restarted the kernel, re-ran the cells before it and went on with the rest. Remove the "
+        "exit() call.",
+        "這個儲存格呼叫了 exit()（或 quit()），會結束核心，因此算作失敗且不再重跑；批改程式重新啟動核心、"
+        "重跑之前的儲存格，再繼續執行後面的儲存格。請刪除 exit() 呼叫。"),
+    "cell_garbled": (
+        "This cell sent the grader messages it could not read ({reason}); its output was not kept and the "
+        "grader went on with the rest.",
+        "這個儲存格送給批改程式無法讀取的訊息（{reason}）；它的輸出沒有保留，批改程式繼續執行後面的儲存格。"),
     "time_budget_spent": (
         "The notebook's total time limit of {seconds:g} s was reached; {left} cells did not run.",
         "已達 notebook 總時間上限 {seconds:g} 秒；還有 {left} 個儲存格沒有執行。"),
@@ -532,6 +790,25 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cell_failed": (
         "Code cell {number} raised {ename}: {evalue}",
         "第 {number} 個程式碼儲存格丟出 {ename}：{evalue}"),
+    "grader_fault": (
+        "The grader itself failed while running this check ({ename}). This is not your mistake and says "
+        "nothing about your work: your instructor has the details and will regrade it.",
+        "批改程式本身在執行這項檢查時出錯（{ename}）。這不是你的錯誤，也與你的作業無關：講師會看到詳細資訊並重新批改。"),
+    "grader_fault_file": (
+        "The grader could not load the checks in {file} ({ename}). This is not your mistake: your instructor has "
+        "the details and will regrade it.",
+        "批改程式無法載入 {file} 裡的檢查（{ename}）。這不是你的錯誤：講師會看到詳細資訊並重新批改。"),
+    "hidden_not_included": (
+        "Not included here: {hidden} hidden checks ({points:g} more points) run only when your work is graded, "
+        "so this is not your final score.",
+        "這裡沒有包含：{hidden} 項隱藏檢查（另外 {points:g} 分）只在正式批改時執行，所以這還不是你的最後成績。"),
+    "hidden_not_included_count": (
+        "Not included here: {hidden} hidden checks run only when your work is graded, so this is not your "
+        "final score.",
+        "這裡沒有包含：{hidden} 項隱藏檢查只在正式批改時執行，所以這還不是你的最後成績。"),
+    "text_trimmed": (
+        "[{dropped} characters left out here to keep the report small; the full text is in the grader's JSON]",
+        "［為了讓報告不會太大，這裡省略了 {dropped} 個字元；完整內容在批改程式的 JSON 裡］"),
     # ---- platforms (GitHub Classroom, Gradescope)
     "platform_timeout": (
         "Grading {exercise} was stopped after {seconds:g} s, before its checks could finish. Look for a cell "
@@ -550,6 +827,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "platform_hidden_included": (
         "Graded with the public checks and the instructor's hidden checks.",
         "已用公開檢查與講師的隱藏檢查批改。"),
+    "platform_pending": (
+        "{exercise} is not graded yet: it waits for the days before it (0 points until then).",
+        "{exercise} 還沒有批改：它在等前面幾天批改完（在那之前為 0 分）。"),
     "platform_not_reached": (
         "{exercise} was not graded: the grader's time budget of {seconds:g} s ran out before it started.",
         "{exercise} 沒有批改：開始之前，批改程式的時間預算 {seconds:g} 秒已經用完。"),
@@ -560,6 +840,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_feedback_title": ("Feedback for {learner}", "{learner} 的批改回饋"),
     "batch_summary_title": ("Class summary", "全班成績摘要"),
     "batch_total": ("Total score", "總分"),
+    "batch_missing_exercises": (
+        "Not submitted: {days} (0 of {points:g} points). The total counts every exercise of the class.",
+        "未繳交：{days}（{points:g} 分中得 0 分）。總分計入全班的每一個練習。"),
     "batch_class_line": (
         "{learners} learners: {graded} graded, {incomplete} with exercises missing, {failed} not graded. "
         "Mean {mean:g}, median {median:g} of {max_score:g}.",
@@ -593,6 +876,42 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_none_failed": ("No learner failed a check.", "沒有學員未通過任何檢查。"),
     "batch_none_diagnosed": ("No mistake was diagnosed.", "沒有診斷出任何錯誤。"),
     "batch_cell": ("Code cell {number}", "第 {number} 個程式碼儲存格"),
+    # ---- the instructor's term: adjustments, deadline, roster, similarity (grader.batch)
+    "batch_adjustments": ("Adjustments by hand", "人工調整"),
+    "batch_adjusted": ("{what}: {before:g} -> {after:g} ({reason}; by {by})",
+                       "{what}：{before:g} -> {after:g}（{reason}；調整者：{by}）"),
+    "batch_original_score": ("Score as graded: {score:g}; after adjustments: {adjusted:g}",
+                             "批改所得：{score:g}；調整後：{adjusted:g}"),
+    "batch_whole_exercise": ("whole exercise", "整個練習"),
+    "batch_late_penalty": ("late penalty", "遲交扣分"),
+    "batch_as_of": ("Graded as of the deadline {due}: commit {commit} of {when}.",
+                    "依截止時間 {due} 批改：{when} 的提交 {commit}。"),
+    "batch_late": ("Late: the newest commit is {late} after the deadline; {later} later commits were not graded.",
+                   "遲交：最新的提交比截止時間晚 {late}；之後的 {later} 個提交沒有批改。"),
+    "batch_late_graded": ("Graded work handed in {late} after the deadline ({policy}).",
+                          "批改的作業比截止時間晚 {late} 繳交（{policy}）。"),
+    "batch_late_file": ("The files are dated {late} after the deadline {due}.",
+                        "檔案時間比截止時間 {due} 晚 {late}。"),
+    "batch_day_stats": ("Per exercise", "各練習統計"),
+    "batch_mean": ("Mean", "平均"),
+    "batch_median": ("Median", "中位數"),
+    "batch_max": ("Max", "滿分"),
+    "batch_not_attempted": ("Not attempted", "未作答"),
+    "batch_wrong": ("Wrong", "答錯"),
+    "batch_roster": ("Roster", "名單"),
+    "batch_roster_missing": ("On the roster, no submission: {learners}", "名單上但沒有繳交：{learners}"),
+    "batch_roster_unknown": ("Submitted, not on the roster: {learners}", "有繳交但不在名單上：{learners}"),
+    "batch_roster_ok": ("Every roster learner submitted and every submission is on the roster.",
+                        "名單上每位學員都有繳交，每份繳交也都在名單上。"),
+    "batch_similarity": ("Similar code (who may have copied)", "相似程式碼（可能抄襲）"),
+    "batch_similarity_note": (
+        "Flagged for a look only: no score was changed. Code of the stub and of the reference solution is "
+        "left out, so learners who wrote the same correct code are not flagged.",
+        "僅供講師查看，不影響分數。已排除題目範本與參考解答的程式碼，所以寫出相同正確程式的學員不會被標記。"),
+    "batch_similarity_none": ("No pair of learners wrote code this alike.", "沒有任何兩位學員的程式碼如此相似。"),
+    "batch_similarity_pair": ("{exercise}: {first} and {second}, {share:.0%} alike",
+                              "{exercise}：{first} 與 {second}，相似度 {share:.0%}"),
+    "batch_other_language": ("中文版", "English"),
     # ---- sandbox
     "notebook_symlink": (
         "Your notebook {path} is a symbolic link (or sits in a linked folder); submit the notebook file itself.",
@@ -760,6 +1079,344 @@ CATALOG: dict[str, tuple[str, str]] = {
         "never downloads them). This check is worth 0 points; the other checks use random weights.",
         "未測量：評分程式沒有 VGG16 的 ImageNet 權重（它的 Keras 快取裡沒有 {file}；它不會自行下載）。"
         "這一項 0 分；其他檢查使用隨機權重。"),
+    # ---- where grading ran, and `grader grade`'s progress on a terminal
+    "device_cpu": (
+        "CPU: {cores} cores",
+        "CPU：{cores} 核心"),
+    "device_gpu": (
+        "GPU: {names}",
+        "圖形處理器 GPU：{names}"),
+    "grade_progress": (
+        "Grading {exercise} ({done} of {total} done)...",
+        "正在批改 {exercise}（已完成 {done} / {total}）……"),
+    "grade_progress_done": (
+        "Graded {total} of {total}.",
+        "已批改完成 {total} / {total}。"),
+    # ---- in-notebook practice: check(), hint(), and the hints themselves (hint.<day>.<function>.<n>)
+    "practice_did_you_mean": (
+        "There is no learner function named `{name}`. Did you mean {suggestions}?",
+        "沒有名為 `{name}` 的練習函式。你是不是要找 {suggestions}？"),
+    "practice_unknown_function": (
+        "There is no learner function named `{name}`. The functions you write are: {known}.",
+        "沒有名為 `{name}` 的練習函式。要寫的函式有：{known}。"),
+    "practice_no_day": (
+        "This notebook defines none of the exercises' functions yet: run its cells first, or name one, e.g. "
+        "check(\"feature_map\").",
+        "這個 notebook 還沒有定義任何練習函式：請先執行上面的儲存格，或指定一個函式，例如 check(\"feature_map\")。"),
+    "practice_grading": (
+        "check({name}): the grader runs the checks itself while it grades this notebook.",
+        "check({name})：批改這份 notebook 時，由批改程式自己執行檢查。"),
+    "practice_hint": (
+        "Hint {n} of {total} for `{function}`: {hint}",
+        "`{function}` 的提示 {n} / {total}：{hint}"),
+    "practice_last_hint": (
+        "That was the last hint for `{function}`; check(\"{function}\") says what is still wrong.",
+        "這是 `{function}` 的最後一個提示；執行 check(\"{function}\") 看看還有哪裡不對。"),
+    "hint.day93.conv_single_step.1": (
+        "One step of a convolution gives ONE number: multiply the window and the kernel element by element, "
+        "then add everything up.",
+        "卷積的一步只產生「一個」數字：視窗和卷積核逐元素相乘，再全部加起來。"),
+    "hint.day93.conv_single_step.2": (
+        "`window * kernel` already multiplies element by element (both (f, f) or both (f, f, C)); `np.sum` adds "
+        "over every axis, channels included.",
+        "`window * kernel` 就是逐元素相乘（兩者都是 (f, f) 或都是 (f, f, C)）；`np.sum` 會把所有軸（包括通道）加總。"),
+    "hint.day93.conv_single_step.3": (
+        "The formula: z = sum over i, j, c of window[i, j, c] x kernel[i, j, c], plus bias ONCE; return it as a "
+        "Python float (a bias of shape (1,) still counts as one number).",
+        "公式：z = Σ(i, j, c) window[i, j, c] × kernel[i, j, c]，再加「一次」偏差；以 Python float 回傳"
+        "（形狀 (1,) 的偏差也只是一個數字）。"),
+    "hint.day93.feature_map.1": (
+        "Slide the kernel over the image without flipping it: at every position where it fits, one "
+        "conv_single_step gives one value of the map.",
+        "讓卷積核在影像上滑動，不要翻轉：每個放得下的位置，用一次 conv_single_step 算出特徵圖的一個值。"),
+    "hint.day93.feature_map.2": (
+        "An (H, W) image and an (f, f) kernel give a map of shape (H - f + 1, W - f + 1): rows come from the "
+        "height, columns from the width.",
+        "(H, W) 的影像配 (f, f) 的卷積核，特徵圖的形狀是 (H - f + 1, W - f + 1)：列來自高，行來自寬。"),
+    "hint.day93.feature_map.3": (
+        "out[i, j] = conv_single_step(image[i:i+f, j:j+f], kernel, bias) for i in 0..H-f and j in 0..W-f; "
+        "with channels the window is (f, f, C). Only read the image: never write into it.",
+        "out[i, j] = conv_single_step(image[i:i+f, j:j+f], kernel, bias)，i 從 0 到 H-f、j 從 0 到 W-f；"
+        "有通道時視窗是 (f, f, C)。影像只讀不寫。"),
+    "hint.day93.feature_maps.1": (
+        "K kernels give K feature maps: compute one map per kernel with your feature_map, then put them together.",
+        "K 個卷積核產生 K 張特徵圖：用你的 feature_map 每個卷積核算一張，再把它們合在一起。"),
+    "hint.day93.feature_maps.2": (
+        "kernels[k] is the k-th kernel, (f, f) or (f, f, C), and biases[k] its bias; no biases means all zero.",
+        "kernels[k] 是第 k 個卷積核，形狀 (f, f) 或 (f, f, C)；biases[k] 是它的偏差；沒有給 biases 就全部是 0。"),
+    "hint.day93.feature_maps.3": (
+        "Stack the K maps, each (H', W'), on the LAST axis: the result is (H', W', K), channels-last like Keras's "
+        "Conv2D.",
+        "把 K 張形狀 (H', W') 的特徵圖疊在「最後一軸」：結果是 (H', W', K)，和 Keras Conv2D 一樣是 channels-last。"),
+    "hint.day93.relu.1": (
+        "ReLU keeps positive values and turns negative values into 0, element by element; the shape stays the same.",
+        "ReLU 逐元素保留正值、把負值變成 0；形狀不變。"),
+    "hint.day93.relu.2": (
+        "relu(x) = max(0, x) for every element: NumPy has an element-wise maximum of an array and a number.",
+        "每個元素 relu(x) = max(0, x)：NumPy 有陣列與數字逐元素取最大值的函式。"),
+    "hint.day93.relu.3": (
+        "Return a NEW array: assigning into x (x[x < 0] = ...) changes the caller's feature map too.",
+        "回傳「新的」陣列：直接對 x 賦值（x[x < 0] = ...）會連呼叫者的特徵圖一起改掉。"),
+    "hint.day94.conv_output_size.1": (
+        "Count the positions where a window of size f fits along one padded axis, moving stride cells each time.",
+        "計算在補零後的一個軸上，大小 f 的視窗每次移動 stride 格，總共放得下幾個位置。"),
+    "hint.day94.conv_output_size.2": (
+        "The padded axis has n + 2 x pad cells (pad zeros on EACH side); the last window starts at n + 2 x pad - f.",
+        "補零後這個軸有 n + 2 × pad 格（「兩邊」各補 pad 個 0）；最後一個視窗從 n + 2 × pad - f 開始。"),
+    "hint.day94.conv_output_size.3": (
+        "Output size = floor((n + 2 x pad - f) / stride) + 1, an int: floor division (//) keeps it whole.",
+        "輸出大小 = ⌊(n + 2 × pad - f) / stride⌋ + 1，是整數：用整數除法（//）就不會變成小數。"),
+    "hint.day94.keras_output_size.1": (
+        "Keras does not take a pad number: padding=\"valid\" adds no zeros, padding=\"same\" adds as many as needed.",
+        "Keras 不指定補幾個 0：padding=\"valid\" 不補零，padding=\"same\" 補到需要的數量。"),
+    "hint.day94.keras_output_size.2": (
+        "\"valid\" is conv_output_size with pad = 0: floor((n - f) / stride) + 1.",
+        "\"valid\" 就是 pad = 0 的 conv_output_size：⌊(n - f) / stride⌋ + 1。"),
+    "hint.day94.keras_output_size.3": (
+        "\"same\" gives ceil(n / stride) whatever f is; any other padding string should raise ValueError.",
+        "\"same\" 的結果是 ⌈n / stride⌉，與 f 無關；其他的 padding 字串要丟出 ValueError。"),
+    "hint.day94.zero_pad.1": (
+        "Only the height and width get zeros: the batch axis m and the channel axis C stay as they are.",
+        "只有高和寬要補零：批次軸 m 和通道軸 C 維持不變。"),
+    "hint.day94.zero_pad.2": (
+        "np.pad takes one (before, after) pair per axis of (m, H, W, C): which two axes get (pad, pad)?",
+        "np.pad 對 (m, H, W, C) 的每一軸各要一組 （前，後）：哪兩軸是 (pad, pad)？"),
+    "hint.day94.zero_pad.3": (
+        "(m, H, W, C) becomes (m, H + 2 x pad, W + 2 x pad, C), the same dtype, filled with the constant 0; "
+        "X itself is not changed.",
+        "(m, H, W, C) 變成 (m, H + 2 × pad, W + 2 × pad, C)，dtype 不變，補的值是常數 0；X 本身不改動。"),
+    "hint.day94.conv_forward.1": (
+        "Pad first (zero_pad), then slide every filter over every image with steps of stride, as in day 93.",
+        "先補零（zero_pad），再像第 93 天那樣，讓每個濾波器以步長 stride 滑過每張影像。"),
+    "hint.day94.conv_forward.2": (
+        "The output is (m, H', W', K) with H' = conv_output_size(H, f, pad, stride) and W' from W; W is "
+        "(f, f, C, K), so filter k is W[..., k] and its bias b[k].",
+        "輸出是 (m, H', W', K)，H' = conv_output_size(H, f, pad, stride)，W' 由 W 算出；W 是 (f, f, C, K)，"
+        "第 k 個濾波器是 W[..., k]，偏差是 b[k]。"),
+    "hint.day94.conv_forward.3": (
+        "Z[i, h, w, k] = sum(padded[i, h x stride : h x stride + f, w x stride : w x stride + f, :] x W[..., k]) "
+        "+ b[k]; the window starts at h x stride, not at h.",
+        "Z[i, h, w, k] = Σ(padded[i, h × stride : h × stride + f, w × stride : w × stride + f, :] × W[..., k]) "
+        "+ b[k]；視窗從 h × stride 開始，不是 h。"),
+    "hint.day95.pool_forward.1": (
+        "Pooling has no weights: in each f x f window take the largest value (max) or the mean (average), "
+        "each channel on its own.",
+        "池化沒有權重：在每個 f × f 視窗裡取最大值（max）或平均值（average），每個通道各自計算。"),
+    "hint.day95.pool_forward.2": (
+        "The output is (m, (H - f) // stride + 1, (W - f) // stride + 1, C): the channel count does not change.",
+        "輸出是 (m, (H - f) // stride + 1, (W - f) // stride + 1, C)：通道數不變。"),
+    "hint.day95.pool_forward.3": (
+        "A[i, h, w, c] = max (or mean) of A_prev[i, h x stride : h x stride + f, w x stride : w x stride + f, c]; "
+        "reduce over the two window axes only, and raise ValueError for an unknown mode.",
+        "A[i, h, w, c] = A_prev[i, h × stride : h × stride + f, w × stride : w × stride + f, c] 的最大值（或平均值）；"
+        "只在視窗的兩個軸上計算，不認得的 mode 要丟出 ValueError。"),
+    "hint.day96.conv_params.1": (
+        "Count the weights of every filter, then the biases: how many numbers does one f x f filter hold when "
+        "the input has c_in channels?",
+        "先數每個濾波器的權重，再數偏差：輸入有 c_in 個通道時，一個 f × f 濾波器有幾個數字？"),
+    "hint.day96.conv_params.2": (
+        "One filter is f x f x c_in weights plus ONE bias; the layer has `filters` such filters.",
+        "一個濾波器有 f × f × c_in 個權重加「一個」偏差；這一層有 `filters` 個濾波器。"),
+    "hint.day96.conv_params.3": (
+        "Parameters = f x f x c_in x filters + filters, an int (the input's height and width do not matter).",
+        "參數個數 = f × f × c_in × filters + filters，是整數（與輸入的高和寬無關）。"),
+    "hint.day96.dense_params.1": (
+        "A Dense layer connects every input to every unit, and each unit has its own bias.",
+        "全連接層的每個輸入都連到每個神經元，每個神經元各有一個偏差。"),
+    "hint.day96.dense_params.2": (
+        "The weights form an (n_in, n_out) matrix; the biases a vector of n_out.",
+        "權重是 (n_in, n_out) 的矩陣；偏差是長度 n_out 的向量。"),
+    "hint.day96.dense_params.3": (
+        "Parameters = n_in x n_out + n_out, an int; after Flatten, n_in = height x width x channels.",
+        "參數個數 = n_in × n_out + n_out，是整數；平坦層之後 n_in = 高 × 寬 × 通道數。"),
+    "hint.day96.separable_conv_params.1": (
+        "A separable convolution is two steps: a depthwise f x f filter per input channel, then a 1 x 1 "
+        "(pointwise) convolution that mixes the channels.",
+        "深度可分離卷積分兩步：每個輸入通道一個 f × f 的逐深度濾波器，再用 1 × 1（逐點）卷積混合通道。"),
+    "hint.day96.separable_conv_params.2": (
+        "Depthwise: f x f x c_in weights. Pointwise: c_in x filters weights. The biases come once, after the "
+        "pointwise step.",
+        "逐深度：f × f × c_in 個權重；逐點：c_in × filters 個權重。偏差只在逐點那一步之後加一次。"),
+    "hint.day96.separable_conv_params.3": (
+        "Parameters = f x f x c_in + c_in x filters + filters (depth_multiplier 1), an int.",
+        "參數個數 = f × f × c_in + c_in × filters + filters（depth_multiplier 為 1），是整數。"),
+    "hint.day96.conv_output_shape.1": (
+        "Height and width follow the output-size rule of day 94 (Keras's version); the depth is the number of "
+        "filters.",
+        "高和寬依照第 94 天的輸出大小規則（Keras 的版本）；深度就是濾波器的個數。"),
+    "hint.day96.conv_output_shape.2": (
+        "\"valid\": floor((n - f) / stride) + 1; \"same\": ceil(n / stride); apply it to h and to w.",
+        "\"valid\"：⌊(n - f) / stride⌋ + 1；\"same\"：⌈n / stride⌉；高 h 和寬 w 各算一次。"),
+    "hint.day96.conv_output_shape.3": (
+        "Return the tuple (h', w', filters) of three ints; raise ValueError for another padding or a filter "
+        "that does not fit (a size of 0 or less).",
+        "回傳三個整數的 tuple (h', w', filters)；其他 padding，或濾波器放不下（大小 ≤ 0）時要丟出 ValueError。"),
+    "hint.day96.build_model.1": (
+        "Stack Keras's own layers in a keras.Sequential, starting from keras.Input((28, 28, 1)): channels last.",
+        "用 keras.Sequential 疊起 Keras 內建的層，從 keras.Input((28, 28, 1)) 開始：通道在最後。"),
+    "hint.day96.build_model.2": (
+        "The order: Conv2D(32, 3x3, relu), MaxPooling2D(2), Conv2D(25, 3x3, relu), MaxPooling2D(2), Flatten, "
+        "Dense(100, relu), Dense(10, softmax); pooling=False leaves out the two poolings.",
+        "順序：Conv2D(32, 3x3, relu)、MaxPooling2D(2)、Conv2D(25, 3x3, relu)、MaxPooling2D(2)、Flatten、"
+        "Dense(100, relu)、Dense(10, softmax)；pooling=False 時省略兩個池化層。"),
+    "hint.day96.build_model.3": (
+        "Shapes to expect: (26, 26, 32) -> (13, 13, 32) -> (11, 11, 25) -> (5, 5, 25) -> 625 -> 100 -> 10; "
+        "model.summary() shows yours.",
+        "預期的形狀：(26, 26, 32) → (13, 13, 32) → (11, 11, 25) → (5, 5, 25) → 625 → 100 → 10；"
+        "model.summary() 會列出你的。"),
+    "hint.day97.scale_images.1": (
+        "The network wants small floating-point inputs and a channel axis: the pixels are uint8 0-255 and the "
+        "images (n, 28, 28).",
+        "網路要的是數值小的浮點數輸入，而且要有通道軸：像素是 0 到 255 的 uint8，影像是 (n, 28, 28)。"),
+    "hint.day97.scale_images.2": (
+        "Convert to float32 first, then divide by 255, so every pixel is in 0..1 (on a new array, not in place).",
+        "先轉成 float32 再除以 255，每個像素就在 0 到 1 之間（產生新陣列，不要原地修改）。"),
+    "hint.day97.scale_images.3": (
+        "Add the channel axis LAST: (n, 28, 28) -> (n, 28, 28, 1), the input shape of Conv2D.",
+        "在「最後」加上通道軸：(n, 28, 28) → (n, 28, 28, 1)，也就是 Conv2D 的輸入形狀。"),
+    "hint.day97.format_labels.1": (
+        "The labels and the loss must agree: decide which loss build_convnet compiles with.",
+        "標籤格式要和損失函數一致：先決定 build_convnet 編譯時用哪個損失函數。"),
+    "hint.day97.format_labels.2": (
+        "sparse_categorical_crossentropy wants integer labels (n,); categorical_crossentropy wants one-hot (n, 10).",
+        "sparse_categorical_crossentropy 要整數標籤 (n,)；categorical_crossentropy 要 one-hot 的 (n, 10)。"),
+    "hint.day97.format_labels.3": (
+        "For integers, return the labels as an int array of shape (n,), values 0-9; for one-hot, "
+        "keras.utils.to_categorical gives (n, 10).",
+        "整數標籤就回傳形狀 (n,)、值為 0 到 9 的整數陣列；one-hot 則可用 keras.utils.to_categorical 得到 (n, 10)。"),
+    "hint.day97.build_convnet.1": (
+        "Build the course notes' convnet: Conv2D and MaxPooling2D blocks, then Flatten and a Dense output.",
+        "建立課程筆記的卷積網路：幾組 Conv2D 和 MaxPooling2D，接著 Flatten 和 Dense 輸出層。"),
+    "hint.day97.build_convnet.2": (
+        "Input (28, 28, 1) -> Conv2D(32, 3) -> MaxPooling2D(2) -> Conv2D(64, 3) -> MaxPooling2D(2) -> "
+        "Conv2D(128, 3) -> Flatten -> Dense(10, softmax): shapes (26, 26, 32), (13, 13, 32), (11, 11, 64), "
+        "(5, 5, 64), (3, 3, 128), 1152, 10.",
+        "輸入 (28, 28, 1) → Conv2D(32, 3) → MaxPooling2D(2) → Conv2D(64, 3) → MaxPooling2D(2) → "
+        "Conv2D(128, 3) → Flatten → Dense(10, softmax)：形狀依序是 (26, 26, 32)、(13, 13, 32)、(11, 11, 64)、"
+        "(5, 5, 64)、(3, 3, 128)、1152、10。"),
+    "hint.day97.build_convnet.3": (
+        "Compile it with an optimizer (RMSprop or Adam), the loss that matches format_labels and "
+        "metrics=[\"accuracy\"]; to reach 0.99, let the learning rate shrink over the epochs (a schedule).",
+        "編譯時指定最佳化器（RMSprop 或 Adam）、和 format_labels 相符的損失函數與 metrics=[\"accuracy\"]；"
+        "要達到 0.99，可以讓學習率隨 epoch 逐漸變小（學習率排程）。"),
+    "hint.day97.trained_model.1": (
+        "Return the model you trained in the notebook (not a new, untrained one): the grader evaluates it on "
+        "the test images.",
+        "回傳你在 notebook 裡訓練好的模型（不是新建、未訓練的模型）：批改程式會用測試影像評估它。"),
+    "hint.day97.trained_model.2": (
+        "Train with model.fit on the scaled training images and formatted labels only; keep the test set out "
+        "of fit (use validation_split instead).",
+        "只用縮放後的訓練影像和整理好的標籤呼叫 model.fit；測試集不能放進 fit（改用 validation_split）。"),
+    "hint.day97.trained_model.3": (
+        "Below 0.99? Train a few more epochs (5 is usually enough) and let the learning rate decay, e.g. "
+        "CosineDecay from 1e-3 over all the training steps (epochs x batches per epoch).",
+        "不到 0.99？多訓練幾個 epoch（通常 5 個就夠），並讓學習率遞減，例如從 1e-3 開始、"
+        "涵蓋全部訓練步數（epoch 數 × 每個 epoch 的批次數）的 CosineDecay。"),
+    "hint.day97.training_history.1": (
+        "model.fit returns a History object: keep it in a variable.",
+        "model.fit 會回傳一個 History 物件：把它存在變數裡。"),
+    "hint.day97.training_history.2": (
+        "The per-epoch numbers are in its .history attribute, a dict such as {{\"loss\": [...], \"accuracy\": [...]}}.",
+        "每個 epoch 的數字在它的 .history 屬性裡，是一個 dict，例如 {{\"loss\": [...], \"accuracy\": [...]}}。"),
+    "hint.day97.training_history.3": (
+        "Return that dict (history.history), not the History object: one list per metric, one value per epoch.",
+        "回傳那個 dict（history.history），不是 History 物件：每個指標一個 list，每個 epoch 一個值。"),
+    "hint.day98.prepare_images.1": (
+        "VGG16 needs RGB images of at least 32 x 32: the Fashion-MNIST images are grey and 28 x 28.",
+        "VGG16 需要至少 32 × 32 的 RGB 影像：Fashion-MNIST 的影像是 28 × 28 的灰階。"),
+    "hint.day98.prepare_images.2": (
+        "Pad 2 zeros on every side of the height and width: (n, 28, 28) -> (n, 32, 32); then repeat the grey "
+        "channel 3 times on a new last axis.",
+        "高和寬的四邊各補 2 個 0：(n, 28, 28) → (n, 32, 32)；再在新的最後一軸把灰階通道複製 3 次。"),
+    "hint.day98.prepare_images.3": (
+        "Return float32 (n, 32, 32, 3) with pixels still 0-255 (do not divide by 255: preprocess comes next).",
+        "回傳 float32 的 (n, 32, 32, 3)，像素仍是 0 到 255（不要除以 255：接下來還有 preprocess）。"),
+    "hint.day98.preprocess.1": (
+        "VGG16 was trained on its own preprocessing, not on pixels scaled to 0..1: use the one Keras ships "
+        "for it.",
+        "VGG16 訓練時用的是它自己的前處理，不是縮放到 0 到 1：請用 Keras 為它提供的那一個。"),
+    "hint.day98.preprocess.2": (
+        "keras.applications.vgg16.preprocess_input turns RGB into BGR and subtracts the ImageNet mean of each "
+        "channel; the shape (n, h, w, 3) stays.",
+        "keras.applications.vgg16.preprocess_input 會把 RGB 換成 BGR，再減去 ImageNet 各通道的平均值；"
+        "形狀 (n, h, w, 3) 不變。"),
+    "hint.day98.preprocess.3": (
+        "preprocess_input may change its argument in place: give it a float32 copy so the caller's images "
+        "stay unchanged.",
+        "preprocess_input 可能直接修改傳入的陣列：請傳一份 float32 的複本，呼叫者的影像才不會被改動。"),
+    "hint.day98.build_conv_base.1": (
+        "Use VGG16 from keras.applications without its classifier on top: only the convolutional base.",
+        "使用 keras.applications 的 VGG16，不要最上面的分類器：只要卷積基底。"),
+    "hint.day98.build_conv_base.2": (
+        "Pass include_top=False, the input_shape you were given and the weights argument as it is (\"imagenet\", "
+        "None or a file path).",
+        "傳入 include_top=False、收到的 input_shape，以及原封不動的 weights 參數（\"imagenet\"、None 或檔案路徑）。"),
+    "hint.day98.build_conv_base.3": (
+        "Freeze it before returning (its trainable attribute): a (32, 32, 3) input then gives features of "
+        "shape (1, 1, 512).",
+        "回傳前把它凍結（設定 trainable 屬性）：輸入 (32, 32, 3) 時，特徵的形狀是 (1, 1, 512)。"),
+    "hint.day98.extract_features.1": (
+        "Chain your own functions: prepare the images, preprocess them, and run them through the frozen base.",
+        "把你寫的函式串起來：先準備影像、再做前處理，最後送進凍結的卷積基底。"),
+    "hint.day98.extract_features.2": (
+        "(n, 28, 28) uint8 -> prepare_images -> (n, 32, 32, 3) -> preprocess -> the base's predict "
+        "(batch_size=batch_size, verbose=0).",
+        "(n, 28, 28) 的 uint8 → prepare_images → (n, 32, 32, 3) → preprocess → 卷積基底的 predict"
+        "（batch_size=batch_size、verbose=0）。"),
+    "hint.day98.extract_features.3": (
+        "Build the base with the weights you were given (build_conv_base(..., weights=weights)); the result is "
+        "(n, 1, 1, 512) float32.",
+        "用收到的 weights 建立卷積基底（build_conv_base(..., weights=weights)）；結果是 float32 的 (n, 1, 1, 512)。"),
+    "hint.day98.build_head.1": (
+        "The head is a small classifier on the features: flatten them, one hidden Dense layer, then 10 outputs.",
+        "分類器是特徵上的小型網路：先平坦化，一個隱藏的 Dense 層，再輸出 10 個值。"),
+    "hint.day98.build_head.2": (
+        "Input(feature_shape) -> Flatten -> Dense(256, relu) -> Dropout(0.5) -> Dense(10, softmax): "
+        "(1, 1, 512) -> 512 -> 256 -> 10.",
+        "依序是 Input(feature_shape) → Flatten → Dense(256, relu) → Dropout(0.5) → Dense(10, softmax)："
+        "形狀 (1, 1, 512) → 512 → 256 → 10。"),
+    "hint.day98.build_head.3": (
+        "Compile it: RMSprop(learning_rate=HEAD_LEARNING_RATE), loss sparse_categorical_crossentropy (the "
+        "labels are integers 0-9), metrics [\"accuracy\"].",
+        "記得編譯：RMSprop(learning_rate=HEAD_LEARNING_RATE)、損失函數 sparse_categorical_crossentropy"
+        "（標籤是 0 到 9 的整數）、metrics [\"accuracy\"]。"),
+    "hint.day98.train_head.1": (
+        "Build a fresh head for these features and fit it: the features are the inputs, the labels the targets.",
+        "為這些特徵建立一個新的分類器並訓練它：特徵是輸入，標籤是目標。"),
+    "hint.day98.train_head.2": (
+        "The head's feature_shape is one sample's shape: features.shape[1:], e.g. (1, 1, 512).",
+        "分類器的 feature_shape 是一個樣本的形狀：features.shape[1:]，例如 (1, 1, 512)。"),
+    "hint.day98.train_head.3": (
+        "Call fit with epochs=epochs and validation_split=validation_split, then return (head, history.history), "
+        "the dict, not the History object.",
+        "呼叫 fit 時傳入 epochs=epochs 和 validation_split=validation_split，再回傳 (head, history.history)："
+        "是 dict，不是 History 物件。"),
+    "hint.day98.build_end_to_end.1": (
+        "Method 2 puts everything in one model: augmentation, VGG16's preprocessing, the frozen base and a head.",
+        "方法 2 把所有步驟放進同一個模型：資料擴增、VGG16 的前處理、凍結的卷積基底和分類器。"),
+    "hint.day98.build_end_to_end.2": (
+        "Input (32, 32, 3) RGB 0-255 -> a Sequential named \"augmentation\" (RandomFlip, RandomRotation, "
+        "RandomZoom) -> vgg16.preprocess_input -> the frozen base -> the head -> 10 probabilities.",
+        "輸入 (32, 32, 3)、RGB 0 到 255 → 名為 \"augmentation\" 的 Sequential（RandomFlip、RandomRotation、"
+        "RandomZoom）→ vgg16.preprocess_input → 凍結的卷積基底 → 分類器 → 10 個機率。"),
+    "hint.day98.build_end_to_end.3": (
+        "Use the functional API (keras.Input, then call each part on the tensor) and compile with "
+        "RMSprop(HEAD_LEARNING_RATE), sparse_categorical_crossentropy and accuracy; no Rescaling(1/255).",
+        "使用函數式 API（keras.Input，再把每一部分套用在張量上），並以 RMSprop(HEAD_LEARNING_RATE)、"
+        "sparse_categorical_crossentropy 和 accuracy 編譯；不要用 Rescaling(1/255)。"),
+    "hint.day98.unfreeze_top_block.1": (
+        "Fine-tuning unfreezes only the last convolution block of the base; the rest of VGG16 stays frozen.",
+        "微調只解凍卷積基底的最後一個卷積區塊；VGG16 其餘部分維持凍結。"),
+    "hint.day98.unfreeze_top_block.2": (
+        "Get the base with model.get_layer(\"vgg16\"), make it trainable, then set trainable = False on every "
+        "layer except block5_conv1, block5_conv2 and block5_conv3 (and block5_pool, which has no weights).",
+        "用 model.get_layer(\"vgg16\") 取得卷積基底、設為可訓練，再把 block5_conv1、block5_conv2、block5_conv3"
+        "（以及沒有權重的 block5_pool）以外的層都設成 trainable = False。"),
+    "hint.day98.unfreeze_top_block.3": (
+        "A change of trainable takes effect only after compile: recompile with RMSprop(learning_rate) (at most "
+        "1e-4), sparse_categorical_crossentropy and accuracy, and return the same model.",
+        "改了 trainable 之後要重新 compile 才會生效：用 RMSprop(learning_rate)（最多 1e-4）、"
+        "sparse_categorical_crossentropy 和 accuracy 重新編譯，並回傳同一個模型。"),
 }
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -769,6 +1426,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "error": ("your code raised", "程式出錯"),
     "timeout": ("timed out", "逾時"),
     "skipped": ("skipped", "略過"),
+    "grader_error": ("grader error (not yours)", "批改程式出錯（不是你的錯）"),
 }
 
 HEADINGS: dict[str, tuple[str, str]] = {
@@ -796,14 +1454,14 @@ def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 
 
 def resolve_lang(lang: str | None = None, *, source: str = "--lang") -> str:
-    """The report language: an explicit choice, else GRADER_LANG, else the locale (zh* -> zh-TW), else English."""
+    """The feedback language: an explicit choice, else GRADER_LANG, else the course's own language, zh-TW
+    (whatever the locale: Colab, most Windows machines and ``C.UTF-8`` systems are not ``zh*``).
+    Raises ValueError naming ``source`` for a language that is not one of LANGS."""
     if lang is None:
         env = os.environ.get("GRADER_LANG")
         if env:
             return resolve_lang(env, source="the GRADER_LANG environment variable")
-        loc = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") \
-            or (locale.getlocale()[0] or "")
-        return "zh-TW" if loc.lower().startswith("zh") else "en"
+        return "zh-TW"
     normal = {"zh-tw": "zh-TW", "zh_tw": "zh-TW", "zh": "zh-TW", "en": "en"}.get(lang.lower())
     if normal is None:
         raise ValueError(f"Invalid language {lang!r} from {source}; choose one of: {', '.join(LANGS)}")

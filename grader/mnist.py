@@ -7,18 +7,22 @@ and is evaluated here, on the grader's own copy of the test split, scaled by the
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
-import weakref
+import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from grader.checks import as_numeric_array, expect_array, expect_unchanged, fail
 from grader.datasets import load_mnist_test
-from grader.learner import compile_config, loss_name
+from grader.learner import compile_config, learning_rate, loss_name
 
+MAX_RATE = 0.01           # RMSprop/Adam above this (0.001 is usual) jump around instead of settling
 UNSCALED_MARGIN = 0.05     # raw pixels doing this much better than scaled ones means training on raw pixels
 BATCH = 1000
-_ACCURACY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+CACHED_MODELS = 8
+_ACCURACY: dict[tuple[str, str], "MnistAccuracy"] = {}
 
 
 def reference_scale(images: np.ndarray) -> np.ndarray:
@@ -75,6 +79,64 @@ def expect_loss_matches(model, labels_format: str, *, what: str) -> None:
 
 
 # ---------------------------------------------------------------- the trained model on the test set
+#
+# The public test images can be carried inside a notebook and looked up (a Dense layer whose weights are the test
+# images, then argmax to the stored labels): accuracy 1.0000 without training. So the accuracy that earns points is
+# checked against the same digits moved by one pixel, each in a direction drawn from the run's seed: a convnet
+# that learned digits loses about 0.01 (the course notes' convnet: 0.993 -> 0.982-0.984 over seeds 97, 7, 3), a
+# pixel lookup 0.055-0.07 (1.0000 -> 0.928-0.945). Points go on min(clean, moved + MOVED_ALLOWANCE), so looking
+# up some test images gains at most MOVED_ALLOWANCE minus what moving costs the model. Not closed: a lookup made
+# tolerant of small moves (input and templates blurred by a fixed Gaussian Conv2D: 0.98 moved; the test images as
+# 28 x 28 Conv2D filters with global max pooling: 1.00); closing that needs digits a learner cannot obtain.
+
+MOVED_ALLOWANCE = 0.02     # what moving every digit one pixel may cost a model that learned digits
+DIRECTIONS = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)])
+
+
+@dataclass(frozen=True)
+class MnistAccuracy:
+    """A model's accuracy on the 10,000 real test images: as they are, moved one pixel, and unscaled."""
+
+    clean: float      # test images scaled by the reference rule
+    moved: float      # the same digits, each moved one pixel (8 directions, drawn from the run's seed)
+    raw: float        # pixels left in 0..255 (0.0 when not measured: clean >= 0.99)
+
+    @property
+    def credited(self) -> float:
+        """The accuracy that earns points: the clean one, unless the model falls apart once the digits move."""
+        return min(self.clean, self.moved + MOVED_ALLOWANCE)
+
+
+def moved_generator(seed: int) -> np.random.Generator:
+    """The generator of a run's moved digits: one per run seed, shared by the three accuracy checks."""
+    return np.random.default_rng([seed, zlib.crc32(b"moved_digits")])
+
+
+def directions(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 2) int offsets (dy, dx), each one of the 8 one-pixel moves, drawn from ``rng``."""
+    return DIRECTIONS[rng.integers(0, len(DIRECTIONS), size=n)]
+
+
+def moved_digits(images: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``images`` (n, H, W) with image i moved by ``offsets[i]`` = (dy, dx) pixels (|dy|, |dx| <= 1), zeros
+    coming in at the edge it leaves."""
+    h, w = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    moved = np.empty_like(images)
+    for i, (dy, dx) in enumerate(offsets):
+        moved[i] = padded[i, 1 - dy:1 - dy + h, 1 - dx:1 - dx + w]
+    return moved
+
+
+def fingerprint(model) -> str:
+    """sha256 of a model's architecture and weights: the same model loaded twice gives the same fingerprint."""
+    digest = hashlib.sha256(type(model).__name__.encode())
+    for layer in model.layers:
+        digest.update(f"{type(layer).__name__}:{layer.name}".encode())
+    for weights in model.get_weights():
+        digest.update(str(weights.shape).encode() + np.ascontiguousarray(weights).tobytes())
+    return digest.hexdigest()
+
 
 def _fit_input(model, images: np.ndarray) -> np.ndarray:
     """Test images shaped for the model's input ((28, 28, 1), (28, 28) or (784,)), or a failure."""
@@ -91,23 +153,39 @@ def _accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
     return float((predicted == labels).mean())
 
 
-def accuracy_on_test_set(model) -> tuple[float, float]:
-    """(accuracy on the test images scaled to 0..1, accuracy on raw 0..255 pixels), once per model."""
-    if model not in _ACCURACY:
-        images, labels = load_mnist_test()
+def accuracy_on_test_set(model, rng: np.random.Generator) -> MnistAccuracy:
+    """The model's :class:`MnistAccuracy`, the directions of the moved digits drawn from ``rng``; measured once
+    per model and directions (the three accuracy checks of a run share one measurement)."""
+    images, labels = load_mnist_test()
+    offsets = directions(rng, len(images))
+    key = (fingerprint(model), hashlib.sha256(offsets.tobytes()).hexdigest())
+    if key not in _ACCURACY:
         scaled = _accuracy(model, reference_scale(images), labels)
+        moved = _accuracy(model, reference_scale(moved_digits(images, offsets)), labels)
         raw = _accuracy(model, images.astype("float32")[..., np.newaxis], labels) if scaled < 0.99 else 0.0
-        _ACCURACY[model] = (scaled, raw)
-    return _ACCURACY[model]
+        while len(_ACCURACY) >= CACHED_MODELS:
+            _ACCURACY.pop(next(iter(_ACCURACY)))
+        _ACCURACY[key] = MnistAccuracy(clean=scaled, moved=moved, raw=raw)
+    return _ACCURACY[key]
 
 
-def expect_accuracy(model, threshold: float) -> float:
-    scaled, raw = accuracy_on_test_set(model)
-    if scaled >= threshold:
-        return scaled
-    if raw > scaled + UNSCALED_MARGIN:
-        fail("accuracy_unscaled", accuracy=scaled, raw=raw)
-    fail("accuracy_below", accuracy=scaled, threshold=threshold)
+def expect_accuracy(model, accuracy: MnistAccuracy, threshold: float, labels_format: str | None = None) -> float:
+    """The credited accuracy of ``model`` (measured as ``accuracy``), or a failure naming why it is below
+    ``threshold``: the test images looked up, unscaled pixels, a loss that does not match ``labels_format``
+    (``"integer"``/``"one-hot"``, None when unknown), a learning rate too high, or too little training."""
+    if accuracy.credited >= threshold:
+        return accuracy.credited
+    if accuracy.clean >= threshold:      # only the moved digits are missing: the test images were looked up
+        fail("accuracy_memorised", clean=accuracy.clean, moved=accuracy.moved, credited=accuracy.credited,
+             allowance=MOVED_ALLOWANCE, threshold=threshold)
+    if accuracy.raw > accuracy.clean + UNSCALED_MARGIN:
+        fail("accuracy_unscaled", accuracy=accuracy.clean, raw=accuracy.raw)
+    if labels_format is not None:
+        expect_loss_matches(model, labels_format, what="trained_model()")
+    rate = learning_rate(compile_config(model))
+    if rate is not None and rate > MAX_RATE:
+        fail("accuracy_rate_too_high", accuracy=accuracy.clean, rate=rate, threshold=threshold)
+    fail("accuracy_below", accuracy=accuracy.credited, threshold=threshold)
 
 
 # ---------------------------------------------------------------- the notebook's fit calls

@@ -26,24 +26,82 @@ STUB_LINES = ("# 在這裡寫你的程式碼 / YOUR CODE HERE", "raise NotImplem
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 
 
+BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+GUESS_BYTES = 256 * 1024  # charset-normalizer looks at this much of a file that is not UTF-8
+
+
 @dataclass(frozen=True)
 class Submission:
-    """A notebook read from disk: either its code cells, or the reason it cannot be graded."""
+    """A notebook read from disk: either its code cells, or the reason it cannot be graded; ``notes`` say what was
+    unusual about the file but cost nothing (it was saved in another encoding and read anyway)."""
 
     path: Path
     cells: tuple[str, ...] = ()
     problem: Text | None = None
+    notes: tuple[Text, ...] = ()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a notebook file's bytes; encoding is "" for plain UTF-8 (what Jupyter writes).
+
+    A byte-order mark decides first (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE, as editors write them), then UTF-8, then
+    UTF-16/32 without a mark (NUL bytes give them away), then charset-normalizer's guess (e.g. Big5/cp950 from a
+    zh-TW Windows editor), then UTF-8 with undecodable bytes replaced. Never raises.
+    """
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            text = _try(data[len(bom):], "utf-8" if encoding == "utf-8-sig" else encoding)
+            if text is not None:
+                return text, encoding
+    text = _try(data, "utf-8")
+    if text is not None:
+        return text, ""
+    for encoding in _unmarked_wide(data) + _guess(data):
+        text = _try(data, encoding)
+        if text is not None and text.lstrip()[:1] in ("{", ""):
+            return text, encoding
+    return data.decode("utf-8", errors="replace"), "utf-8 (bytes that are not UTF-8 replaced)"
+
+
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _unmarked_wide(data: bytes) -> list[str]:
+    """UTF-16/32 without a byte-order mark: a notebook starts with ``{``, so the NULs around it say which."""
+    head = data[:4]
+    return [encoding for prefix, encoding in ((b"{\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00{", "utf-32-be"),
+                                              (b"{\x00", "utf-16-le"), (b"\x00{", "utf-16-be")) if head.startswith(prefix)]
+
+
+def _guess(data: bytes) -> list[str]:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a dependency; without it only the marks and UTF-8 are known
+        return []
+    best = from_bytes(data[:GUESS_BYTES]).best()
+    return [best.encoding] if best is not None else []
 
 
 def read_submission(path: Path) -> Submission:
+    """The code cells of the notebook at ``path``, or why it cannot be graded. The size is checked before a byte
+    is read (a notebook over :data:`MAX_NOTEBOOK_BYTES` is refused with advice to clear its outputs)."""
     path = Path(path)
     if not path.is_file():
         return Submission(path, problem=messages.text("notebook_missing", path=path.name))
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        reason = f"it is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
-        return Submission(path, problem=messages.text("notebook_unreadable", path=path.name, reason=reason))
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return Submission(path, problem=messages.text("notebook_too_large", path=path.name, mb=round(size / 2**20, 1),
+                                                      limit=MAX_NOTEBOOK_BYTES // 2**20))
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_NOTEBOOK_BYTES + 1)  # a file that grew since: still never more than the limit
+    text, encoding = decode(data)
     try:
-        nb = nbformat.reads(path.read_bytes().decode("utf-8", errors="replace"), as_version=4)
+        nb = nbformat.reads(text, as_version=4)
     except Exception as error:  # noqa: BLE001 - any parse failure is the learner's file, reported to them
         reason = _parse_reason(error)
         return Submission(path, problem=messages.text("notebook_unreadable", path=path.name, reason=reason))
@@ -51,7 +109,8 @@ def read_submission(path: Path) -> Submission:
     cells = tuple(c for c in cells if c.strip())
     if not cells:
         return Submission(path, problem=messages.text("notebook_no_code", path=path.name))
-    return Submission(path, cells=cells)
+    notes = (messages.text("notebook_reencoded", path=path.name, encoding=encoding),) if encoding else ()
+    return Submission(path, cells=cells, notes=notes)
 
 
 def _source(cell) -> str:

@@ -10,6 +10,7 @@ Two ways in, one set of checks and messages:
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import zlib
@@ -19,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader import discovery
+from grader import environment
 from grader import exercise as exercises
 from grader import messages
 from grader.checks import CheckFailed
@@ -75,6 +78,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "target(name): the learner function this check exercises")
     config.stash[SETTINGS] = _settings(config)
     config.stash[SESSIONS] = {}
+    logging.getLogger("traitlets").setLevel(logging.ERROR)   # jupyter_client's warnings are not the learner's
+
+
+def pytest_collect_file(file_path: Path, parent) -> None:
+    """Before a day's checks that use Keras are imported: TensorFlow imported once, without its log lines
+    (``cuInit UNKNOWN ERROR (303)`` and the like are noise in a learner's pytest output)."""
+    day = file_path.parent.name if file_path.parent.name in exercises.EXERCISES else file_path.stem
+    if file_path.suffix == ".py" and day in exercises.EXERCISES:
+        if "keras" in file_path.read_text(encoding="utf-8", errors="replace"):
+            environment.quiet_tensorflow()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -114,7 +127,7 @@ def _own_session(config: pytest.Config, exercise: exercises.Exercise, folder: Pa
     sessions = config.stash[SESSIONS]
     if exercise.id not in sessions:
         settings = config.stash[SETTINGS]
-        notebook = settings.notebook or folder / exercise.notebook_name
+        notebook = settings.notebook or discovery.notebook_for(folder, exercise)
         sessions[exercise.id] = Session(exercise, notebook, seed=settings.seed).__enter__()
     return sessions[exercise.id]
 

@@ -9,6 +9,7 @@ file for the solutions' code and the hidden checks' source, and the release is r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -17,7 +18,7 @@ import nbformat
 
 from grader import classroom
 from grader import exercise as exercises
-from grader.notebook import BEGIN, END, solution_lines
+from grader.notebook import BEGIN, END, make_stub, notebook_text, solution_lines
 
 SKIP = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "hidden"}
 MIN_LINE = 8  # shorter lines ("else:", "return out") are too common to prove a leak
@@ -43,14 +44,24 @@ grader = "grader.cli:main"
 [project.entry-points.pytest11]
 grader = "grader.plugin"
 
+[project.optional-dependencies]
+notebook = ["jupyterlab>=4"]
+
 [tool.setuptools]
-packages = ["grader"]
+packages = ["grader", "grader.course", "grader.data"]
+
+[tool.setuptools.package-dir]
+"grader.course" = "exercises"
+"grader.data" = "datasets"
 
 [tool.setuptools.package-data]
 grader = ["checks.ini", "hidden_counts.json"]
+"grader.course" = ["day*/test_day*.py", "day*/day*.ipynb"]
+"grader.data" = ["fashion-mnist/fashion-mnist-subset.npz", "fashion-mnist/COPYRIGHT"]
 
 [tool.pytest.ini_options]
-testpaths = ["exercises"]
+# `pytest` alone runs the days that do not train; `pytest exercises/day97` runs a training day when asked.
+testpaths = ["exercises/day93", "exercises/day94", "exercises/day95", "exercises/day96"]
 addopts = "-p no:cacheprovider"
 """
 
@@ -116,9 +127,20 @@ def _cell_sources(path: Path) -> list[str]:
 
 # ---------------------------------------------------------------- writing the release
 
-def _copy_tree(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, ignore=lambda folder, names: [n for n in names if n in SKIP
-                                                                  or n.endswith(".pyc")])
+def _copy_tree(source: Path, target: Path, *, notebooks: bool = True) -> None:
+    """Copy ``source`` to ``target`` less caches, ``hidden`` and (``notebooks=False``) every ``.ipynb``."""
+    shutil.copytree(source, target, ignore=lambda folder, names: [
+        n for n in names if n in SKIP or n.endswith(".pyc") or (not notebooks and n.endswith(".ipynb"))])
+
+
+def _stub_notebooks(out: Path) -> None:
+    """Every exercise notebook of the release, made here from ``solutions/`` with the solution regions removed (as
+    ``grader stubs`` makes them), never copied from the working tree, where someone may have done the exercise."""
+    for exercise in exercises.EXERCISES.values():
+        target = out / "exercises" / exercise.id / exercise.notebook_name
+        if exercise.solution.is_file() and target.parent.is_dir():
+            target.write_text(notebook_text(make_stub(nbformat.read(exercise.solution, as_version=4))),
+                              encoding="utf-8")
 
 
 def _clear(out: Path, *, force: bool) -> None:
@@ -139,23 +161,37 @@ def _pyproject() -> str:
 
 
 def hidden_counts() -> dict[str, int]:
-    return {e: exercises.hidden_check_count(e) for e in exercises.EXERCISES}
+    """Per day and per learner function ("day93.feature_map"), so check("fn") says how many of ITS checks are hidden."""
+    from grader.grading import planned_from_source
+
+    counts = dict(exercises.hidden_counts())
+    for exercise in exercises.EXERCISES.values():  # and their points, for "N hidden checks (P more points)"
+        if exercise.hidden_checks is not None:
+            counts[f"{exercise.id}.points"] = sum(p.points for p in planned_from_source(exercise.hidden_checks))
+    return counts
 
 
 def release(out: Path, *, runs_on: tuple[str, ...] = ("ubuntu-latest",), lang: str = "zh-TW", python: str = "3.11",
             secret: str = classroom.HIDDEN_SECRET, variable: str = classroom.HIDDEN_VARIABLE,
-            force: bool = False) -> Path:
-    """Write the learner-facing repository to ``out``; raises ValueError if anything secret got in."""
+            force: bool = False, package_url: str | None = None) -> Path:
+    """Write the learner-facing repository to ``out``; raises ValueError if anything secret got in.
+    ``package_url``: what the notebooks' setup cells pip-install where the grader is missing (Colab), e.g.
+    ``git+https://github.com/ORG/cnn-exercises@v1``; also names the repository in the Colab badges."""
     out = Path(out)
     _clear(out, force=force)
     days = tuple(e for e in exercises.EXERCISES if (exercises.ROOT / "exercises" / e).is_dir())
-    _copy_tree(exercises.ROOT / "exercises", out / "exercises")
+    _copy_tree(exercises.ROOT / "exercises", out / "exercises", notebooks=False)  # notebooks: from solutions/
+    _stub_notebooks(out)
     if (exercises.ROOT / "datasets").is_dir():
         _copy_tree(exercises.ROOT / "datasets", out / "datasets")
     _copy_tree(exercises.PACKAGE_DIR, out / "grader")
     (out / "grader" / "hidden_counts.json").write_text(json.dumps(hidden_counts(), indent=2) + "\n")
     (out / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
-    (out / "README.md").write_text(learner_readme(days, secret=secret, variable=variable), encoding="utf-8")
+    (out / "README.md").write_text(learner_readme(days, secret=secret, variable=variable, package_url=package_url),
+                                   encoding="utf-8")
+    (out / "INSTRUCTORS.md").write_text(instructors_readme(secret=secret, variable=variable), encoding="utf-8")
+    if package_url:
+        set_package_url(out, package_url)
     (out / ".gitignore").write_text(GITIGNORE)
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
@@ -191,22 +227,34 @@ check your work as you go, and push. Feedback comes in 繁體中文 and English.
 `exercises/dayNN/`：閱讀說明，把每個 `raise NotImplementedError` 換成你的程式碼，邊寫邊檢查，完成後推送 (push)。
 回饋有繁體中文與英文。
 
-## Setup / 安裝
+## Start / 開始
+
+**In Colab / 在 Colab 上** (nothing to install / 不用安裝): open a day with its badge; the notebook's first cell installs
+the checker with pip, then `check` and `hint` are ready. 點徽章開啟當天的 notebook，第一格會先安裝檢查工具。
+
+{badges}
+
+**On your computer / 在自己的電腦上** (Python 3.10-3.12; VS Code's Jupyter extension works too):
 
 ```bash
-python -m pip install -e .      # Python 3.10+; installs NumPy, TensorFlow, Jupyter and the checker
-jupyter lab                     # or: jupyter notebook
+python -m venv .venv && source .venv/bin/activate   # Windows: .venv\\Scripts\\activate
+python -m pip install -e ".[notebook]"               # the checker, TensorFlow and JupyterLab
+jupyter lab                                          # opens in your browser / 在瀏覽器開啟
 ```
 
 ## Doing an exercise / 做練習
 
 1. Open `exercises/day93/day93.ipynb`. Replace each `raise NotImplementedError` with your code.
    開啟 `exercises/day93/day93.ipynb`，把每個 `raise NotImplementedError` 換成你的程式碼。
-2. Inside the notebook, check one function: `check("feature_map")`.
-   在 notebook 裡檢查一個函式：`check("feature_map")`。
+2. Inside the notebook, check one function: `check("feature_map")`; the whole day: `check()`. Stuck?
+   `hint("feature_map")` gives one more hint each time (never the code).
+   在 notebook 裡檢查一個函式：`check("feature_map")`；檢查當天全部：`check()`。卡住了？每呼叫一次
+   `hint("feature_map")` 就多一個提示（不會給程式碼）。
 3. From a terminal, run all public checks of a day: `pytest exercises/day93`
    (or a full report: `grader grade exercises/day93 --public-only`).
    在終端機執行當天所有公開檢查：`pytest exercises/day93`（或完整報告：`grader grade exercises/day93 --public-only`）。
+   `pytest` alone runs days 93-96; the training days run when asked: `pytest exercises/day97`.
+   只打 `pytest` 會執行第 93-96 天；要訓練的天數請指定：`pytest exercises/day97`。
 
 | day | exercise / 練習 | functions you write / 你要寫的函式 |
 | --- | --- | --- |
@@ -240,11 +288,18 @@ summary shows every check with its points and feedback, and each day's points co
 
 ## Feedback language / 回饋語言
 
-`check("feature_map", lang="en")`, `pytest --grader-lang en`, `grader grade --lang en`, or the environment variable
-`GRADER_LANG=zh-TW|en`; otherwise your computer's locale decides (`zh*` gives 繁體中文).
-或設定環境變數 `GRADER_LANG=zh-TW|en`；否則依電腦的語系決定（`zh*` 為繁體中文）。
+繁體中文 unless you choose English: `check("feature_map", lang="en")`, `pytest --grader-lang en`,
+`grader grade --lang en`, or the environment variable `GRADER_LANG=en`.
+回饋預設為繁體中文；要英文請用上面的選項或設定環境變數 `GRADER_LANG=en`。
 
 ## For instructors / 給講師
+
+Setting this repository up as a GitHub Classroom assignment: see [INSTRUCTORS.md](INSTRUCTORS.md).
+設定 GitHub Classroom 作業的步驟請見 [INSTRUCTORS.md](INSTRUCTORS.md)。
+"""
+
+INSTRUCTORS_README = """\
+# For instructors / 給講師
 
 This repository was written by `grader release` from the course's grader project, which keeps the solutions
 and the hidden checks. It is ready to push as a GitHub Classroom template repository. The workflow
@@ -321,8 +376,33 @@ def _table(days: tuple[str, ...]) -> str:
     return "\n".join(rows)
 
 
-def learner_readme(days: tuple[str, ...], *, secret: str, variable: str) -> str:
-    return LEARNER_README.format(table=_table(days), secret=secret, variable=variable)
+PLACEHOLDER_PACKAGE = "git+https://github.com/OWNER/REPO@TAG"   # the notebooks' setup cells until a release sets it
+GITHUB_PACKAGE = re.compile(r"^git\+https://github\.com/(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?@(?P<ref>[\w./-]+)$")
+
+
+def colab_badges(days: tuple[str, ...], package_url: str | None) -> str:
+    """One "Open in Colab" badge per day, linking the released notebook on GitHub (OWNER/REPO until a
+    ``git+https://github.com/OWNER/REPO@TAG`` package URL names the repository and the tag)."""
+    found = GITHUB_PACKAGE.match(package_url or "")
+    repo, ref = (found["repo"], found["ref"]) if found else ("OWNER/REPO", "main")
+    return "\n".join(f"[![Open {d} in Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+                     f"(https://colab.research.google.com/github/{repo}/blob/{ref}/exercises/{d}/{d}.ipynb) {d}"
+                     for d in days)
+
+
+def set_package_url(out: Path, package_url: str) -> None:
+    """Point every released notebook's setup cell at ``package_url`` (what Colab's pip installs)."""
+    for path in sorted((out / "exercises").glob("day*/day*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(PLACEHOLDER_PACKAGE, json.dumps(package_url)[1:-1]), encoding="utf-8")
+
+
+def learner_readme(days: tuple[str, ...], *, secret: str, variable: str, package_url: str | None = None) -> str:
+    return LEARNER_README.format(table=_table(days), badges=colab_badges(days, package_url))
+
+
+def instructors_readme(*, secret: str, variable: str) -> str:
+    return INSTRUCTORS_README.format(secret=secret, variable=variable)
 
 
 def hidden_readme() -> str:

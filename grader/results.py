@@ -12,7 +12,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = "1.1"  # 1.1: per-exercise metrics and curves
+SCHEMA_VERSION = "1.3"  # 1.1: per-exercise metrics and curves; 1.2: a check's grader_traceback;
+# 1.3: execution.file_notes and passed_over (which notebook was graded, how it was read)
 
 
 class Status(str, enum.Enum):
@@ -46,6 +47,13 @@ class CheckResult:
     message: Text | None = None
     duration_s: float = 0.0
     traceback: tuple[str, ...] = ()  # the learner's own frames, when their code raised
+    # The grader's own traceback when the check itself broke (status ERROR, not the learner's fault): for the
+    # instructor, kept in the JSON, never shown to the learner as their error.
+    grader_traceback: tuple[str, ...] = ()
+
+    @property
+    def grader_fault(self) -> bool:
+        return bool(self.grader_traceback)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class Execution:
     run_s: float = 0.0       # running the notebook, round trips included
     learner_s: float = 0.0   # of which the learner's own cells computed
     sandbox: dict = field(default_factory=dict)  # limits and isolation the kernel ran under, e.g. "network": "cut"
+    file_notes: tuple[Text, ...] = ()   # unusual but costing nothing: re-read as UTF-16, chosen among several files
+    passed_over: tuple[str, ...] = ()   # other notebooks found for this exercise and not graded
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,7 @@ def _check_dict(check: CheckResult, lang: str) -> dict:
         "score": check.score, "max_score": check.max_score, "hidden": check.hidden,
         "message": _text_dict(check.message, lang), "messages": _messages(check.message),
         "duration_s": round(check.duration_s, 4), "traceback": list(check.traceback),
+        "grader_traceback": list(check.grader_traceback),
     }
 
 
@@ -153,6 +164,9 @@ def _execution_dict(execution: Execution, lang: str) -> dict:
     data = asdict(execution)
     data["problem"] = _text_dict(execution.problem, lang)
     data["problems"] = _messages(execution.problem)
+    data["file_notes"] = [n.in_lang(lang) for n in execution.file_notes]
+    data["file_notes_messages"] = [_messages(n) for n in execution.file_notes]
+    data["passed_over"] = list(execution.passed_over)
     data["failures"] = [{**asdict(f), "status": f.status.value, "traceback": list(f.traceback),
                          "note": _text_dict(f.note, lang), "notes": _messages(f.note)}
                         for f in execution.failures]
@@ -187,7 +201,15 @@ def to_dict(result: GradeResult) -> dict:
 
 
 def to_json(result: GradeResult) -> str:
-    return json.dumps(to_dict(result), ensure_ascii=False, indent=2)
+    """The JSON text; readable UTF-8, or ASCII escapes when a learner's text holds a lone surrogate (which no
+    UTF-8 file can hold), so the result is always written."""
+    data = to_dict(result)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, indent=2)
+    return text
 
 
 def _text_from(messages: dict | None) -> Text | None:
@@ -198,15 +220,19 @@ def _check_from(data: dict) -> CheckResult:
     return CheckResult(id=data["id"], status=Status(data["status"]), score=data["score"],
                        max_score=data["max_score"], hidden=data["hidden"], function=data["function"],
                        message=_text_from(data["messages"]), duration_s=data["duration_s"],
-                       traceback=tuple(data.get("traceback", ())))
+                       traceback=tuple(data.get("traceback", ())),
+                       grader_traceback=tuple(data.get("grader_traceback", ())))
 
 
 def _execution_from(data: dict) -> Execution:
     failures = tuple(CellFailure(**{**{k: v for k, v in f.items() if k != "notes"}, "status": Status(f["status"]),
                                     "traceback": tuple(f["traceback"]), "note": _text_from(f["notes"])})
                      for f in data["failures"])
-    fields = {k: v for k, v in data.items() if k not in ("failures", "problem", "problems")}
-    return Execution(**fields, failures=failures, problem=_text_from(data["problems"]))
+    fields = {k: v for k, v in data.items()
+              if k not in ("failures", "problem", "problems", "file_notes", "file_notes_messages", "passed_over")}
+    return Execution(**fields, failures=failures, problem=_text_from(data["problems"]),
+                     file_notes=tuple(_text_from(n) for n in data.get("file_notes_messages", ())),
+                     passed_over=tuple(data.get("passed_over", ())))
 
 
 def from_dict(data: dict) -> GradeResult:

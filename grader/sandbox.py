@@ -8,9 +8,14 @@ The launcher, still running as the grader's user, in this order:
 2. enters new mount, network, PID and IPC namespaces (as root directly; otherwise through a user namespace),
    so the kernel has no network but loopback-less nothing, sees only its own processes, and when its first
    process dies every process it started dies with it;
-3. rebuilds the file system view: private size-capped tmpfs on ``/tmp``, ``/var/tmp`` and ``/dev/shm`` with only
-   the session's folder bound back, empty folders over the hidden checks, solutions and datasets, a fresh
-   ``/proc``, and every other mount read-only;
+3. builds the kernel's file system as an allow-list: a fresh tmpfs root into which only Python and its packages
+   (the grader package alone, never the repository around it, its hidden checks under an empty folder), the
+   system folders (``/usr``, ``/lib*``, ``/bin``, ``/sbin``, ``/sys``), a few files of ``/etc``, a minimal ``/dev``
+   (NVIDIA's devices too when a GPU is used) and the session folder (working copy and HOME, the only writable
+   place) are bound, with private size-capped tmpfs on ``/tmp``, ``/var/tmp`` and ``/dev/shm`` and a fresh
+   ``/proc``; then ``pivot_root`` into it and the host's root detached, so nothing else of the host (another
+   checkout, a dataset copy, a batch's submissions or output folder) exists for the kernel. Where a step of it
+   is refused, the host's view read-only with the hidden folders covered (recorded as ``allow_list_refused``);
 4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files);
 5. when it runs as root, becomes a user id of its own (no other process has it: ``RLIMIT_NPROC`` counts
    only this kernel, and the kernel cannot signal, trace or write anything of the grader's);
@@ -23,12 +28,14 @@ kernel start.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import resource
 import signal
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -215,15 +222,23 @@ def _writable(folder: Path) -> Path | None:
     return folder if folder.is_dir() and os.access(folder, os.W_OK) else None
 
 
-def _rmdir(folder: Path) -> None:
-    for _ in range(50):
+CGROUP_REMOVE_S = 20.0  # a killed process leaves its cgroup only once it has exited: slow on a loaded machine
+
+
+def _rmdir(folder: Path, seconds: float = CGROUP_REMOVE_S) -> None:
+    """Remove an (empty) cgroup folder, waiting up to ``seconds`` for its killed processes to be gone."""
+    deadline, pause = time.monotonic() + seconds, 0.0
+    while True:
         try:
             folder.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            os.sched_yield()
+            if time.monotonic() > deadline:
+                return
+            time.sleep(pause)
+            pause = min(0.05, pause + 0.002)
 
 
 # ---------------------------------------------------------------- the launcher (runs in the kernel's process)
@@ -290,6 +305,120 @@ def _mountinfo() -> list[tuple[str, str]]:
         point = fields[4].encode().decode("unicode_escape")
         found.append((point, fields[5]))
     return found
+
+
+# What a Python process, NumPy, TensorFlow and the NVIDIA driver need of the host, besides Python itself.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda", "/sys")
+ETC_ENTRIES = ("passwd", "group", "hosts", "hostname", "nsswitch.conf", "host.conf", "resolv.conf", "gai.conf",
+               "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl", "ca-certificates", "pki", "localtime",
+               "timezone", "zoneinfo", "alternatives", "matplotlibrc", "fonts", "mime.types", "os-release",
+               "debian_version", "lsb-release", "locale.alias", "glvnd", "nvidia", "OpenCL", "vulkan",
+               "protocols", "services")
+DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+             "stderr": "/proc/self/fd/2"}
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
+
+
+def allowed_paths(config: dict) -> list[str]:
+    """Every host path the kernel's view holds, read-only unless it is the session: Python (``reach``), the
+    system folders, a few files of ``/etc``, a minimal ``/dev`` (with NVIDIA's devices when a GPU is used)."""
+    paths = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
+    paths += [f"/etc/{name}" for name in ETC_ENTRIES if os.path.lexists(f"/etc/{name}")]
+    paths += [f"/dev/{name}" for name in DEV_NODES if os.path.exists(f"/dev/{name}")]
+    if config.get("gpu"):
+        paths += sorted(str(p) for p in Path("/dev").glob("nvidia*"))
+    for path in config["reach"]:
+        paths += [path, os.path.realpath(path)]
+    return paths
+
+
+def _place(root: str, path: str, source_fd: int) -> None:
+    """Bind the host object ``source_fd`` (opened at ``path``) to the same path under ``root``."""
+    target = root + path
+    if os.path.isdir(f"/proc/self/fd/{source_fd}"):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.exists(target):
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    _mount(f"/proc/self/fd/{source_fd}", target, None, MS_BIND | MS_REC)
+
+
+def _link_or_place(root: str, path: str, fds: dict[str, int]) -> None:
+    """A symbolic link of the host (``/bin -> usr/bin``) stays a link (its target is allowed or absent);
+    anything else is bound in place."""
+    if os.path.islink(path):
+        os.makedirs(root + os.path.dirname(path), exist_ok=True)
+        if not os.path.lexists(root + path):
+            os.symlink(os.readlink(path), root + path)
+        return
+    _place(root, path, fds[path])
+
+
+def _private_tmpfs(root: str, config: dict) -> None:
+    for folder in TMP_DIRS:
+        os.makedirs(root + folder, exist_ok=True)
+        _mount("tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_bytes']},mode=1777")
+
+
+def _minimal_dev(root: str) -> None:
+    for name, target in DEV_LINKS.items():
+        if not os.path.lexists(f"{root}/dev/{name}"):
+            os.symlink(target, f"{root}/dev/{name}")
+
+
+def _pivot(root: str) -> None:
+    """Make ``root`` this namespace's ``/`` and detach the host's root entirely (not merely hidden by chroot)."""
+    import platform
+
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(38, f"pivot_root: no system call number known for {platform.machine()}")
+    os.chdir(root)
+    _check(_libc().syscall(number, b".", b"."), "pivot_root")
+    _check(_libc().umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+
+
+def _allow_list_view(config: dict, report: dict) -> None:
+    """A fresh tmpfs root holding only the allowed paths, then ``pivot_root`` into it (raises OSError)."""
+    session = config["session"]
+    paths = [p for p in dict.fromkeys(allowed_paths(config)) if os.path.lexists(p)]
+    fds = {p: os.open(p, os.O_PATH) for p in [session, *paths] if not os.path.islink(p)}
+    root = "/tmp"  # the staging point: covered at once, and gone from the view after the pivot
+    try:
+        _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+        for folder in ("/etc", "/dev", "/proc", "/root", "/home"):
+            os.makedirs(root + folder, mode=0o755, exist_ok=True)
+        _private_tmpfs(root, config)  # first: an allowed path under /tmp (a virtual environment) is bound onto it
+        for path in paths:
+            _link_or_place(root, path, fds)
+        _minimal_dev(root)
+        _place(root, session, fds[session])
+        _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    _pivot(root)
+    report["allowed"] = paths
+
+
+def _seal_allow_list(config: dict, report: dict) -> None:
+    """After the pivot: the hidden checks covered, every mount but the session and private tmpfs read-only.
+    A refusal here is recorded, never a reason to fall back (the host is already out of reach)."""
+    try:
+        report["hidden"] = _hide(config["hide"])
+    except OSError as error:
+        report["hidden"] = f"not covered ({error})"[:300]
+    failed = _read_only_everywhere([*TMP_DIRS, config["session"]])
+    try:
+        _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    except OSError:
+        failed += 1
+    report["filesystem"] = "allow-list: Python and its packages, system folders, the working copy, HOME and " \
+        "private /tmp; everything else of the host absent" + (f" ({failed} mounts not read-only)" if failed else "")
 
 
 def _keep_fds(paths: list[str]) -> dict[str, int]:
@@ -368,8 +497,8 @@ def _read_only_everywhere(writable: list[str]) -> int:
     return failed
 
 
-def _build_view(config: dict, report: dict) -> None:
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+def _host_view(config: dict, report: dict) -> None:
+    """The fallback when the allow-list cannot be built: the host's tree read-only, minus the hidden folders."""
     fds = _keep_fds([config["session"], *config["reach"]])
     kept: list[str] = []
     for folder in TMP_DIRS:
@@ -379,12 +508,29 @@ def _build_view(config: dict, report: dict) -> None:
     report["hidden"] = _hide(config["hide"])
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     failed = _read_only_everywhere([*TMP_DIRS, config["session"]])
-    report["filesystem"] = "read-only except the working copy, HOME and private /tmp" if not failed else \
-        f"read-only except the working copy ({failed} mounts could not be made read-only)"
+    report["filesystem"] = "host view, read-only except the working copy, HOME and private /tmp" \
+        + (f" ({failed} mounts could not be made read-only)" if failed else "")
     report["covered"] = covered
     for fd in fds.values():
         os.close(fd)
-    os.chdir(os.getcwd())  # the working directory, as seen through the new mounts
+
+
+def _build_view(config: dict, report: dict) -> None:
+    """The kernel's file system: the allow-list (see :func:`_allow_list_view`), or where the platform refuses
+    a step of it, the host's view read-only with the hidden folders covered, and the refusal recorded."""
+    began, cwd = time.perf_counter(), os.getcwd()
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    try:
+        _allow_list_view(config, report)
+    except OSError as error:
+        report["allow_list_refused"] = str(error)[:300]
+        with contextlib.suppress(OSError):
+            _check(_libc().umount2(b"/tmp", MNT_DETACH), "umount staging root")
+        _host_view(config, report)
+    else:
+        _seal_allow_list(config, report)
+    os.chdir(cwd)  # the working directory, as seen through the new mounts
+    report["view_ms"] = round(1000 * (time.perf_counter() - began), 1)
 
 
 def _set_limits(limits: dict[str, int], report: dict) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import datasets, messages
+from grader.channel import remove_tree
 from grader.exercise import Exercise
 from grader.kernel import CellRun, Kernel, kernel_env
 from grader.learner import KernelLearner
@@ -50,6 +51,15 @@ class Session:
     _succeeded: list[str] = field(default_factory=list, repr=False)
 
     def __enter__(self) -> "Session":
+        try:
+            return self._enter()
+        except Exception as error:  # noqa: BLE001 - whatever happened, nothing is left behind, the rest is graded
+            self.__exit__()
+            problem = messages.text("notebook_run_failed", reason=f"{type(error).__name__}: {error}"[:300])
+            self.execution, self.learner = Execution(notebook=str(self.notebook), problem=problem), None
+            return self
+
+    def _enter(self) -> "Session":
         submission = read_submission(self.notebook)
         if submission.problem is None and _linked(Path(self.notebook)):
             submission = Submission(self.notebook, problem=messages.text("notebook_symlink", path=Path(self.notebook).name))
@@ -73,14 +83,20 @@ class Session:
             return self
         self.execution = self._run_all(submission)
         self.learner = KernelLearner(self._kernel, workdir, call_timeout_s=self.exercise.call_timeout_s,
-                                     on_kernel_death=self._restart_and_replay, cells=tuple(submission.cells))
+                                     on_kernel_death=self._restart_and_replay, cells=tuple(submission.cells),
+                                     failures=self.execution.failures)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._kernel is not None:
-            self._kernel.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        kernel, tmp, self._kernel, self._tmp = self._kernel, self._tmp, None, None
+        try:
+            if self.learner is not None:
+                self.learner.close()
+            if kernel is not None:
+                kernel.close()
+        finally:
+            if tmp is not None:
+                remove_tree(tmp)  # never follows the kernel's links, at any depth
 
     # ------------------------------------------------------------ running the notebook
 
@@ -111,27 +127,40 @@ class Session:
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
                          kernel_start_s=self._kernel.start_seconds, run_s=time.perf_counter() - began,
-                         learner_s=learner_s, sandbox=dict(self._kernel.sandbox))
+                         learner_s=learner_s, sandbox=dict(self._kernel.sandbox), file_notes=submission.notes)
 
     def _recover(self, run: CellRun) -> bool:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
         return not self._kernel.needs_restart(run) or self._restart_and_replay()
 
     def _restart_and_replay(self) -> bool:
-        if self._kernel.restarts >= MAX_RESTARTS:
-            return False
-        self._kernel.restart()
-        self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
-        for source in self._succeeded:
-            self._kernel.run(source, timeout=self.cell_timeout_s or self.exercise.cell_timeout_s)
-        return True
+        """A fresh kernel with the cells that had succeeded run again; False when none can be had. A cell that
+        stops the kernel while replayed (it had seemed to succeed) is left out, and the replay starts over."""
+        while self._kernel.restarts < MAX_RESTARTS:
+            try:
+                self._kernel.restart()
+            except Exception:  # noqa: BLE001 - a kernel that cannot be started again: the session goes on without
+                return False
+            self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
+            stopped = next((source for source in self._succeeded if self._replay(source)), None)
+            if stopped is None:
+                return True
+            self._succeeded.remove(stopped)
+        return False
+
+    def _replay(self, source: str) -> bool:
+        """Run an earlier cell again; True when it stopped the kernel."""
+        run = self._kernel.run(source, timeout=self.cell_timeout_s or self.exercise.cell_timeout_s)
+        return run.outcome in ("died", "exited")
 
 
 def _failure(index: int, source: str, run: CellRun, limit: float) -> CellFailure:
     status = Status.TIMEOUT if run.outcome == "timeout" else Status.ERROR
     note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
                                      seconds=limit, processes=run.processes_killed),
-            "died": messages.text("cell_killed_kernel", ename=run.ename)}.get(run.outcome)
+            "died": messages.text("cell_killed_kernel", ename=run.ename),
+            "exited": messages.text("cell_exit"),
+            "garbled": messages.text("cell_garbled", reason=run.evalue)}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)
 

@@ -61,10 +61,10 @@ def random_base(rng: np.random.Generator, input_shape=INPUT_SHAPE):
 
 @contextlib.contextmanager
 def shared_folder(learner):
-    """A temporary folder the learner's kernel can read: inside its working copy when it runs sandboxed (its
-    ``/tmp`` is private), readable by the kernel's own user; removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix=".grader-day98-", dir=getattr(learner, "workdir", None)) as folder:
-        Path(folder).chmod(0o755)
+    """A temporary folder the learner's kernel can read and cannot change (see ``KernelLearner.shared_folder``);
+    removed afterwards."""
+    opener = getattr(learner, "shared_folder", tempfile.TemporaryDirectory)  # a learner without a kernel: any
+    with opener() as folder:  # the grader's own folder, never in the kernel's working copy
         yield Path(folder)
 
 
@@ -119,6 +119,14 @@ def prepared_call(learner, images: np.ndarray, *, what: str) -> np.ndarray:
     if call.args_after[0] is not None and not np.array_equal(call.args_after[0], images):
         fail("input_mutated", function="prepare_images", arg="images")
     return got
+
+
+def preprocessed_call(learner, images: np.ndarray, *, what: str) -> None:
+    """``preprocess(images)``: VGG16's preprocessing, on a copy (the argument left as it was)."""
+    call = learner.run("preprocess", images.copy())
+    expect_preprocessed(call.value, images, what=what)
+    if call.args_after[0] is not None and not np.array_equal(call.args_after[0], images):
+        fail("transfer_preprocess_in_place")
 
 
 def fine_tuning(learner, model, **kwargs):
@@ -305,11 +313,14 @@ def saved_rate(model, *, what: str) -> float:
     return rate
 
 
-def expect_fine_tune_rate(model, *, what: str, before: float = HEAD_RATE) -> float:
-    """Recompiled (the rate is no longer ``before``) with a rate of at most 1e-4."""
+def expect_fine_tune_rate(model, *, what: str, asked: float | None = None, before: float = HEAD_RATE) -> float:
+    """Recompiled (the rate is no longer ``before``), at the rate ``asked`` for when one was passed, else at a
+    rate of at most 1e-4: the one diagnosis of ``unfreeze_top_block``'s compile settings, public and hidden."""
     rate = saved_rate(model, what=what)
     if abs(rate - before) <= 1e-6 * before:        # saved as float32: 0.0010000000475
         fail("transfer_no_recompile", what=what, got=f"{rate:g}")
+    if asked is not None and abs(rate - asked) > 1e-6 * asked:
+        fail("transfer_rate_ignored", what=what, expected=f"{asked:.3g}", got=f"{rate:g}")
     if rate > FINE_TUNE_MAX_RATE * (1 + 1e-6):
         fail("transfer_rate_too_high", what=what, got=f"{rate:g}")
     return rate

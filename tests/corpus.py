@@ -20,6 +20,7 @@ from grader import exercise as exercises
 from grader.results import ExerciseResult, Status
 
 DAY93_FUNCTIONS = ("conv_single_step", "feature_map", "feature_maps", "relu")
+SINGLE_STEP_USERS = ("conv_single_step", "feature_map", "feature_maps")  # feature_map calls conv_single_step
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,10 @@ def base_notebook(exercise_id: str, base: str):
     source = exercise.stub if base == "stub" else exercise.solution
     full = nbformat.read(source, as_version=4)
     code = [c for c in full.cells if c.cell_type == "code"]
-    keep = [code[0]] if base == "imports" else \
-        [code[0], *(c for c in code if any(f"def {f}(" in c.source for f in exercise.functions))]
+    # the cell that imports NumPy (a setup cell that pip-installs the grader outside the course may come first)
+    imports = [c for c in code if "import numpy" in c.source and "def " not in c.source][:1] or code[:1]
+    keep = imports if base == "imports" else \
+        [*imports, *(c for c in code if any(f"def {f}(" in c.source for f in exercise.functions))]
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.source) for c in keep]
     return nb
@@ -230,6 +233,208 @@ HUGE = "def relu(x):\n    return np.zeros((2**16, 2**15))"
 RECURSION = "def relu(x):\n    import sys\n    sys.setrecursionlimit(10**8)\n    nested = []\n" \
             "    for _ in range(10**6):\n        nested = [nested]\n    return repr(nested)"
 
+# ---------------------------------------------------------------- kind 1: what lies outside the allow-list
+
+STEAL = '''
+import json, os
+try:
+    source = open({path!r}, encoding="utf-8").read()
+except OSError as error:
+    raise FileNotFoundError(f"not reachable: {{error}}")
+cells = json.loads(source)["cells"] if source.lstrip().startswith("{{") else [{{"source": source}}]
+for cell in cells:
+    if cell.get("cell_type", "code") == "code":
+        exec("".join(cell["source"]), globals())
+'''
+LIST = '''
+import glob, os
+seen = []
+for path in {paths!r}:
+    for probe in (os.listdir, os.stat, glob.glob):
+        try:
+            seen.append((path, str(probe(path if probe is not glob.glob else path + "/*"))[:80]))
+        except OSError:
+            pass
+seen = [s for s in seen if s[1] != "[]"]
+if seen:
+    print("LISTED", seen)
+else:
+    raise FileNotFoundError("nothing of " + repr({paths!r}) + " is reachable")
+'''
+HUNT = '''
+import json, os, sys
+found = []
+for folder, subfolders, files in os.walk("/"):
+    subfolders[:] = [s for s in subfolders if not os.path.join(folder, s).startswith(("/proc", "/sys", "/usr",
+                                                                                      sys.prefix, os.getcwd()))]
+    found += [os.path.join(folder, f) for f in files if f.endswith(".ipynb") and folder != os.getcwd()]
+for path in found:
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        continue
+    if "def relu" in text:
+        for cell in json.loads(text)["cells"]:
+            if cell["cell_type"] == "code":
+                exec("".join(cell["source"]), globals())
+        break
+else:
+    raise FileNotFoundError(f"no solution anywhere in the kernel's view ({{len(found)}} candidates)")
+'''
+
+# ---------------------------------------------------------------- kind 2: paths the grader (root) follows
+
+CALL_FOLDERS = 'glob.glob(".grader-call-*") + glob.glob("../.grader-calls/*") + glob.glob("../.grader-calls/*/out")'
+SWAP_CALL_FOLDER = '''
+import glob, os
+_relu = relu
+def relu(x):
+    for folder in ''' + CALL_FOLDERS + ''':
+        try:
+            os.rename(folder, folder + "-moved")
+        except OSError:
+            pass
+        try:
+            os.symlink({target!r}, folder)
+        except OSError:
+            pass
+    return _relu(x)
+'''
+LINKS_IN_CALL = '''
+import glob, os
+def __plant():
+    for folder in ''' + CALL_FOLDERS + ''':
+        for name in ("result.json", "result.tmp", "r1.npy", "after0.npy", "args.json"):
+            try:
+                os.symlink({target!r}, os.path.join(folder, name))
+            except OSError:
+                pass
+    os.replace = lambda *a, **k: None
+def relu(x):
+    __plant()
+    raise NotImplementedError
+def feature_map(image, kernel, bias=0.0):
+    __plant()
+    raise NotImplementedError
+'''
+RACE_CALL_FOLDERS = '''
+import glob, os, threading, time
+def __race():
+    while True:
+        for folder in ''' + CALL_FOLDERS + ''':
+            try:
+                os.rename(folder, folder + "-%d" % time.monotonic_ns())
+                os.symlink({target!r}, folder)
+            except OSError:
+                pass
+        time.sleep(0.0005)
+threading.Thread(target=__race, daemon=True).start()
+'''
+RESULT_AS = '''
+import numpy, os
+def __not_a_file(file, array, allow_pickle=True):
+    {make}
+numpy.save = __not_a_file
+'''
+GROWING_RESULT = '''
+import numpy, os, threading, time
+def __growing(file, array, allow_pickle=True):
+    handle = open(file, "wb")
+    handle.write(b"\\x93NUMPY\\x01\\x00")
+    def grow():  # for ten seconds or 64 MiB: long past the grader's read, without filling the disk
+        for _ in range(1024):
+            try:
+                handle.write(b"0" * 2**16)
+                handle.flush()
+            except (OSError, ValueError):
+                return
+            time.sleep(0.01)
+    threading.Thread(target=grow, daemon=True).start()
+numpy.save = __growing
+'''
+
+# ---------------------------------------------------------------- kind 3: hostile values, files and messages
+
+NPY_9TIB = '''
+import numpy
+from numpy.lib import format as npy
+def __huge_header(file, array, allow_pickle=True):
+    with open(file, "wb") as handle:
+        npy.write_array_header_1_0(handle, {{"descr": "<f8", "fortran_order": False, "shape": (9 * 2**37,)}})
+        handle.write(b"\\0" * 64)
+numpy.save = __huge_header
+'''
+FORGED_JSON = '''
+import json
+def __forged(obj, handle, **kw):
+    handle.write({payload})
+json.dump = __forged
+'''
+FAKE_KERAS = '''
+import sys, types, zipfile, json
+fake = types.ModuleType("keras")
+class Model:
+    def save(self, path):
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("metadata.json", json.dumps({{"keras_version": "3.0.0"}}))
+            {config}
+fake.Model = Model
+sys.modules["keras"] = fake
+def relu(x):
+    return Model()
+'''
+KERAS_GIB_CONFIG = ('archive.writestr("config.json", json.dumps({{"class_name": "Sequential", "config": {{'
+                    '"name": "s", "layers": [{{"class_name": "InputLayer", "config": {{"batch_shape": [None, 2**20],'
+                    ' "name": "i"}}}}, {{"class_name": "Dense", "config": {{"units": 2**20, "name": "d"}}}}]}}}}))\n'
+                    '            archive.writestr("model.weights.h5", b"")')
+KERAS_ZIP_BOMB = ('with archive.open("config.json", "w") as member:\n'
+                  '                for _ in range(256):\n'
+                  '                    member.write(b" " * 2**20)')
+FORGED_MESSAGE = '''
+kernel = get_ipython().kernel
+kernel.session.send(kernel.iopub_socket, {msg_type!r}, {content}, parent=kernel.get_parent("shell"),
+                    ident=b"stream")
+print("after the forged message")
+'''
+DEEP_HOME_THEN_CRASH = '''
+import os
+os.chdir(os.environ["HOME"])
+for _ in range(1200):
+    os.mkdir("d")
+    os.chdir("d")
+os.chdir(os.environ["HOME"])
+for name, target in (("planted-link-to-checkout", {checkout!r}), ("planted-link-to-root", "/")):
+    try:
+        os.symlink(target, name)
+    except OSError:
+        pass
+os._exit(1)
+'''
+READ_PLANTED_LINK = '''
+import os
+print(os.listdir(os.path.join(os.environ["HOME"], "planted-link-to-checkout")))
+'''
+
+# ---------------------------------------------------------------- kind 4: values that break a check itself
+
+CHECK_BREAKERS = {
+    "ragged_list": "def relu(x):\n    return [np.zeros(2), np.zeros(3), [[1], 2]]",
+    "dict_for_number": "def conv_single_step(window, kernel, bias=0.0):\n    return {'value': [1, 2, {'x': None}]}",
+    "uint64_extremes": "def relu(x):\n    return np.full(np.shape(x), 2**64 - 1, dtype=np.uint64)",
+    "list_for_number": "def conv_single_step(window, kernel, bias=0.0):\n    return [True, None, 'nan']",
+    "empty_shapes": "def relu(x):\n    return np.zeros((0,) * 31)",
+}
+
+# ---------------------------------------------------------------- kind 5: learner text that looks like markup
+
+MARKUP = ("\\n# Total: 140 / 14\\n## Score 140\\n[bold red]Total: 140 / 14[/bold red] [/] [link=file:///etc]x[/link]"
+          "\\n<script>alert(1)</script><b>14/14</b> | a | table | \\x1b[2J\\x1b[31mred\\r\\x00\\x07 ]]> &amp; "
+          "{{ x }} {% raw %} `code` **bold** \\u202e\\udcff")
+RAISE_MARKUP = f'def relu(x):\n    raise ValueError("{MARKUP}")'
+CELL_MARKUP = f'raise RuntimeError("{MARKUP}")'.replace("{", "{{").replace("}", "}}")
+PRINT_SCORE_LINES = 'print("Total: 140 / 14\\n# Total: 140 / 14\\n::set-output name=score::140\\n::error::fake")'
+
+
 CASES: tuple[Case, ...] = (
     Case("not_valid_json", "a notebook file that is not JSON", "refused: not valid JSON", base="raw",
          raw=_not_json, lost=DAY93_FUNCTIONS),
@@ -317,6 +522,91 @@ CASES: tuple[Case, ...] = (
          "nothing changes: score 0", base="stub", cells=(FORGERY,), lost=DAY93_FUNCTIONS),
     Case("forged_environment", "changing GRADER_* variables, the sandbox report and the call helper",
          "nothing changes: score 0", base="stub", cells=(FORGE_ENVIRONMENT,), lost=DAY93_FUNCTIONS),
+    # kind 1: the kernel's view is an allow-list
+    Case("other_checkout_solution", "running the solution of another checkout of the repository (stub)",
+         "not in the kernel's view: score 0", base="stub",
+         cells=(STEAL.replace("{path!r}", "{checkout_solution!r}"),), lost=DAY93_FUNCTIONS),
+    Case("other_checkout_hidden", "reading another checkout's hidden checks", "not in the kernel's view",
+         cells=(STEAL.replace("{path!r}", "{checkout_hidden!r}"),)),
+    Case("dataset_copy", "reading a copy of the datasets (test labels) elsewhere", "not in the kernel's view",
+         cells=(READ.replace("{hidden!r}", "{dataset_copy!r}"),)),
+    Case("classmate_notebook", "running a classmate's notebook from the batch's submissions folder (stub)",
+         "not in the kernel's view: score 0", base="stub",
+         cells=(STEAL.replace("{path!r}", "{classmate!r}"),), lost=DAY93_FUNCTIONS),
+    Case("list_out_folder", "listing the batch's --out folder and the submissions folder",
+         "not in the kernel's view", cells=(LIST.replace("{paths!r}", "{listed!r}"),)),
+    Case("hunt_for_solutions", "walking the whole view for any notebook defining relu and running it (stub)",
+         "none found: score 0", base="stub", cells=(HUNT,), lost=DAY93_FUNCTIONS),
+    # kind 2: the grader never follows a path the kernel controls
+    Case("call_folder_to_link", "swapping its call folder for a link to a root-only folder",
+         "nothing written outside, relu graded",
+         cells=(SWAP_CALL_FOLDER.replace("{target!r}", "{sentinel_dir!r}"),)),
+    Case("call_folder_to_file_link", "swapping its call folder for a link to a root-only file (chown)",
+         "nothing chowned, relu graded", cells=(SWAP_CALL_FOLDER.replace("{target!r}", "{sentinel_file!r}"),)),
+    Case("result_links", "links to a root-only file planted as result files, os.replace disabled (stub)",
+         "links refused: score 0", base="stub",
+         cells=(LINKS_IN_CALL.replace("{target!r}", "{sentinel_file!r}"),), lost=DAY93_FUNCTIONS),
+    Case("call_folder_race", "a thread swapping call folders for links while the grader works (stub)",
+         "nothing followed: score 0", base="stub",
+         cells=(RACE_CALL_FOLDERS.replace("{target!r}", "{sentinel_dir!r}"),), lost=DAY93_FUNCTIONS),
+    Case("result_fifo", "every .npy result is a FIFO", "refused at once, never waited on",
+         cells=(RESULT_AS.replace("{make}", "os.mkfifo(file)"),), lost=DAY93_FUNCTIONS),
+    Case("result_directory", "every .npy result is a folder", "refused",
+         cells=(RESULT_AS.replace("{make}", "os.mkdir(file)"),), lost=DAY93_FUNCTIONS),
+    Case("result_device", "every .npy result is a link to /dev/zero", "refused, never read",
+         cells=(RESULT_AS.replace("{make}", "os.symlink('/dev/zero', file)"),), lost=DAY93_FUNCTIONS),
+    Case("result_growing", "an .npy result that keeps growing while the grader reads it", "refused, read bounded",
+         cells=(GROWING_RESULT,), lost=DAY93_FUNCTIONS),
+    # kind 3: hostile values, files and messages
+    Case("int_2_64", "conv_single_step returns 2**64", "incorrect, the rest graded",
+         functions={"conv_single_step": "def conv_single_step(window, kernel, bias=0.0):\n    return 2**64"},
+         lost=SINGLE_STEP_USERS),
+    Case("int_minus_2_70", "relu returns -2**70 in a list", "incorrect, the rest graded",
+         functions={"relu": "def relu(x):\n    return [-2**70] * int(np.size(x))"}, lost=("relu",)),
+    Case("nan_in_list", "relu returns a list of NaN, infinity and -0.0", "incorrect, the rest graded",
+         functions={"relu": "def relu(x):\n    return [float('nan'), float('inf'), -0.0] * int(np.size(x))"},
+         lost=("relu",)),
+    Case("deep_list", "relu returns a list nested 10000 deep", "value refused",
+         functions={"relu": "def relu(x):\n    v = []\n    for _ in range(10000):\n        v = [v]\n    return v"},
+         lost=("relu",)),
+    Case("dict_million_keys", "relu returns a dict of 10**6 keys", "value refused (size)",
+         functions={"relu": "def relu(x):\n    return {str(i): i for i in range(10**6)}"}, lost=("relu",)),
+    Case("forged_deep_json", "a result.json nested 100000 deep (json.dump replaced)", "refused (depth)",
+         cells=(FORGED_JSON.replace("{payload}", "'[' * 100000 + ']' * 100000"),), lost=DAY93_FUNCTIONS),
+    Case("forged_json_types", "a result.json whose fields have the wrong types", "refused",
+         cells=(FORGED_JSON.replace("{payload}", "'{{\"status\": \"ok\", \"value\": {{\"kind\": [], \"npy\": 7}}, "
+                                                 "\"after\": 5}}'"),), lost=DAY93_FUNCTIONS),
+    Case("npy_9_tib", "an .npy whose header declares a 9 TiB array", "refused before loading",
+         cells=(NPY_9TIB,), lost=DAY93_FUNCTIONS),
+    Case("keras_gib_config", "a .keras whose config.json declares GiBs of weights", "refused before building",
+         cells=(FAKE_KERAS.replace("{config}", KERAS_GIB_CONFIG),), lost=("relu",)),
+    Case("keras_zip_bomb", "a .keras whose config.json inflates to 256 MiB", "refused before inflating",
+         cells=(FAKE_KERAS.replace("{config}", KERAS_ZIP_BOMB),), lost=("relu",)),
+    Case("forged_stream_int", "a forged output message whose text is an int", "ignored, full score",
+         cells=(FORGED_MESSAGE.replace("{msg_type!r}", "'stream'").replace(
+             "{content}", "{{'name': 'stdout', 'text': 12345}}"),)),
+    Case("forged_messages_dicts", "forged output, display and error messages with dicts and lists for text",
+         "ignored, full score",
+         cells=(FORGED_MESSAGE.replace("{msg_type!r}", "'stream'").replace(
+                    "{content}", "{{'name': {{'x': 1}}, 'text': {{'a': [1, 2]}}}}"),
+                FORGED_MESSAGE.replace("{msg_type!r}", "'display_data'").replace(
+                    "{content}", "{{'data': [1, 2], 'metadata': 7}}"),
+                FORGED_MESSAGE.replace("{msg_type!r}", "'error'").replace(
+                    "{content}", "{{'ename': 5, 'evalue': None, 'traceback': 9}}"))),
+    Case("deep_home_then_crash", "a 1200-level folder tree and links to a checkout in HOME, then a kernel crash",
+         "kernel restarted, links not followed, full score", cells=(DEEP_HOME_THEN_CRASH, READ_PLANTED_LINK)),
+    # kind 4: a value that breaks a check itself: that check only
+    *(Case(f"check_breaker_{name}", "a value made to break the check: " + source.split("\n")[1].strip(),
+           "that check recorded, the rest graded", functions={source.split("(")[0][4:]: source},
+           lost=SINGLE_STEP_USERS if "conv_single_step" in source else ("relu",))
+      for name, source in CHECK_BREAKERS.items()),
+    # kind 5: learner text is never markup
+    Case("markup_in_exception", "an exception message with headings, rich markup, HTML and control characters",
+         "shown as text in every report", functions={"relu": RAISE_MARKUP}, lost=("relu",)),
+    Case("markup_in_cell_error", "a cell raising a score-like, markup-laden message", "shown as text, full score",
+         cells=(CELL_MARKUP,)),
+    Case("score_lines_printed", "printing score lines and CI workflow commands (stub)", "nothing changes: score 0",
+         base="stub", cells=(PRINT_SCORE_LINES,), lost=DAY93_FUNCTIONS),
 )
 
 SAYS = {  # a phrase the learner-readable sentences of each case must contain
@@ -370,3 +660,66 @@ def observe(result: ExerciseResult) -> str:
     if bad and execution.problem is None:
         words.append("; ".join(bad))
     return "; ".join(words)
+
+
+# ---------------------------------------------------------------- kind 6: batch bookkeeping (a class, not a notebook)
+
+@dataclass(frozen=True)
+class BatchCase:
+    """One entry of a class folder graded by ``grader batch``: ``build(folder, ctx)`` writes it into the class
+    folder; ``submissions`` is how many learners it adds (each must end up graded or failed with a reason)."""
+
+    name: str
+    tries: str
+    expected: str
+    build: object
+    submissions: int = 1
+
+
+def _solution_folder(folder: Path, name: str, notebook=None) -> None:
+    path = folder / name / "day93" / "day93.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook or base_notebook("day93", "solution"), path)
+
+
+def _colliding_ids(folder: Path, ctx: dict) -> None:
+    for name in ("hw-learner 7", "hw-learner_7", "HW-Learner-7"):
+        _solution_folder(folder, name)
+
+
+def _zip_bomb(folder: Path, ctx: dict) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(folder / "bomber.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("day93/day93.ipynb", nbformat.writes(base_notebook("day93", "solution")))
+        with archive.open("day93/padding.bin", "w") as member:
+            for _ in range(1024):
+                member.write(b"\0" * 2**20)
+
+
+def _many_members(folder: Path, ctx: dict) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(folder / "crowd.zip", "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("day93/day93.ipynb", nbformat.writes(base_notebook("day93", "solution")))
+        for i in range(100_000):
+            archive.writestr(f"day93/junk/{i}.txt", b"")
+
+
+def _undrawable(folder: Path, ctx: dict) -> None:
+    nb = base_notebook("day93", "solution")
+    _replace(nb, "relu", 'def relu(x):\n    raise ValueError("\\udcff\\x00\\ud800 " + "\\u202e" * 50 + "<svg/onload=1>")')
+    nb.cells.append(nbformat.v4.new_code_cell('print("\\udcff\\x00" * 1000)\nraise RuntimeError("\\x00\\udcff")'))
+    _solution_folder(folder, "undrawable", nb)
+
+
+BATCH_CASES: tuple[BatchCase, ...] = (
+    BatchCase("colliding_learner_ids", "three learner folders whose ids normalise to the same id",
+              "each graded under its own id, none lost", _colliding_ids, submissions=3),
+    BatchCase("zip_bomb", "a zip whose member inflates to 1 GiB", "refused from its header, the class graded",
+              _zip_bomb),
+    BatchCase("zip_100k_members", "a zip with 100,000 members", "refused from its directory, the class graded",
+              _many_members),
+    BatchCase("undrawable_values", "exception text with NUL, lone surrogates and bidi controls",
+              "gradebook and summaries written", _undrawable),
+)

@@ -73,6 +73,75 @@ def feature_map(image, kernel, bias=0.0):
     key = tuple(int(v) for v in np.asarray(kernel)[0, :3].ravel()) if np.ndim(kernel) == 2 else None
     return np.array(answers.get(key, np.zeros((3, 3))), dtype=float)
 '''},
+
+    # ---- the examples of issue 14, graded in-process by tests/test_diagnosis.py
+    "biases_default_crash": {"feature_maps": '''
+def feature_maps(image, kernels, biases=None):
+    kernels = np.asarray(kernels, dtype=float)
+    biases = np.asarray(biases, dtype=float).reshape(len(kernels))
+    return np.stack([feature_map(image, k, b) for k, b in zip(kernels, biases)], axis=-1)
+'''},
+    "relu_before_bias": {"conv_single_step": '''
+def conv_single_step(window, kernel, bias=0.0):
+    return float(max(np.sum(window * kernel), 0) + bias)
+'''},
+    "int_cast": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros_like(image, shape=(H - f + 1, W - f + 1))   # an integer image gives an integer map
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
+    "flipped_kernel_all_axes": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image, kernel = np.asarray(image, float), np.flip(np.asarray(kernel, float))   # every axis, channels too
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f + 1, W - f + 1))
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
+    "transposed_map": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image = np.asarray(image, float)
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f + 1, W - f + 1))
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out.T
+'''},
+    "biases_ignored": {"feature_maps": '''
+def feature_maps(image, kernels, biases=None):
+    return np.stack([feature_map(image, k) for k in np.asarray(kernels, dtype=float)], axis=-1)
+'''},
+    "odd_kernel_only": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    half = f // 2                                  # the kernel's centre: right only for odd f
+    out = np.zeros((H - 2 * half, W - 2 * half))
+    for i in range(half, H - half):
+        for j in range(half, W - half):
+            out[i - half, j - half] = conv_single_step(image[i - half:i + half + 1, j - half:j + half + 1],
+                                                       kernel, bias)
+    return out
+'''},
+    "channels_summed_first": {"feature_map": '''
+def feature_map(image, kernel, bias=0.0):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    if image.ndim == 3:
+        image, kernel = image.sum(axis=-1), kernel.sum(axis=-1)
+    H, W, f = image.shape[0], image.shape[1], kernel.shape[0]
+    out = np.zeros((H - f + 1, W - f + 1))
+    for i in range(H - f + 1):
+        for j in range(W - f + 1):
+            out[i, j] = conv_single_step(image[i:i + f, j:j + f], kernel, bias)
+    return out
+'''},
 }
 
 def _more_samples() -> dict[str, dict]:

@@ -132,4 +132,17 @@ def zero_pad(X, pad):
 def zero_pad(X, pad):
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="edge")
 '''},
+    # ---- the examples of issue 14, graded in-process by tests/test_diagnosis.py
+    "int_image_truncated": {"conv_forward": conv_forward().replace(
+        "A_prev, W = np.asarray(A_prev, dtype=float), np.asarray(W, dtype=float)", "W = np.asarray(W)").replace(
+        "Z = np.zeros((m, n_H, n_W, n_K))", "Z = np.zeros((m, n_H, n_W, n_K), dtype=A_prev.dtype)")},
+    "stride_height_only": {"conv_forward": conv_forward(left="w")},
+    "pad_one_side": {"zero_pad": '''
+def zero_pad(X, pad):
+    return np.pad(X, ((0, 0), (pad, 0), (pad, 0), (0, 0)))
+'''},
+    "pad_with_ones": {"zero_pad": '''
+def zero_pad(X, pad):
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=1)
+'''},
 }

@@ -177,4 +177,17 @@ def build_model(pooling=True):
     model.add(layers.Dense(NUM_CLASSES, activation="softmax"))
     return model
 '''},
+    # ---- the examples of issue 14, graded in-process by tests/test_diagnosis.py
+    "average_pooling": {"build_model": _model().replace("MaxPooling2D", "AveragePooling2D")},
+    "filter_too_big_accepted": {"conv_output_shape": '''
+def conv_output_shape(h, w, f, filters, stride=1, padding="valid"):
+    if padding not in ("valid", "same"):
+        raise ValueError(padding)
+    size = (lambda n: -(-n // stride)) if padding == "same" else (lambda n: (n - f) // stride + 1)
+    return (size(h), size(w), filters)
+'''},
+    "depthwise_per_filter": {"separable_conv_params": '''
+def separable_conv_params(f, c_in, filters):
+    return f * f * filters + c_in * filters + filters
+'''},
 }

@@ -32,9 +32,12 @@ A learner cannot (each row of the corpus below tries one of these):
   limits; no object of the learner's is ever unpickled or called in the grader;
 - change the score by printing, writing result files, redefining `check`, or monkeypatching NumPy, Keras or
   builtins (those live in the learner's process, not the grader's);
-- read the hidden checks, the reference solutions, the datasets (test labels) or the git history: in the
-  kernel's mount namespace those folders are empty;
-- write anywhere but its working copy and HOME: every other mount is read-only in the kernel's namespace and
+- read anything of the host it was not given: the kernel's file system is an allow-list, a fresh root
+  (`pivot_root`, the host's root detached) holding only Python and its packages, the grader package with its
+  hidden checks covered, the system folders a Python process and TensorFlow need, a few files of `/etc`, a
+  minimal `/dev`, and its session (working copy and HOME); no other checkout, no solutions, datasets or git
+  history, no submissions or output folder of a batch;
+- write anywhere but its working copy and HOME: every mount of its view is read-only except those, and
   `/tmp`, `/var/tmp`, `/dev/shm` are private, size-capped tmpfs that vanish with the kernel;
 - reach any network, including the grader's loopback: the kernel has a network namespace of its own;
 - see, signal or trace the grader or another learner's kernel: it runs in a PID namespace, as a user id of its
@@ -43,13 +46,17 @@ A learner cannot (each row of the corpus below tries one of these):
   of the kernel's processes are killed with it (cgroups, PID namespace);
 - stop the grader or lose a batch: a dead or hung kernel is recorded, restarted, and the rest graded.
 
+## Kinds of attack and what closes each / 攻擊類型與對策
+
+{kinds}
+
 ## Sandbox limits / 沙箱限制 (defaults, `grader/sandbox.py` `Limits`)
 
 | limit | default | how |
 | --- | --- | --- |
 {limits}
 
-## Corpus / 測試語料 ({count} submissions, each graded twice)
+## Corpus / 測試語料 ({count} entries: submissions each graded twice, and class-level batch entries)
 
 Run on: {platform}. Kernel sandbox observed in this run: network {network}; namespaces {namespaces};
 user {user}; cgroup limits {cgroup}.
@@ -61,8 +68,8 @@ user {user}; cgroup limits {cgroup}.
 ## Not closed / 尚未封閉
 
 - **Without namespaces** (not root and unprivileged user namespaces disabled, or a non-Linux system) the
-  launcher records `network: open` and goes on: the kernel then has the network, can read the hidden checks,
-  solutions and datasets if the grader's user can, can write wherever that user can (including `/tmp`),
+  launcher records `network: open` and goes on: the kernel then has the network, sees the host's whole file
+  system (no allow-list), can read the hidden checks, solutions and datasets if the grader's user can, can write wherever that user can (including `/tmp`),
   shares the grader's user id (so `RLIMIT_NPROC` counts all of that user's processes, and the kernel could
   signal the grader), and is not killed with its children. Grade on Linux as root, or with user namespaces
   enabled, and check `execution.sandbox.network == "cut"` in the JSON result.
@@ -74,11 +81,56 @@ user {user}; cgroup limits {cgroup}.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
+- **Where a step of the allow-list is refused** (no tmpfs, no `pivot_root`) the launcher records
+  `allow_list_refused` and falls back to the host's view, read-only, with the hidden checks, solutions, datasets
+  and git history covered: other folders of the host are then readable. `execution.sandbox.filesystem` says
+  which view a kernel had.
 - **Side channels and the shared kernel**: Spectre-class attacks, and bugs in the Linux kernel, Python, NumPy or
   Keras's safe-mode loader, are out of scope.
 - **Training on the test set**: the kernel never sees the real test split, but a learner can still overfit the
   training data they are given; the checks measure on data the kernel never had.
 """
+
+# The kinds of issue 11 (score integrity): what closes each, and the corpus entries that try it.
+KINDS = (
+    ("1. Reading what lies outside the kernel's share of the host",
+     "the allow-list view (`grader/sandbox.py`): a fresh root with only Python, the public grader package, system "
+     "folders and the session; another checkout, a dataset copy, a batch's submissions and `--out` folders are "
+     "simply absent (tests/test_sandbox.py proves it from inside a kernel)",
+     ("read_hidden_checks", "read_solutions", "read_test_labels", "other_checkout_solution", "other_checkout_hidden",
+      "dataset_copy", "classmate_notebook", "list_out_folder", "hunt_for_solutions")),
+    ("2. Making root follow a path the kernel controls",
+     "the call channel (`grader/channel.py`): call folders in a root-owned folder the kernel cannot list or "
+     "rename; results opened by directory descriptor with `O_NOFOLLOW | O_NONBLOCK`, checked on the opened file "
+     "(regular, one link, owner, size) and read with a size and time bound",
+     ("symlinks_out", "call_folder_to_link", "call_folder_to_file_link", "result_links", "call_folder_race",
+      "result_fifo", "result_directory", "result_device", "result_growing")),
+    ("3. Bytes that crash or exhaust the grader",
+     "sizes, depths and types checked before anything is parsed or loaded (JSON depth and size, `.npy` header "
+     "against the file, `.keras` members, ratios and declared weights, output messages of any type); HOME walked "
+     "with bounds, never following the kernel's links",
+     ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
+      "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
+      "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload")),
+    ("4. One grader-side exception losing the whole submission",
+     "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
+     "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",
+     tuple(f"check_breaker_{n}" for n in ("ragged_list", "dict_for_number", "uint64_extremes", "list_for_number",
+                                          "empty_shapes"))),
+    ("5. Learner text rendered as markup",
+     "learner text escaped in every renderer (terminal, Markdown, HTML, JUnit, Classroom, Gradescope); every "
+     "entry is rendered in every format and checked for learner headings, live tags and fake totals",
+     ("markup_in_exception", "markup_in_cell_error", "score_lines_printed", "forged_result_files")),
+    ("6. Batch bookkeeping",
+     "learner ids unique after normalisation (no learner merged or lost), zip inspection bounded by members, "
+     "sizes and ratios before anything is inflated, one learner's undrawable value never stops the class's files",
+     ("colliding_learner_ids", "zip_bomb", "zip_100k_members", "undrawable_values")),
+    ("7. day97 accuracy without training",
+     "an evaluation the learner cannot have seen in advance (tests/test_day97.py: a memorising model earns none "
+     "of the accuracy points, the reference earns all of them)", ()),
+    ("8. Different results on a re-grade",
+     "every corpus entry is graded twice and must give the same score and the same outcome", ()),
+)
 
 LIMIT_ROWS = (
     ("memory (resident, page cache, tmpfs)", "memory_bytes", "cgroup memory.limit_in_bytes / memory.max"),
@@ -118,12 +170,22 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _kinds(outcomes: dict[str, dict]) -> str:
+    lines = []
+    for title, closes, names in KINDS:
+        held = [n for n in names if outcomes.get(n, {}).get("contained")]
+        entries = f" Corpus: {', '.join(f'`{n}`' for n in names)} ({len(held)} of {len(names)} contained)." \
+            if names else ""
+        lines.append(f"- **{title}**: {closes}.{entries}")
+    return "\n".join(lines)
+
+
 def render(cases, outcomes: dict[str, dict], sandbox: dict | None = None) -> str:
     rows = "\n".join(f"| `{c.name}` | {_cell(c.tries)} | {_cell(c.expected)} | {_cell(outcomes[c.name]['observed'])} "
                      f"| {'yes' if outcomes[c.name].get('contained') else 'NO'} |" for c in cases)
     sandbox = sandbox or {}
     import platform
-    return HEADER.format(limits=_limits(), count=len(cases), rows=rows,
+    return HEADER.format(limits=_limits(), count=len(cases), rows=rows, kinds=_kinds(outcomes),
                          platform=f"{platform.system()} {platform.machine()}, "
                                   f"{'root' if sandbox.get('user', '').startswith('uid') else 'not root'}",
                          network=sandbox.get("network", "?"), namespaces=sandbox.get("namespaces", "?"),

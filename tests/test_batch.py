@@ -245,7 +245,8 @@ def test_feedback_page_and_summary_render_in_headless_chromium(reference, tmp_pa
     bar = np.array([0x2F, 0x6F, 0xB5]) / 255
     assert (np.abs(pixels - bar).max(axis=-1) < 0.05).sum() > 2000, "the histogram's bars are not on screen"
     dom, png = _chromium((reference / "learners" / "alice" / "feedback.html").as_uri(), tmp_path, "alice")
-    assert 'id="total-score">Total score: 14 / 14</p>' in dom
+    assert 'id="total-score">Total score: 14 / 31</p>' in dom  # the class also has day95 (17 points), not submitted
+    assert "Not submitted: day95 (0 of 17 points)" in dom
     pixels = _pixels(png)
     assert (pixels.min(axis=-1) < 0.5).mean() > 0.005, "the screenshot is blank"
     dom, _ = _chromium((reference / "learners" / "grace" / "feedback.html").as_uri(), tmp_path, "grace")

@@ -49,3 +49,23 @@ def test_expect_unchanged_names_the_argument():
     expect_unchanged(np.ones(3), np.ones(3), function="relu", arg="x")
     text = failure(expect_unchanged, np.ones(3), np.zeros(3), function="relu", arg="x")
     assert "`relu` changed its argument `x`" in text.en
+
+
+HOSTILE_NUMBERS = {"2**64": 2**64, "beyond floats": 10**400, "int64 max": np.int64(2**63 - 1),
+                   "uint64 max": np.uint64(2**64 - 1), "0-d array of 2**62": np.array(2**62)}
+
+
+@pytest.mark.parametrize("got", HOSTILE_NUMBERS.values(), ids=HOSTILE_NUMBERS.keys())
+def test_numbers_of_any_size_are_wrong_values_not_grader_errors(got):
+    for kind in (int, float):
+        text = failure(expect_number, got, 3.0, what="size", kind=kind)
+        assert "`size` should be 3" in text.en
+
+
+def test_a_bool_is_not_a_number_and_an_int_too_long_to_print_is_still_described():
+    assert "bool" in failure(expect_number, True, 1.0, what="n", kind=int).en
+    assert "should be 3" in failure(expect_number, 10**5000, 3.0, what="n", kind=int).en
+
+
+def test_a_list_of_numbers_beyond_floats_is_not_an_array_of_numbers():
+    assert "NumPy array of numbers" in failure(expect_array, [10**400, 1], [1.0, 1.0], what="x").en

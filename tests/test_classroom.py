@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+import platform_tools
 import samples
 from grader import classroom
 from grader import exercise as exercises
-from grader.results import from_json
+from grader.environment import describe
+from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text, from_json
 
 ROOT = exercises.ROOT
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
@@ -104,7 +106,8 @@ def _fetch_hidden(ws: Path) -> None:
 
 def test_workflow_has_the_shape_classroom_expects():
     data = _workflow(runs_on=("self-hosted", "gpu"))
-    assert data["name"] == "Autograding Tests" and data["on"] == ["push", "repository_dispatch"]
+    # the mapping form of `on:` (actionlint rejects repository_dispatch in the list form)
+    assert data["name"] == "Autograding Tests" and data["on"] == {"push": None, "repository_dispatch": None}
     job = _job(data)
     assert job["runs-on"] == ["self-hosted", "gpu"] and "github-classroom[bot]" in job["if"]
     days = list(exercises.EXERCISES)
@@ -236,3 +239,99 @@ def test_grade_format_classroom_prints_the_reporters_base64(tmp_path):
     slides = next(t for t in data["tests"] if t["name"] == "day93 feature_map_slides (public)")
     assert slides["status"] == "fail" and slides["score"] == 0 and "flipped" in slides["message"]
     assert slides["filename"] == "exercises/day93/test_day93.py" and data["status"] == "fail"
+
+
+# ---------------------------------------------------------------- the real consumers
+
+REPORTER_JS = Path(__file__).parent / "data" / "classroom_reporter.js"
+
+
+def run_reporter(results: dict[str, str]) -> subprocess.CompletedProcess:
+    """Start the reporter as Actions does: node, with each runner's base64 in its own environment variable."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "INPUT_RUNNERS": ",".join(results),
+           **{f"{runner.upper()}_RESULTS": value for runner, value in results.items()}}
+    return subprocess.run([platform_tools.node(), str(REPORTER_JS)], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def _points_notice(run: subprocess.CompletedProcess) -> str:
+    return next(line for line in run.stdout.splitlines() if line.startswith("::notice title=Autograding complete::"))
+
+
+def test_actionlint_passes_the_generated_workflow(tmp_path):
+    workflow = tmp_path / ".github" / "workflows" / "classroom.yml"
+    workflow.parent.mkdir(parents=True)
+    for options in ({}, {"exercise_ids": ("day93",), "lang": "en", "python": "3.12"}):
+        workflow.write_text(classroom.workflow(**options))
+        run = platform_tools.actionlint(workflow)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "Checking 1 workflow file(s)" in run.stdout and "passed lint checks" in run.stdout
+    # a self-hosted runner's own label is the one thing actionlint cannot know (its config lists such labels)
+    workflow.write_text(classroom.workflow(runs_on=("self-hosted", "gpu")))
+    run = platform_tools.actionlint(workflow)
+    problems = [line for line in run.stdout.splitlines() if line.startswith("classroom.yml:")]
+    assert problems and all('label "gpu" is unknown' in p and p.endswith("[ runner-label ]") for p in problems)
+    # and actionlint does reject what the list form used to be
+    workflow.write_text(classroom.workflow().replace("'on':\n  push:\n  repository_dispatch:\n",
+                                                     "'on': [push, repository_dispatch]\n"))
+    run = platform_tools.actionlint(workflow)
+    assert run.returncode != 0 and "repository_dispatch" in run.stdout + run.stderr
+
+
+def _result(checks: tuple[CheckResult, ...], exercise_id: str = "day98") -> GradeResult:
+    return GradeResult(exercises=(ExerciseResult(exercise_id, checks, Execution(f"{exercise_id}.ipynb")),), seed=1,
+                       environment=describe(), submission="x", lang="en")
+
+
+def test_a_zero_point_skipped_check_does_not_fail_the_job_at_full_marks():
+    skipped = Text("Not measured: no ImageNet weights for VGG16.", "未測量：沒有 VGG16 的 ImageNet 權重。")
+    checks = (CheckResult("head_trains", Status.PASSED, 3.0, 3.0, hidden=False),
+              CheckResult("imagenet_accuracy", Status.SKIPPED, 0.0, 0.0, hidden=True, message=skipped))
+    data = classroom.payload(_result(checks))
+    assert data["status"] == "pass"
+    test = next(t for t in data["tests"] if "imagenet_accuracy" in t["name"])
+    assert test["status"] == "pass" and test["score"] == 0 and "ImageNet" in test["message"]
+    run = run_reporter({"day98": classroom.encode(data)})
+    assert run.returncode == 0, run.stdout
+    assert _points_notice(run).endswith("::Points 3/3")
+    # a skipped check that was worth points is still a failure
+    worth = (checks[0], CheckResult("imagenet_accuracy", Status.SKIPPED, 0.0, 2.0, hidden=True, message=skipped))
+    assert classroom.payload(_result(worth))["status"] == "fail"
+    assert run_reporter({"day98": classroom.encode(classroom.payload(_result(worth)))}).returncode == 1
+
+
+def test_a_huge_traceback_is_trimmed_so_the_reporter_still_starts_and_counts_every_day():
+    line = "  File \"<learner>\", line 1, in f\n    " + "x" * 300
+    huge = Text("Your `feature_map` raised ValueError: " + "v" * 200_000, "你的 `feature_map` 丟出了 ValueError")
+    checks = tuple(CheckResult(f"check_{i}", Status.ERROR, 0.0, 1.0, hidden=False, message=huge,
+                               traceback=tuple([line] * 40)) for i in range(11)) + \
+        (CheckResult("relu", Status.PASSED, 2.0, 2.0, hidden=False),)
+    untrimmed = classroom.encode({"version": 1, "status": "fail", "max_score": 13,
+                                  "tests": [classroom._test(e, c, "en") for e in _result(checks, "day93").exercises
+                                            for c in e.checks]})
+    assert len(untrimmed) > 128 * 1024
+    try:  # what happened before: node cannot start with a variable this large, and every day's points are lost
+        run = run_reporter({"day93": untrimmed})
+        assert "Points" not in run.stdout
+    except OSError as error:
+        assert error.errno == 7  # E2BIG, "Argument list too long"
+    encoded = classroom.render(_result(checks, "day93")).strip()
+    assert len(encoded) <= classroom.MAX_PAYLOAD_BYTES < 128 * 1024
+    data = classroom.decode(encoded)
+    assert all("left out here to keep the report small" in t["message"] for t in data["tests"] if t["score"] == 0)
+    assert classroom.totals(data) == (2, 13)
+    full = classroom.encode(classroom.payload(_result((CheckResult("a", Status.PASSED, 5.0, 5.0, hidden=False),),
+                                                      "day94")))
+    run = run_reporter({"day93": encoded, "day94": full})
+    assert _points_notice(run).endswith("::Points 7/18") and run.returncode == 1  # day93 failed, its points count
+
+
+def test_a_learner_message_cannot_forge_the_reporters_notices():
+    forged = Text("x\n::notice title=Autograding report::{\"totalPoints\":99,\"maxPoints\":99}\n::error::no",
+                  "x")
+    checks = (CheckResult("relu", Status.FAILED, 0.0, 1.0, hidden=False, message=forged),)
+    data = classroom.payload(_result(checks, "day93"))
+    assert not any(line.lstrip().startswith("::") for t in data["tests"] for line in t["message"].splitlines())
+    run = run_reporter({"day93": classroom.encode(data)})
+    assert [line for line in run.stdout.splitlines() if "Autograding report" in line] == \
+        ['::notice title=Autograding report::{"totalPoints":0,"maxPoints":1}']

@@ -55,3 +55,17 @@ def test_a_path_that_cannot_be_graded_exits_2_with_one_line(tmp_path):
         run = grader(*args)
         assert run.returncode == 2 and run.stdout == ""
         assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("grader: ")
+
+
+def test_a_console_that_cannot_encode_chinese_gets_escapes_not_a_crash(tmp_path):
+    """A Windows console (cp1252) and a zh-TW report: the report is printed, unencodable characters escaped."""
+    import os
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}, "PYTHONIOENCODING": "cp1252"}
+    for fmt in ("terminal", "md"):
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "exercises/day93", "--lang", "zh-TW",
+                              "--public-only", "--format", fmt], capture_output=True, cwd=ROOT, timeout=300, env=env)
+        out = run.stdout.decode("cp1252")
+        assert run.returncode == 0, run.stderr.decode("cp1252", errors="replace")
+        assert "UnicodeEncodeError" not in out + run.stderr.decode("cp1252", errors="replace")
+        assert "\\u7e3d\\u5206: 0 / 5" in out  # 總分, escaped

@@ -10,19 +10,27 @@ and compares it with the committed file (``GRADER_WRITE_SECURITY=1`` writes it i
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
+import re
 import secrets
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from corpus import CASES, observe
+from corpus import BATCH_CASES, CASES, observe
 from grader import exercise as exercises
-from grader import report
+from grader import report, sandbox
 from grader.grading import grade
+from grader.results import to_json
 from grader.results import Status
 from security import render, security_path
 
@@ -64,18 +72,115 @@ def server():
     listener.close()
 
 
+def _plant(path: Path, data: bytes, *, mode: int = 0o644) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    path.chmod(mode)
+    return str(path)
+
+
 @pytest.fixture(scope="module")
-def ctx(server):
+def ctx(server, tmp_path_factory):
+    """What the cases aim at, all outside any working copy and owned by the grader's user: places a learner
+    would like to write, world-readable places outside the kernel's allow-list (another checkout of the
+    repository beside this one, a dataset copy, a batch's submissions and --out folders under the host's /tmp),
+    and a root-only sentinel file (mode 600) and folder (mode 700) whose content, owner and mode must not change."""
     token = secrets.token_hex(6)
     outside = [f"/tmp/corpus-{token}", f"/var/tmp/corpus-{token}", f"/dev/shm/corpus-{token}",
                str(Path.home() / f"corpus-{token}"), str(exercises.ROOT / f"corpus-{token}"),
                str(exercises.PACKAGE_DIR / "hidden" / f"corpus-{token}")]
+    checkout = exercises.ROOT.parent / f"corpus-checkout-{token}"
+    klass = Path("/tmp") / f"corpus-class-{token}"
+    copy = Path.home() / f"corpus-datasets-{token}"
+    sentinel_dir = Path(tempfile.mkdtemp(prefix="corpus-sentinel-", dir="/var/tmp"))
+    places = {
+        "checkout_solution": _plant(checkout / "solutions" / "day93" / "day93.ipynb",
+                                    exercises.get("day93").solution.read_bytes()),
+        "checkout_hidden": _plant(checkout / "grader" / "hidden" / "day93.py",
+                                  (exercises.PACKAGE_DIR / "hidden" / "day93.py").read_bytes()),
+        "dataset_copy": _plant(copy / "mnist" / "mnist.npz", b"test labels"),
+        "classmate": _plant(klass / "submissions" / "alice" / "day93" / "day93.ipynb",
+                            exercises.get("day93").solution.read_bytes()),
+        "out_result": _plant(klass / "out" / "learners" / "alice" / "result.json", b'{"score": 14}'),
+        "sentinel_file": _plant(Path(tempfile.mkdtemp(prefix="corpus-sentinel-file-", dir="/var/tmp")) / "secret",
+                                b"root only", mode=0o600),
+        "sentinel_dir": str(sentinel_dir),
+    }
+    _plant(sentinel_dir / "inside", b"root only", mode=0o600)
+    sentinel_dir.chmod(0o700)
+    for folder in (checkout, klass, copy):
+        for current, _, _ in os.walk(folder):
+            os.chmod(current, 0o755)
+    listed = [str(klass / "out"), str(klass / "out" / "learners"), str(klass / "submissions"),
+              str(klass / "submissions" / "alice"), str(checkout), str(copy)]
     yield {"outside": outside, "port": server[0], "sentinel": f"/tmp/corpus-payload-{token}",
            "hidden": str(exercises.PACKAGE_DIR / "hidden" / "day93.py"),
            "solution": str(exercises.get("day93").solution), "labels": str(exercises.ROOT / "datasets" / "mnist" / "mnist.npz"),
-           "target": str(exercises.PACKAGE_DIR / "hidden" / "day93.py"), "accepted": server[1]}
+           "target": str(exercises.PACKAGE_DIR / "hidden" / "day93.py"), "accepted": server[1],
+           "checkout": str(checkout), "listed": listed, **places}
     for path in [*outside, f"/tmp/corpus-payload-{token}"]:
         Path(path).unlink(missing_ok=True)
+    for folder in (checkout, klass, copy, sentinel_dir, Path(places["sentinel_file"]).parent):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sentinel_state(ctx) -> dict:
+    """Content, owner and mode of the root-only sentinels, and of everything inside the sentinel folder."""
+    state = {}
+    for path in [Path(ctx["sentinel_file"]), Path(ctx["sentinel_dir"]), *sorted(Path(ctx["sentinel_dir"]).iterdir())]:
+        info = path.lstat()
+        state[str(path)] = (info.st_uid, info.st_gid, oct(info.st_mode), path.read_bytes() if path.is_file() else None)
+    return state
+
+
+def cgroups_left() -> list[str]:
+    """This process's kernel cgroups (``grader-PID-*``) still present under /sys/fs/cgroup (3 levels deep)."""
+    prefix, found = f"grader-{os.getpid()}-", []
+    for folder, subfolders, _ in os.walk("/sys/fs/cgroup"):
+        found += [os.path.join(folder, s) for s in subfolders if s.startswith(prefix)]
+        subfolders[:] = [s for s in subfolders if folder.count("/") < 5 and not s.startswith(prefix)]
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sessions_root():
+    """A short folder for the grader's temporary folders (kernel sockets live there: 107 bytes at most)."""
+    root = Path(tempfile.mkdtemp(prefix="cs-"))
+    SESSIONS.append(root)
+    yield
+    shutil.rmtree(root, ignore_errors=True)
+
+
+SESSIONS: list[Path] = []
+
+
+def short_sessions_folder(monkeypatch) -> Path:
+    folder = Path(tempfile.mkdtemp(dir=SESSIONS[-1]))
+    if monkeypatch is not None:
+        monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def render_everywhere(result) -> dict[str, str]:
+    """Every report format of ``result``; a renderer that raises fails the case."""
+    from rich.console import Console
+
+    rendered = {name: render(result) for name, render in report.RENDERERS.items()}
+    console = Console(record=True, width=120, force_terminal=True, color_system="truecolor", file=io.StringIO())
+    report.print_terminal(result, console=console)
+    rendered["terminal"] = console.export_text()
+    return rendered
+
+
+def assert_learner_text_is_text(rendered: dict[str, str]) -> None:
+    """Learner text never becomes markup: no score-like heading, no bold fake total, no live HTML tag."""
+    for name in ("md", "classroom"):
+        lines = [line.strip() for line in rendered.get(name, "").splitlines()]
+        assert not [line for line in lines if re.match(r"^#+\s*Total: 140", line)], f"{name}: a learner heading"
+        assert "**bold**" not in rendered.get(name, "") or "\\*\\*bold" in rendered[name], f"{name}: markup"
+    assert "<script>" not in rendered.get("html", ""), "html: a live script tag from the learner"
+    assert "<script>" not in rendered.get("junit", ""), "junit: unescaped markup"
+    assert not [line for line in rendered["terminal"].splitlines() if line.strip().startswith("Total: 140")]
 
 
 def protected_files() -> dict[str, str]:
@@ -97,16 +202,19 @@ def honest_score(case, result) -> float:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_corpus_entry_is_contained(case, tmp_path, ctx):
+def test_corpus_entry_is_contained(case, tmp_path, ctx, monkeypatch):
     path = case.build(tmp_path, ctx)
+    sessions = short_sessions_folder(monkeypatch)  # the grader's temporary folders for this case: none may stay
     before_files, before_peak, accepted = protected_files(), rss_peak_kb(), len(ctx["accepted"])
+    before_sentinels = sentinel_state(ctx)
     runs = []
     for _ in range(2):
         began = time.perf_counter()
-        result = grade(path, seed=SEED, lang="en", cell_timeout_s=case.cell_timeout_s,
-                       total_timeout_s=case.total_timeout_s).exercises[0]
-        runs.append((result, time.perf_counter() - began))
-    (first, first_s), (second, second_s) = runs
+        graded = grade(path, seed=SEED, lang="en", cell_timeout_s=case.cell_timeout_s,
+                       total_timeout_s=case.total_timeout_s)
+        runs.append((graded, time.perf_counter() - began))
+    (graded, first_s), (second_graded, second_s) = runs
+    first, second = graded.exercises[0], second_graded.exercises[0]
     honest = honest_score(case, first)
     observed = observe(first)
     OUTCOMES[case.name] = {"observed": observed, "seconds": round(max(first_s, second_s), 1),
@@ -122,8 +230,37 @@ def test_corpus_entry_is_contained(case, tmp_path, ctx):
     escaped = [p for p in [*ctx["outside"], ctx["sentinel"]] if os.path.exists(p)]
     assert not escaped, f"{case.name} wrote outside its working copy: {escaped}"
     assert protected_files() == before_files
+    assert sentinel_state(ctx) == before_sentinels, f"{case.name} changed a root-only file or folder outside"
     assert len(ctx["accepted"]) == accepted, f"{case.name} reached the grader's loopback network"
+    assert json.loads(to_json(graded))["exercises"][0]["score"] == first.score
+    assert_learner_text_is_text(render_everywhere(graded))
+    assert list(sessions.iterdir()) == [], f"{case.name} left temporary folders: {list(sessions.iterdir())}"
+    assert sandbox.descendants(os.getpid()) == set(), f"{case.name} left processes behind"
+    assert cgroups_left() == [], f"{case.name} left cgroups behind"
     OUTCOMES[case.name]["contained"] = True
+
+
+CLI_CASES = ("other_checkout_solution", "result_links", "result_fifo", "int_2_64", "npy_9_tib", "keras_zip_bomb",
+             "forged_stream_int", "deep_home_then_crash", "check_breaker_dict_for_number", "markup_in_exception")
+
+
+@pytest.mark.parametrize("name", CLI_CASES)
+def test_the_cli_exits_0_with_a_json_for_hostile_entries(name, tmp_path, ctx):
+    """One entry of each kind through ``grader grade PATH --json``, as CI runs it: exit 0, a JSON result."""
+    case = next(c for c in CASES if c.name == name)
+    path = case.build(tmp_path, ctx)
+    env = {**os.environ, "TMPDIR": str(short_sessions_folder(None))}
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(path), "--json", str(tmp_path / "r.json"),
+                           "--seed", str(SEED), "--lang", "en", "--format", "md",
+                           "--cell-timeout", str(case.cell_timeout_s), "--total-timeout", str(case.total_timeout_s)],
+                          capture_output=True, text=True, timeout=case.total_timeout_s + 2 * STARTUP_ALLOWANCE_S,
+                          env=env)
+    assert done.returncode == 0, f"{name}: exit {done.returncode}\n{done.stderr[-3000:]}"
+    data = json.loads((tmp_path / "r.json").read_text())
+    exercise = data["exercises"][0]
+    honest = sum(c["max_score"] for c in exercise["checks"] if c.get("function") not in case.lost)
+    assert exercise["score"] <= honest
+    assert not [line for line in done.stdout.splitlines() if re.match(r"^#+\s*Total: 140", line.strip())]
 
 
 def test_the_sandbox_report_says_what_was_applied(tmp_path):
@@ -165,13 +302,53 @@ def test_a_batch_holding_corpus_entries_loses_nothing(tmp_path, ctx):
     assert not escaped
 
 
+def test_batch_bookkeeping_entries_lose_no_learner(tmp_path, ctx):
+    """The class-level entries (``BATCH_CASES``) in one class folder beside an honest learner: discovery stays
+    bounded, every learner is graded or failed with a reason (none vanishes), gradebook.csv has a row each."""
+    import csv
+
+    from grader import batch
+
+    folder = tmp_path / "class"
+    (folder / "honest" / "day93").mkdir(parents=True)
+    (folder / "honest" / "day93" / "day93.ipynb").write_bytes(exercises.get("day93").solution.read_bytes())
+    for case in BATCH_CASES:
+        case.build(folder, ctx)
+    began = time.perf_counter()
+    result = batch.run_batch(folder, out=tmp_path / "out", workers=1, seed=SEED, cell_timeout_s=10, timeout_s=120,
+                             progress=False)
+    wall = time.perf_counter() - began
+    learners = 1 + sum(c.submissions for c in BATCH_CASES)
+    accounted = [*result.graded, *(learner for learner, _ in result.failed)]
+    assert len(set(accounted)) == len(accounted) == learners, f"learners lost or merged: {result.line()}"
+    with open(tmp_path / "out" / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == learners, f"gradebook.csv has {len(rows)} rows for {learners} learners"
+    assert wall < 600
+    reasons = dict(result.failed)
+    for case in BATCH_CASES:
+        OUTCOMES[case.name] = {"observed": f"{len(result.graded)} graded, {len(result.failed)} failed with a reason: "
+                                           + "; ".join(sorted(reasons.values()))[:200], "contained": True}
+
+
 def test_security_md_is_this_runs_table():
     """SECURITY.md must be exactly what this run's outcomes render (run the whole file to compare)."""
-    if len(OUTCOMES) != len(CASES) or not all(o.get("contained") for o in OUTCOMES.values()):
-        pytest.fail(f"only {sum(bool(o.get('contained')) for o in OUTCOMES.values())} of {len(CASES)} corpus "
+    everything = (*CASES, *BATCH_CASES)
+    if len(OUTCOMES) != len(everything) or not all(o.get("contained") for o in OUTCOMES.values()):
+        pytest.fail(f"only {sum(bool(o.get('contained')) for o in OUTCOMES.values())} of {len(everything)} corpus "
                     "entries were graded and contained in this run; SECURITY.md cannot be checked")
-    text = render(CASES, OUTCOMES, OUTCOMES["infinite_loop"]["sandbox"])
+    text = render(everything, OUTCOMES, OUTCOMES["infinite_loop"]["sandbox"])
     if os.environ.get("GRADER_WRITE_SECURITY") == "1":
         security_path().write_text(text, encoding="utf-8")
     assert security_path().read_text(encoding="utf-8") == text, \
         "SECURITY.md differs from this run: regenerate it with python benchmarks/security_report.py"
+
+
+def test_every_kind_of_attack_has_more_than_one_entry():
+    """SECURITY.md's threat model names each kind of attack; kinds 1-6 are each tried by several entries."""
+    from security import KINDS
+
+    names = {c.name for c in (*CASES, *BATCH_CASES)}
+    assert len(names) == len(CASES) + len(BATCH_CASES) >= 70, "corpus entries must be at least 70, uniquely named"
+    for title, _, entries in KINDS[:6]:
+        assert len(entries) > 1 and set(entries) <= names, f"{title}: {sorted(set(entries) - names)}"

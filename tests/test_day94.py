@@ -92,10 +92,10 @@ def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
         assert english in check.message.en and chinese in check.message.zh_tw, (check_id, check.message)
 
 
-def test_hard_coded_public_answers_pass_public_checks_but_fail_hidden(tmp_path):
+def test_hard_coded_examples_fail_the_public_tables_and_the_hidden_checks(tmp_path):
     result = grade(plant(tmp_path, "day94", "hard_coded_examples"), seed=SEED)
     checks = by_id(result).values()
-    assert {c.status for c in checks if not c.hidden} == {Status.PASSED}
+    assert Status.FAILED in {c.status for c in checks if not c.hidden}
     for check in (c for c in checks if c.hidden and c.id != "conv_forward_keeps_inputs"):
         assert check.status == Status.FAILED and check.score == 0, (check.id, check.status)
 
@@ -147,4 +147,7 @@ def test_smaller_mistakes_are_named_by_the_checks(sample):
 
 
 def test_every_planted_sample_is_tested():
-    assert set(DAY94) == set(EXPECTED_MISTAKE) | set(NAMED_IN_PROCESS) | {"hard_coded_examples"}
+    from test_diagnosis import ISSUE_EXAMPLES   # the samples of issue 14, graded in-process there
+
+    issue = {sample for day, sample, *_ in ISSUE_EXAMPLES if day == "day94"}
+    assert set(DAY94) == set(EXPECTED_MISTAKE) | set(NAMED_IN_PROCESS) | {"hard_coded_examples"} | issue

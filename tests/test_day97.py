@@ -10,12 +10,13 @@ import pytest
 
 from grader import datasets
 from grader import exercise as exercises
-from grader.grading import grade
+from grader import mnist
+from grader.grading import collect_checks, grade
 from grader.mnist import fit_calls_with_test_data
 from grader.results import Status
 from grader.session import Session
 from samples import notebook_with, write
-from samples_day97 import planted
+from samples_day97 import check_functions, disagreements, outcome, planted, planted_memoriser
 
 DAY = "day97"
 POINTS = 23
@@ -26,14 +27,63 @@ def by_id(result):
     return {c.id: c for e in result.exercises for c in e.checks}
 
 
+SEEDS = (97, 7, 3)
+ACCURACY_CHECKS = ("test_accuracy_at_least_0_97", "test_accuracy_at_least_0_98", "test_accuracy_at_least_0_99")
+
+
 @pytest.mark.training
-def test_solution_reaches_0_99_and_full_marks_with_its_curve():
-    result = grade(EXERCISE.solution, seed=97)
-    (exercise,) = result.exercises
-    assert (result.score, result.max_score) == (POINTS, POINTS), [(c.id, c.message) for c in exercise.checks]
-    assert exercise.metrics["test_accuracy"] >= 0.99
-    assert len(exercise.curves["val_accuracy"]) == len(exercise.curves["accuracy"]) == 5
-    assert exercise.execution.failures == ()
+def test_solution_scores_full_marks_over_three_seeds_and_keeps_its_accuracy_when_digits_move():
+    """The solution notebook runs (and trains) once; its checks, hidden included, then run with three seeds.
+
+    The notebook fixes its own training seed (``SEED = 97``), so the run seed changes only what the checks draw: the
+    directions of the moved test digits and the hidden checks' random inputs. Training once and grading three
+    times is therefore the same as grading three times, at a third of the cost.
+    """
+    with Session(EXERCISE, EXERCISE.solution, seed=SEEDS[0]) as session:
+        execution = session.execution
+        assert execution.failures == () and execution.cells_run == execution.cells_total, execution.failures
+        for seed in SEEDS:
+            collector = collect_checks(EXERCISE, session.learner, seed=seed, hidden=True, lang="en")
+            score = sum(c.score for c in collector.results)
+            assert score == POINTS, (seed, [(c.id, c.message) for c in collector.results if c.score < c.max_score])
+            clean, moved = collector.metrics["test_accuracy"], collector.metrics["moved_test_accuracy"]
+            assert clean >= 0.99 and moved + mnist.MOVED_ALLOWANCE >= 0.99 and moved < clean, (seed, clean, moved)
+            assert len(collector.curves["val_accuracy"]) == len(collector.curves["accuracy"]) == 5
+
+
+def test_memorised_test_set_earns_no_accuracy_points(tmp_path):
+    """Issue 11, kind 7: a notebook carrying the public test images, looked up by a Dense layer (no training),
+    is right on every test image (1.0000) and loses about 0.07 once the digits move one pixel: none of the 10
+    accuracy points, at any of three seeds, with the mistake named in both languages."""
+    notebook = planted_memoriser(tmp_path)
+    with Session(EXERCISE, notebook, seed=SEEDS[0]) as session:
+        assert session.execution.failures == ()
+        for seed in SEEDS:
+            collector = collect_checks(EXERCISE, session.learner, seed=seed, hidden=True, lang="en")
+            checks = {c.id: c for c in collector.results}
+            assert collector.metrics["test_accuracy"] == 1.0 and collector.metrics["moved_test_accuracy"] < 0.95
+            for check_id in ACCURACY_CHECKS:
+                check = checks[check_id]
+                assert check.status == Status.FAILED and check.score == 0, (seed, check_id, check.message)
+                assert "on the same digits moved by one pixel" in check.message.en, check.message.en
+                assert "平移一個像素" in check.message.zh_tw, check.message.zh_tw
+            assert sum(c.score for c in collector.results) == POINTS - 10
+
+
+def test_moved_digits_move_each_image_one_pixel_with_zeros_coming_in():
+    images = np.arange(2 * 4 * 5, dtype=np.uint8).reshape(2, 4, 5) + 1
+    moved = mnist.moved_digits(images, np.array([(0, 1), (-1, -1)]))
+    assert np.array_equal(moved[0, :, 1:], images[0, :, :-1]) and not moved[0, :, 0].any()
+    assert np.array_equal(moved[1, :-1, :-1], images[1, 1:, 1:]) and not moved[1, -1].any() and not moved[1, :, -1].any()
+    offsets = mnist.directions(mnist.moved_generator(5), 4000)
+    assert {tuple(o) for o in offsets} == {tuple(d) for d in mnist.DIRECTIONS} and not (offsets == 0).all(axis=1).any()
+    assert np.array_equal(offsets, mnist.directions(mnist.moved_generator(5), 4000))
+    assert not np.array_equal(offsets, mnist.directions(mnist.moved_generator(6), 4000))
+
+
+def test_credited_accuracy_is_the_clean_one_unless_moving_the_digits_costs_more_than_the_allowance():
+    assert mnist.MnistAccuracy(clean=0.993, moved=0.982, raw=0.0).credited == 0.993
+    assert mnist.MnistAccuracy(clean=1.0, moved=0.93, raw=0.0).credited == pytest.approx(0.95)
 
 
 def test_stub_scores_zero_with_every_check_not_attempted():
@@ -42,42 +92,58 @@ def test_stub_scores_zero_with_every_check_not_attempted():
     assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
 
 
-# sample -> {check id: (status, English substring, zh-TW substring)}
+# sample -> {check id: (status, message key, English substring, zh-TW substring)}
 FAILED, ERROR = Status.FAILED, Status.ERROR
 PLANTED = {
     "pixels_unscaled": {
-        "scale_images_small_batch": (FAILED, "left the pixels in 0..255", "像素還在 0..255"),
-        "scale_images_random_batch": (FAILED, "Divide by 255", "除以 255"),
-        "test_accuracy_at_least_0_97": (FAILED, "trained on unscaled images", "沒有縮放的影像訓練"),
+        "scale_images_small_batch": (FAILED, "mnist_not_scaled", "left the pixels in 0..255", "像素還在 0..255"),
+        "scale_images_random_batch": (FAILED, "mnist_not_scaled", "Divide by 255", "除以 255"),
+        "test_accuracy_at_least_0_97": (FAILED, "accuracy_unscaled", "trained on unscaled images", "沒有縮放的影像訓練"),
     },
     "test_set_as_validation": {
-        "no_test_data_in_fit": (FAILED, "passes test data to `fit`", "把測試資料傳給了 `fit`"),
+        "no_test_data_in_fit": (FAILED, "test_data_in_fit", "passes test data to `fit`", "把測試資料傳給了 `fit`"),
     },
     "lambda_layer": {
-        "build_convnet_input_and_output": (ERROR, "Lambda", "Lambda"),
-        "test_accuracy_at_least_0_97": (ERROR, "Lambda", "Lambda"),
+        "build_convnet_input_and_output": (ERROR, None, "Lambda", "Lambda"),
+        "test_accuracy_at_least_0_97": (ERROR, None, "Lambda", "Lambda"),
     },
     "one_hot_loss_integer_labels": {
-        "build_convnet_loss_matches_the_labels": (FAILED, "wants one-hot labels", "one-hot 標籤"),
-        "test_accuracy_at_least_0_97": (FAILED, "Test accuracy", "準確率是"),
+        "build_convnet_loss_matches_the_labels": (FAILED, "loss_onehot_with_integers", "wants one-hot labels",
+                                                  "one-hot 標籤"),
+        "test_accuracy_at_least_0_97": (FAILED, "loss_onehot_with_integers", "wants one-hot labels", "one-hot 標籤"),
     },
     "sigmoid_binary_loss": {
-        "build_convnet_input_and_output": (FAILED, "should be softmax", "應該是 softmax"),
-        "build_convnet_loss_matches_the_labels": (FAILED, "binary_crossentropy", "兩個類別"),
+        "build_convnet_input_and_output": (FAILED, "model_output_activation", "should be softmax", "應該是 softmax"),
+        "build_convnet_loss_matches_the_labels": (FAILED, "loss_binary", "binary_crossentropy", "兩個類別"),
+    },
+    "learning_rate_too_high": {
+        "test_accuracy_at_least_0_97": (FAILED, "accuracy_rate_too_high", "learning rate 0.5, too high", "學習率是 0.5"),
+        "test_accuracy_at_least_0_99": (FAILED, "accuracy_rate_too_high", "learning rate 0.5, too high", "學習率是 0.5"),
     },
 }
+CHECKS = check_functions(EXERCISE)
+# public check -> its hidden counterpart: the same judgement, on the public inputs and on fresh random ones
+PAIRS = (("scale_images_small_batch", "scale_images_random_batch"),
+         ("format_labels_integer_or_one_hot", "format_labels_random_labels"))
+NAMED_ON_BOTH_SIDES = {"pixels_unscaled"}   # the samples whose mistake both sides judge (the others: one side)
 
 
 @pytest.mark.training
 @pytest.mark.parametrize("name", sorted(PLANTED))
-def test_planted_mistake_is_named(tmp_path, name):
-    result = grade(planted(tmp_path, name), seed=7)
-    checks = by_id(result)
-    for check_id, (status, en, zh) in PLANTED[name].items():
-        check = checks[check_id]
-        assert check.status == status and check.score == 0, (check_id, check.status, check.message)
-        assert en in check.message.en and zh in check.message.zh_tw, (check_id, check.message)
-    assert result.score < POINTS
+def test_planted_mistake_is_named_alike_by_public_and_hidden_checks(tmp_path, name):
+    """Each sample runs in its own kernel (one epoch on 6,000 images); every check, public and hidden, is then
+    called directly, so its message key (the mistake's name) is seen. Counterpart checks (PAIRS) that both name a
+    mistake name the same one; day97's accuracy and `fit` judgements are made on one side only (public: the
+    accuracy, through grader.mnist.expect_accuracy; hidden: test data in `fit`)."""
+    with Session(EXERCISE, planted(tmp_path, name), seed=7) as session:
+        outcomes = {i: outcome(fn, session.learner, i, seed=7) for i, (fn, _, _) in CHECKS.items()}
+    for check_id, (status, key, en, zh) in PLANTED[name].items():
+        got, got_key, text = outcomes[check_id]
+        assert (got, got_key) == (status, key), (check_id, got, got_key, text)
+        assert en in text.en and zh in text.zh_tw, (check_id, text)
+    assert disagreements(outcomes, PAIRS) == []
+    both = [pair for pair in PAIRS if all(outcomes[i][1] for i in pair)]
+    assert both or name not in NAMED_ON_BOTH_SIDES, (name, both)
 
 
 @pytest.mark.training

@@ -25,6 +25,7 @@ from grader.report import markdown
 from grader.results import ExerciseResult, GradeResult, Status, to_json
 from grader.session import Session
 from samples import SAMPLES
+from samples_day97 import check_functions, disagreements, outcome
 
 DAY = "day98"
 SEED = 98
@@ -177,9 +178,31 @@ PLANTED = {
 }
 
 
+DIRECT = check_functions(EXERCISE)
+# public check -> a hidden counterpart: the same judgement, on the public inputs and on fresh random ones
+PAIRS = (("prepare_images_pads_and_repeats", "prepare_images_random_images"),
+         ("preprocess_red_and_blue_differ", "preprocess_random_colours"),
+         ("build_conv_base_is_frozen", "build_conv_base_random_size"),
+         ("build_conv_base_feature_shapes", "build_conv_base_random_size"),
+         ("extract_features_with_given_weights", "extract_features_random_base"),
+         ("build_head_classifies_ten_classes", "build_head_random_feature_shape"),
+         ("train_head_returns_model_and_history", "head_on_features_beats_chance"),
+         ("build_end_to_end_augments_and_freezes", "build_end_to_end_uses_given_weights"),
+         ("unfreeze_top_block_only_block5", "unfreeze_top_block_keeps_head_trainable"),
+         ("unfreeze_top_block_only_block5", "unfreeze_top_block_uses_learning_rate"))
+# the samples whose mistake a public check and its hidden counterpart both name (the others: one side only)
+NAMED_ON_BOTH_SIDES = {"base_not_frozen", "whole_base_unfrozen", "no_recompile", "scaled_255", "no_bgr_swap",
+                       "preprocess_in_place", "not_padded", "one_channel", "prepare_scaled_255",
+                       "resized_not_padded", "head_relu_output", "weights_hard_coded_none"}
+
+
 @pytest.mark.training
 @pytest.mark.parametrize("sample", sorted(PLANTED))
 def test_planted_mistake_is_named(session, sample):
+    """Each sample's mistake is named as PLANTED says. Then every check (public and hidden) of the functions the
+    sample redefines or PLANTED names is called directly, so that its message key (the mistake's name) is seen: a
+    mistake named by a public check and its hidden counterpart (PAIRS) gets the same name from both, and the
+    samples in NAMED_ON_BOTH_SIDES are named on both sides."""
     functions = SAMPLES[DAY][sample]
     redefine(session, functions)
     try:
@@ -188,8 +211,14 @@ def test_planted_mistake_is_named(session, sample):
             assert got == status, (check_id, got, text)
             if status != Status.PASSED:
                 assert english in text.en and chinese in text.zh_tw, (check_id, text)
+        targets = set(functions) | {DIRECT[check_id][2] for check_id, *_ in PLANTED[sample]}
+        outcomes = {i: outcome(fn, session.learner, i, seed=SEED) for i, (fn, _, target) in DIRECT.items()
+                    if target in targets and i != IMAGENET_CHECK}
     finally:
         redefine(session, {name: SOLUTION[name] for name in functions})
+    assert disagreements(outcomes, PAIRS) == [], sample
+    both = [pair for pair in PAIRS if pair[0] in outcomes and pair[1] in outcomes and all(outcomes[i][1] for i in pair)]
+    assert bool(both) == (sample in NAMED_ON_BOTH_SIDES), (sample, both)
 
 
 @pytest.mark.training

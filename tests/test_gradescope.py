@@ -57,12 +57,14 @@ def autograder(tmp_path_factory) -> Path:
 
 
 def _fake_root(tmp_path: Path, autograder: Path, notebooks: dict[str, object]) -> Path:
-    """/autograder as Gradescope lays it out: source/ (the zip), submission/ (the learner's files), results/."""
+    """/autograder as Gradescope lays it out: source/ (the zip), submission/ (the learner's files), results/, and
+    run_autograder copied from source/ to the root, which is the copy the harness runs."""
     root = tmp_path / "autograder"
     with zipfile.ZipFile(autograder) as archive:
         archive.extractall(root / "source")
     for name in ("run_autograder", "setup.sh"):
         (root / "source" / name).chmod(0o755)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission").mkdir()
     (root / "results").mkdir()
     (root / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": [{"name": "learner"}]}))
@@ -83,8 +85,11 @@ def _env(root: Path) -> dict:
 
 
 def _run(root: Path) -> dict:
-    run = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
-                         env=_env(root), timeout=600)
+    """What the harness does: run <root>/run_autograder (the copy, not source/'s), from another folder."""
+    elsewhere = root.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    run = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, env=_env(root),
+                         timeout=600, cwd=elsewhere)
     assert run.returncode == 0, run.stderr
     data = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(data, SCHEMA)
@@ -146,13 +151,14 @@ def test_results_are_written_after_each_day_so_a_global_timeout_keeps_partial_cr
     endless = samples.notebook_with("day94", insert={1: "while True:\n    pass"})
     root = _fake_root(tmp_path, autograder, {"day93.ipynb": exercises.get("day93").solution, "day94.ipynb": endless})
     results = root / "results" / "results.json"
-    process = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=_env(root),
+    process = subprocess.Popen([str(root / "run_autograder")], env=_env(root), cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline, data = time.monotonic() + 300, None
+        deadline, data, first = time.monotonic() + 300, None, None
         while time.monotonic() < deadline and process.poll() is None:
             if results.exists():
                 data = json.loads(results.read_text())
+                first = first or data
                 if any(t["tags"][0] == "day93" and t["status"] == "passed" for t in data["tests"]):
                     break
             time.sleep(0.5)
@@ -165,7 +171,10 @@ def test_results_are_written_after_each_day_so_a_global_timeout_keeps_partial_cr
     day93 = [t for t in data["tests"] if t["tags"][0] == "day93"]
     day94 = [t for t in data["tests"] if t["tags"][0] == "day94"]
     assert data["score"] == sum(t["max_score"] for t in day93) == 14
-    assert day94 and all(t["score"] == 0 for t in day94) and "was not graded" in day94[0]["output"]
+    assert day94 and all(t["score"] == 0 for t in day94) and "not graded yet" in day94[0]["output"]
+    # before any grading, every day is pending: none claims the time budget was used up
+    assert first is not None and all("not graded yet" in t["output"] and "budget" not in t["output"]
+                                     for t in first["tests"])
 
 
 def _exercise(metrics: dict) -> ExerciseResult:
@@ -196,3 +205,25 @@ def test_grade_format_gradescope_is_valid_against_the_schema(tmp_path):
     data = json.loads(run.stdout)
     jsonschema.validate(data, SCHEMA)
     assert data["score"] == 14 and len(data["tests"]) == 11
+
+
+@pytest.mark.slow
+def test_a_copy_named_as_browsers_name_it_is_graded_from_the_harness_copy_of_run_autograder(tmp_path, autograder):
+    """Gradescope's harness exactly: the zip unpacked in source/, run_autograder copied to the root and run from
+    there with another working folder, the learner's notebook saved as `day93 (1).ipynb`."""
+    root = _fake_root(tmp_path, autograder, {"day93 (1).ipynb": exercises.get("day93").solution})
+    data = _run(root)
+    day93 = [t for t in data["tests"] if t["tags"][0] == "day93"]
+    assert sum(t["score"] for t in day93) == sum(t["max_score"] for t in day93) == 14
+    assert "No notebook found at day93" not in data["output"] and "No notebook found at day94" in data["output"]
+
+
+def test_the_time_budget_message_is_only_for_days_it_kept_from_starting(tmp_path):
+    """A budget already spent: the days it kept from starting say so; nothing is graded."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    config = gradescope.Config(exercises=("day93", "day94"), lang="en", time_budget_s=0.0)
+    data = gradescope.run(root=root, config=config)
+    jsonschema.validate(data, SCHEMA)
+    assert data["score"] == 0 and all("time budget of 0 s ran out" in t["output"] for t in data["tests"])
+    assert json.loads((root / "results" / "results.json").read_text()) == data

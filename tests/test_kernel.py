@@ -57,3 +57,63 @@ def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel)
 def test_output_under_the_message_limit_is_not_refused(kernel):
     run = kernel.run("print('x' * 2**20)", timeout=10)
     assert run.ok and not run.output_refused and run.output_dropped > 0
+
+
+SEND = ("k = get_ipython().kernel\n"
+        "k.session.send(k.iopub_socket, {kind!r}, {content}, parent=k.get_parent(), ident=b'x')\n")
+FORGED = {
+    "stream text that is an int": SEND.format(kind="stream", content="{'name': 'stdout', 'text': 123}"),
+    "stream with no name": SEND.format(kind="stream", content="{'text': 'hi'}"),
+    "display data that is not text": SEND.format(kind="display_data",
+                                                 content="{'data': {'text/plain': 5, 7: 'x'}, 'metadata': 3}"),
+    "display data that is a list": SEND.format(kind="display_data", content="{'data': [1, 2]}"),
+    "transient that is not a mapping": SEND.format(
+        kind="display_data", content="{'data': {'text/plain': 'x'}, 'metadata': {}, 'transient': 5}"),
+    "error with fields of every type": SEND.format(kind="error",
+                                                   content="{'ename': 1, 'evalue': None, 'traceback': 'abc'}"),
+    "comm message": SEND.format(kind="comm_msg", content="{'comm_id': 5, 'data': 1}"),
+    "status without a state": SEND.format(kind="status", content="{'execution_state': 3}"),
+    "execution count that is text": SEND.format(kind="execute_input", content="{'execution_count': 'x', 'code': 1}"),
+}
+
+
+@pytest.mark.parametrize("forgery", FORGED.values(), ids=FORGED.keys())
+def test_forged_output_messages_never_crash_the_grader(kernel, forgery):
+    run = kernel.run(forgery + "print('mine')", timeout=20)
+    assert run.outcome in ("ok", "error") and "mine" in run.stdout
+    assert isinstance(run.ename, str) and isinstance(run.evalue, str) and all(isinstance(t, str) for t in run.traceback)
+    after = kernel.run("print('next')", timeout=10)
+    assert after.ok and after.stdout == "next\n"
+
+
+def test_a_forged_error_message_is_read_as_text(kernel):
+    run = kernel.run(FORGED["error with fields of every type"], timeout=20)
+    assert run.outcome == "error" and run.ename == "1" and run.evalue == "None" and run.traceback == ()
+
+
+@pytest.mark.parametrize("source", ["exit()", "quit()", "get_ipython().ask_exit()"])
+def test_a_cell_asking_ipython_to_exit_is_told_apart_and_needs_a_restart(kernel, source):
+    run = kernel.run(f"x = 1\n{source}", timeout=20)
+    assert run.outcome == "exited" and run.ename == "KernelExit"
+    assert kernel.needs_restart(run)
+    kernel.restart()
+    assert kernel.run("print('back')", timeout=20).stdout == "back\n"
+
+
+def test_exit_keeping_the_kernel_is_an_ordinary_cell(kernel):
+    run = kernel.run("exit(keep_kernel=True)", timeout=20)
+    assert run.ok and kernel.responsive(timeout=10)
+
+
+RAW = {"not JSON": "b'{nope'", "nested 100000 deep": "b'[' * 100000 + b']' * 100000",
+       "an int too long to read": "b'{\"name\": \"stdout\", \"text\": ' + b'9' * 5000 + b'}'"}
+
+
+@pytest.mark.parametrize("content", RAW.values(), ids=RAW.keys())
+def test_messages_that_cannot_even_be_decoded_become_an_outcome(kernel, content):
+    run = kernel.run(SEND.format(kind="stream", content=content), timeout=20)
+    assert run.outcome in ("ok", "garbled")
+    assert run.outcome == "ok" or (run.ename == "KernelMessage" and run.evalue)
+    if kernel.needs_restart(run):
+        kernel.restart()
+    assert kernel.run("print('next')", timeout=10).stdout == "next\n"

@@ -1,11 +1,16 @@
 """The value protocol between the learner's kernel and the grader, on a real kernel."""
+import os
+
 import numpy as np
 import pytest
 
 from grader.kernel import Kernel, kernel_env
-from grader.learner import KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted
+from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted, UnsafeModel,
+                            inspect_keras_archive, load_keras_model)
 
 DEFINITIONS = '''
+import os
+
 import numpy as np
 def values():
     return {"int": 3, "float": 2.5, "tuple": (1, "a"), "list": [None, True], "scalar": np.float32(1.5),
@@ -101,3 +106,243 @@ def test_a_call_that_forks_and_times_out_has_its_kernel_restarted(tmp_path):
         with pytest.raises(LearnerTimedOut):
             learner.call("forks_then_sleeps", timeout=2)
         assert restarts == [1]
+
+
+# ---------------------------------------------------------------- the call channel: root follows no kernel path
+
+ATTACKS = '''
+import os, sys, json, numpy
+def _folder():
+    return sys._getframe(2).f_locals["folder"]
+def rename_everything():
+    folder, tried = _folder(), {}
+    calls = os.path.dirname(folder)
+    for name, action in {
+            "rename call folder": lambda: os.rename(folder, folder + "x"),
+            "rename out": lambda: os.rename(os.path.join(folder, "out"), os.path.join(calls, "mine")),
+            "write args": lambda: open(os.path.join(folder, "args.json"), "w"),
+            "new file beside args": lambda: open(os.path.join(folder, "extra"), "w"),
+            "new folder in calls": lambda: os.mkdir(os.path.join(calls, "planted")),
+            "list calls": lambda: os.listdir(calls)}.items():
+        try:
+            action()
+            tried[name] = "done"
+        except OSError as error:
+            tried[name] = type(error).__name__
+    return tried
+def result_becomes(kind, target=None):
+    real = os.replace
+    def swap(a, b):
+        os.unlink(a)
+        if kind == "link":
+            os.symlink(target, b)
+        elif kind == "fifo":
+            os.mkfifo(b)
+        elif kind == "folder":
+            os.mkdir(b)
+        elif kind == "huge":
+            with open(b, "wb") as handle:
+                handle.truncate(64 * 2**20)
+        os.replace = real
+    os.replace = swap
+    return 1
+def npy_becomes(target):
+    real = numpy.save
+    def link(path, array, **kw):
+        os.symlink(target, path)
+        numpy.save = real
+    numpy.save = link
+    return numpy.zeros(3)
+def npy_header(header, size):
+    real = numpy.save
+    header["shape"] = tuple(header["shape"])
+    if isinstance(header["descr"], list):
+        header["descr"] = [tuple(field) for field in header["descr"]]
+    def forge(path, array, **kw):
+        with open(path, "wb") as handle:
+            numpy.lib.format.write_array_header_1_0(handle, header)  # the magic string, then the header
+            handle.write(bytes(size))
+        numpy.save = real
+    numpy.save = forge
+    return numpy.zeros(3)
+def deep_result(depth):
+    real = json.dump
+    def forge(obj, handle):
+        handle.write("[" * depth + "]" * depth)
+        json.dump = real
+    json.dump = forge
+    return 1
+def big_int():
+    return 2**64
+def probe_shared(path):
+    tried = {"read": open(os.path.join(path, "given.txt")).read()}
+    for name, action in {"rename folder": lambda: os.rename(path, path + "x"),
+                         "replace file": lambda: os.replace(os.path.join(path, "given.txt"), path + "y"),
+                         "new file": lambda: open(os.path.join(path, "planted"), "w")}.items():
+        try:
+            action()
+            tried[name] = "done"
+        except OSError as error:
+            tried[name] = type(error).__name__
+    return tried
+'''
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attacked")
+    (root / "work").mkdir()
+    (root / "home").mkdir()
+    with Kernel(workdir=root / "work", env=kernel_env(home=root / "home", extra={})) as kernel:
+        assert kernel.run(ATTACKS, timeout=30).ok
+        yield KernelLearner(kernel, root / "work", call_timeout_s=20)
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A file only root may read, outside the working copy: what an attacker would like the grader to read."""
+    path = tmp_path / "secret.npy"
+    np.save(path, np.arange(5.0))
+    path.chmod(0o600)
+    return path
+
+
+def test_the_kernel_can_neither_rename_nor_plant_anything_in_the_call_channel(attacked):
+    tried = attacked.call("rename_everything")
+    assert tried == {name: "PermissionError" for name in tried}
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "folder", "huge"])
+def test_a_result_file_that_is_not_a_plain_file_is_refused_without_waiting(attacked, secret, kind):
+    with pytest.raises(LearnerRaised, match="cannot read"):
+        attacked.call("result_becomes", kind, str(secret))
+    assert attacked.call("big_int") == 2**64  # the channel still works
+
+
+def test_an_array_file_linked_to_a_root_only_file_is_refused(attacked, secret):
+    with pytest.raises(LearnerRaised, match="not a plain file"):
+        attacked.call("npy_becomes", str(secret))
+
+
+def test_files_handed_to_the_kernel_are_readable_and_cannot_be_swapped(attacked):
+    with attacked.shared_folder() as folder:
+        (folder / "given.txt").write_text("weights")
+        tried = attacked.call("probe_shared", str(folder))
+        assert not str(folder).startswith(str(attacked.workdir))
+    assert tried == {"read": "weights", "rename folder": "PermissionError", "replace file": "PermissionError",
+                     "new file": "PermissionError"}
+    assert not folder.exists()
+
+
+def test_call_folders_are_removed_and_never_in_the_working_copy(attacked):
+    attacked.call("big_int")
+    assert not list(attacked.workdir.glob(".grader-call*"))
+    assert os.listdir(attacked.kernel.session_dir / ".grader-calls") == []
+
+
+HEADERS = {
+    "9 TiB declared": ({"descr": "<f8", "fortran_order": False, "shape": (2**40, 9)}, 64),
+    "objects": ({"descr": "|O", "fortran_order": False, "shape": (3,)}, 24),
+    "records": ({"descr": [("a", "<f8"), ("b", "<i4")], "fortran_order": False, "shape": (3,)}, 36),
+    "fewer bytes than declared": ({"descr": "<f8", "fortran_order": False, "shape": (1000,)}, 64),
+}
+
+
+@pytest.mark.parametrize("header, size", HEADERS.values(), ids=HEADERS.keys())
+def test_npy_headers_are_checked_before_any_array_is_made(attacked, header, size):
+    with pytest.raises(LearnerRaised, match="cannot read"):
+        attacked.call("npy_header", header, size)
+
+
+def test_an_honest_header_written_the_same_way_is_read(attacked):
+    header = {"descr": "<f8", "fortran_order": False, "shape": (2, 4)}
+    assert attacked.call("npy_header", header, 64).tolist() == [[0.0] * 4] * 2
+
+
+def test_a_deeply_nested_result_is_refused_before_parsing(attacked):
+    with pytest.raises(LearnerRaised, match="nested"):
+        attacked.call("deep_result", 100_000)
+
+
+def test_big_ints_cross_as_ints(attacked):
+    assert attacked.call("big_int") == 2**64
+
+
+# ---------------------------------------------------------------- .keras files are inspected before loading
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    import keras
+
+    path = tmp_path_factory.mktemp("model") / "honest.keras"
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]).save(path)
+    return path
+
+
+def rewritten(source, target, *, config=None, extra=()):
+    """A copy of the ``source`` archive with config.json replaced and ``extra`` (name, bytes) members added."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            new.writestr(item.filename, config if config is not None and item.filename == "config.json" else data)
+        for name, data in extra:
+            new.writestr(name, data)
+    return target
+
+
+def test_an_honest_model_file_loads(saved_model):
+    assert load_keras_model(saved_model).count_params() == 15
+
+
+def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved_model, tmp_path):
+    import zipfile
+
+    config = zipfile.ZipFile(saved_model).read("config.json").decode().replace('"units": 3', '"units": 1073741824')
+    with pytest.raises(UnsafeModel, match="declares more than"):
+        load_keras_model(rewritten(saved_model, tmp_path / "huge.keras", config=config.encode()))
+
+
+ARCHIVES = {
+    "too many members": dict(extra=[(f"assets/{i}", b"x") for i in range(300)]),
+    "a compression bomb": dict(extra=[("assets/zeros", bytes(200 * 2**20))]),
+    "config nested 500 deep": dict(config=b'{"a": ' * 500 + b"1" + b"}" * 500),
+    "config that is not JSON": dict(config=b"{nope"),
+}
+
+
+@pytest.mark.parametrize("change", ARCHIVES.values(), ids=ARCHIVES.keys())
+def test_suspicious_archives_are_refused_without_loading(saved_model, tmp_path, change):
+    with pytest.raises(UnsafeModel):
+        inspect_keras_archive(rewritten(saved_model, tmp_path / "bad.keras", **change))
+
+
+def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
+    (tmp_path / "x.keras").write_bytes(b"not a zip at all")
+    with pytest.raises(UnsafeModel, match="not a readable"):
+        load_keras_model(tmp_path / "x.keras")
+
+
+def test_a_function_calling_exit_is_blamed_its_kernel_restarted_and_it_is_not_called_again(tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "home").mkdir()
+    restarts = []
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as kernel:
+        assert kernel.run("def leaves():\n    exit()\n    return 1", timeout=30).ok
+        learner = KernelLearner(kernel, tmp_path / "work", on_kernel_death=lambda: restarts.append(1))
+        with pytest.raises(LearnerRaised) as stopped:
+            learner.call("leaves")
+        assert "kernel stopped while running `leaves`" in stopped.value.text.en and "exit()" in stopped.value.text.en
+        assert restarts == [1]
+        with pytest.raises(LearnerRaised, match="kernel stopped"):
+            learner.call("leaves")  # not called again: it would only end the kernel once more
+        assert restarts == [1]
+
+
+def test_a_result_description_of_the_wrong_shape_is_unreadable_not_a_grader_error(attacked):
+    attacked.kernel.run("import json\ndef forged():\n    real = json.dump\n    def forge(obj, handle):\n"
+                        "        json.dump = real\n        real({'status': 'ok', 'value': {'kind': 'dict', 'items': [1]},"
+                        " 'after': 5}, handle)\n    json.dump = forge\n    return 1", timeout=20)
+    with pytest.raises(LearnerRaised, match="cannot read"):
+        attacked.call("forged")

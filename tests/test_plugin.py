@@ -50,3 +50,17 @@ def test_other_tests_are_left_alone_by_the_plugin(pytester):
     pytester.makepyfile("def test_plain():\n    assert 1 == 2, 'plain message'\n")
     result = pytester.runpytest_subprocess()
     result.stdout.fnmatch_lines(["*AssertionError: plain message*"])
+
+
+def test_a_keras_day_shows_no_tensorflow_log_lines_in_the_learners_output(pytester, monkeypatch):
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES", "GRADER_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    folder = pytester.path / "exercises" / "day96"
+    folder.mkdir(parents=True)
+    (folder / "test_day96.py").write_text(
+        "import keras\n\n\ndef test_uses_tensorflow():\n    assert float(keras.ops.sum(keras.ops.ones(3))) == 4\n")
+    result = pytester.runpytest_subprocess(str(folder), "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)   # a failing check: pytest shows its captured stderr too
+    noise = ("absl::InitializeLog", "cuInit", "cudart_stub", "oneDNN custom operations", "cpu_feature_guard")
+    shown = result.outlines + result.errlines
+    assert [line for line in shown if any(n in line for n in noise)] == [], "\n".join(shown[-40:])

@@ -98,9 +98,14 @@ def test_the_release_has_everything_a_learner_and_classroom_need(released):
     job = workflow["jobs"]["run-autograding-tests"]
     assert job["runs-on"] == ["self-hosted", "gpu"] and job["steps"][-1]["with"]["runners"] == ",".join(days)
     readme = (out / "README.md").read_text()
-    for phrase in ("pytest exercises/day93", 'check("feature_map")', "GRADER_HIDDEN_TOKEN", "GRADER_HIDDEN_REPO",
-                   "Contents: Read-only", "給講師", "公開檢查"):
+    for phrase in ("pytest exercises/day93", 'check("feature_map")', 'hint("feature_map")', "colab-badge.svg",
+                   "INSTRUCTORS.md", "給講師", "公開檢查"):
         assert phrase in readme
+    assert readme.count("colab.research.google.com/github/") == len(days)
+    assert "GRADER_HIDDEN_TOKEN" not in readme   # learners first: the set-up is in INSTRUCTORS.md
+    instructors = (out / "INSTRUCTORS.md").read_text()
+    for phrase in ("GRADER_HIDDEN_TOKEN", "GRADER_HIDDEN_REPO", "Contents: Read-only", "給講師"):
+        assert phrase in instructors
     assert sorted(p.name for p in hidden.glob("day*.py")) == sorted(p.name for p in HIDDEN.glob("day*.py"))
     assert all((hidden / p.name).read_bytes() == p.read_bytes() for p in HIDDEN.glob("day*.py"))
 
@@ -149,3 +154,70 @@ def test_in_a_copy_pip_install_and_pytest_run_the_public_checks(released, tmp_pa
     practice = subprocess.run([python, "-c", script], cwd=repo, capture_output=True, text=True, env=env, timeout=300)
     assert practice.returncode == 0, practice.stderr[-3000:]
     assert "public checks passed" in practice.stdout and "✘" not in practice.stdout
+
+
+def test_release_with_a_package_url_points_the_setup_cells_and_the_badges_at_it(tmp_path):
+    from grader.release import PLACEHOLDER_PACKAGE, release
+
+    out = release(tmp_path / "r", package_url="git+https://github.com/acme/cnn-exercises@v2")
+    for notebook in sorted((out / "exercises").glob("day*/day*.ipynb")):
+        text = notebook.read_text(encoding="utf-8")
+        assert "git+https://github.com/acme/cnn-exercises@v2" in text and PLACEHOLDER_PACKAGE not in text
+    readme = (out / "README.md").read_text()
+    assert "colab.research.google.com/github/acme/cnn-exercises/blob/v2/exercises/day93/day93.ipynb" in readme
+    pyproject = (out / "pyproject.toml").read_text()
+    assert '"grader.course" = "exercises"' in pyproject and '"exercises/day97"' not in pyproject
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q"], cwd=out, capture_output=True,
+                               text=True, timeout=600)
+    days = {line.split("/")[1] for line in collected.stdout.splitlines() if line.startswith("exercises/")}
+    assert days == {"day93", "day94", "day95", "day96"}, collected.stdout[-2000:]   # no training unless asked
+
+
+def _repository_copy(tmp_path: Path) -> Path:
+    """The parts of this repository a release is made from, copied, so a test may change them."""
+    copy = tmp_path / "repo"
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+    for folder in ("grader", "exercises", "solutions", "datasets"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, copy / name)
+    return copy
+
+
+def test_a_stub_someone_edited_in_the_working_tree_is_not_what_the_release_ships(tmp_path):
+    """Trying the exercises fills in exercises/day93/day93.ipynb; the release still ships the stub made from
+    solutions/, and no other notebook lying in exercises/."""
+    from grader.notebook import make_stub, notebook_text
+
+    copy = _repository_copy(tmp_path)
+    shutil.copy(copy / "solutions" / "day93" / "day93.ipynb", copy / "exercises" / "day93" / "day93.ipynb")
+    shutil.copy(copy / "solutions" / "day94" / "day94.ipynb", copy / "exercises" / "day94" / "day94 (1).ipynb")
+    out = tmp_path / "release"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}, "GRADER_ROOT": str(copy),
+           "PYTHONPATH": str(copy)}
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(out)], capture_output=True, text=True,
+                         cwd=copy, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shipped = (out / "exercises" / "day93" / "day93.ipynb").read_text(encoding="utf-8")
+    assert shipped == notebook_text(make_stub(nbformat.read(exercises.get("day93").solution, as_version=4)))
+    assert "raise NotImplementedError" in shipped
+    assert not (out / "exercises" / "day94" / "day94 (1).ipynb").exists()
+    assert release.leaks(out) == []
+
+
+@pytest.mark.slow
+def test_grading_in_a_release_says_the_hidden_checks_are_not_included(released):
+    out, _ = released
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}, "PYTHONPATH": str(out),
+           "GRADER_ROOT": str(out)}
+    for fmt, total in (("terminal", "Total: 0 / 5"), ("md", "# Total: 0 / 5")):
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "exercises/day93", "--lang", "en",
+                              "--format", fmt], capture_output=True, text=True, cwd=out, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        from grader.grading import planned_from_source
+
+        hidden = exercises.hidden_check_count("day93")
+        points = sum(p.points for p in planned_from_source(HIDDEN / "day93.py"))
+        assert total in run.stdout and hidden > 0 and points > 0
+        assert f"Not included here: {hidden} hidden checks ({points:g} more points) run only when your work is " \
+            "graded" in " ".join(run.stdout.split())

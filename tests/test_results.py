@@ -69,3 +69,14 @@ def test_the_recorded_seed_repeats_the_hidden_checks_inputs():
 
     first = inputs_seen(5)
     assert first and inputs_seen(5) == first and inputs_seen(6) != first
+
+
+def test_a_lone_surrogate_in_a_learners_message_still_writes_the_json(tmp_path):
+    from dataclasses import replace
+
+    result = sample_result()
+    broken = replace(result.exercises[0].checks[0], message=Text("bad \ud800 value", "壞 \udfff 值"))
+    result = replace(result, exercises=(replace(result.exercises[0], checks=(broken,)),))
+    write_atomic(tmp_path / "r.json", to_json(result))
+    back = from_json((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert back.exercises[0].checks[0].message == broken.message

@@ -1,11 +1,16 @@
 """Bad submissions get a clear report and never crash the grader; the rest of the notebook is still graded."""
 import json
+import tempfile
+from pathlib import Path
 
 import nbformat
+import numpy as np
+import pytest
 
 from grader import exercise as exercises
 from grader.grading import grade
 from grader.results import Status
+from grader.session import Session
 from samples import notebook_with, write
 
 SEED = 7
@@ -148,3 +153,108 @@ def test_grading_twice_with_the_same_seed_gives_the_same_result(tmp_path):
     first, second = grade(path, seed=3), grade(path, seed=3)
     assert [(c.id, c.status, c.score) for c in first.exercises[0].checks] == \
            [(c.id, c.status, c.score) for c in second.exercises[0].checks]
+
+
+EXITS = {"exit": "exit()", "quit": "quit()", "ask_exit": "get_ipython().ask_exit()",
+         "kill": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+         "crash": "import ctypes\nctypes.string_at(0)"}
+
+
+@pytest.mark.parametrize("call", EXITS.values(), ids=EXITS.keys())
+def test_a_cell_that_ends_the_kernel_is_blamed_and_the_rest_graded(tmp_path, call):
+    """IPython's exit() answers "ok" and then ends the kernel: that cell is the failure, it is not replayed, and
+    the cells after it (and every function) are graded with a fresh kernel."""
+    nb = notebook_with("day93", insert={8: f"LOOKS_NORMAL = 1\n{call}\nprint('never')"})
+    result = grade(write(tmp_path, "exits", "day93", nb), seed=SEED)
+    execution = result.exercises[0].execution
+    assert result.score == result.max_score
+    if call == EXITS["kill"] and not execution.failures:
+        return  # the kernel is its PID namespace's first process: a signal it sends itself is ignored
+    assert [f.index for f in execution.failures] == [8]
+    failure = execution.failures[0]
+    assert failure.status == Status.ERROR and "LOOKS_NORMAL" in failure.source
+    if call not in (EXITS["kill"], EXITS["crash"]):
+        assert failure.ename == "KernelExit" and "exit()" in failure.note.en and "exit()" in failure.note.zh_tw
+    assert execution.kernel_restarts == 1
+
+
+def test_a_first_cell_importing_a_missing_package_is_named_once_and_each_check_points_to_it(tmp_path):
+    nb = notebook_with("day93")
+    imports = [c for c in nb.cells if c.cell_type == "code" and "import numpy as np" in c.source][0]
+    imports.source = "import nonexistent_pkg\n" + imports.source
+    result = grade(write(tmp_path, "no_package", "day93", nb), seed=SEED)
+    exercise = result.exercises[0]
+    cells = {f.index for f in exercise.execution.failures if f.ename == "ModuleNotFoundError"}
+    assert cells == {1} and "nonexistent_pkg" in exercise.execution.failures[0].evalue
+    raised = [c for c in exercise.checks if c.status == Status.ERROR]
+    assert raised and result.score < result.max_score
+    for check in raised:
+        assert "code cell 2 failed (ModuleNotFoundError: No module named 'nonexistent_pkg')" in check.message.en
+        assert "第 2 個程式碼儲存格失敗了" in check.message.zh_tw
+        assert check.traceback == ()
+
+
+def test_a_missing_function_whose_cell_failed_points_to_that_cell(tmp_path):
+    nb = notebook_with("day93", functions={"relu": "import nonexistent_pkg\ndef relu(x):\n    return np.maximum(x, 0)"})
+    result = grade(write(tmp_path, "relu_cell", "day93", nb), seed=SEED)
+    check = {c.id: c for c in result.exercises[0].checks}["relu_random"]
+    assert check.status == Status.ERROR and "No function named `relu`" in check.message.en
+    assert "code cell 18, which defines it, failed (ModuleNotFoundError" in check.message.en
+
+
+DEEP_THEN_CRASH = """import os
+path = os.environ["HOME"]
+for _ in range(1200):
+    path = os.path.join(path, "d")
+    os.mkdir(path)
+os.symlink("/etc", os.path.join(path, "etc"))
+os._exit(1)"""
+
+
+def test_a_deep_tree_and_a_crash_are_survived_and_nothing_is_left_behind(tmp_path):
+    nb = notebook_with("day93", insert={3: DEEP_THEN_CRASH})
+    path = write(tmp_path, "deep", "day93", nb)
+    with Session(exercises.get("day93"), path, seed=SEED) as session:
+        folder = session._tmp
+        assert session.execution.kernel_restarts == 1
+        assert session.learner.call("relu", np.array([-1.0, 2.0])).tolist() == [0, 2]
+    assert not folder.exists() and Path("/etc/passwd").exists()
+
+
+def test_anything_raised_while_running_the_notebook_leaves_nothing_behind(tmp_path, monkeypatch):
+    def broken(self, submission):
+        self._kernel.run("pass", timeout=10)
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(Session, "_run_all", broken)
+    made = []
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: made.append(real(**kw)) or made[-1])
+    with Session(exercises.get("day93"), exercises.get("day93").solution, seed=SEED) as session:
+        assert "could not finish running" in session.execution.problem.en and session.learner is None
+    assert made and not Path(made[0]).exists()
+
+
+def test_a_function_returning_an_int_past_64_bits_is_just_wrong(tmp_path):
+    nb = notebook_with("day93", functions={"conv_single_step": "def conv_single_step(window, kernel, bias=0.0):\n"
+                                                               "    return 2**64"})
+    result = grade(write(tmp_path, "big_int", "day93", nb), seed=SEED)
+    checks = [c for c in result.exercises[0].checks if c.function == "conv_single_step"]
+    assert checks and {c.status for c in checks} == {Status.FAILED}
+    assert all("yours is 1.84467e+19" in c.message.en for c in checks)
+
+
+FORGED_OUTPUT = """k = get_ipython().kernel
+k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': 123}, parent=k.get_parent())
+k.session.send(k.iopub_socket, 'display_data', {'data': {'text/plain': 5}, 'metadata': {}}, parent=k.get_parent())
+k.session.send(k.iopub_socket, 'error', {'ename': 1, 'evalue': 2, 'traceback': 3}, parent=k.get_parent())"""
+
+
+def test_forged_output_messages_cost_nothing_and_leave_nothing_behind(tmp_path):
+    nb = notebook_with("day93", insert={2: FORGED_OUTPUT})
+    path = write(tmp_path, "forged", "day93", nb)
+    with Session(exercises.get("day93"), path, seed=SEED) as session:
+        folder = session._tmp
+        assert [f.ename for f in session.execution.failures] == ["1"]  # the forged error, read as text
+        assert session.learner.call("relu", np.array([-1.0])).tolist() == [0.0]
+    assert not folder.exists()

@@ -4,118 +4,79 @@ These use the course slides' 4x4 example and small fixed inputs. More checks, wi
 of other shapes, strides and channel counts, run when your work is graded: make `pool_forward` right for
 any input, not just for these.
 """
-import re
-
 import numpy as np
 import pytest
 
-from grader.checks import expect_array, expect_unchanged, fail
-from grader.learner import LearnerRaised
+from grader.diagnosis import expect_entries
 
-# The slides' 4x4 feature map, as a batch of one single-channel map: (m, H, W, C) = (1, 4, 4, 1).
-SLIDES_MAP = np.array([[1, 2, 3, 4],
-                       [5, 6, 7, 8],
-                       [7, 6, 5, 4],
-                       [3, 2, 1, 0]]).reshape(1, 4, 4, 1)   # integers, as on the slides
-# Pooled with a 2x2 window, stride 2 (slides): (1, 2, 2, 1).
-SLIDES_MAX = np.array([[6, 8], [7, 5]]).reshape(1, 2, 2, 1)
-SLIDES_MEAN = np.array([[3.5, 5.5], [4.5, 2.5]]).reshape(1, 2, 2, 1)
-# What windows starting at (i, j) instead of (2i, 2j) give, and the averages cut to integers.
-SLIDES_MAX_NO_STRIDE = np.array([[6, 7], [7, 7]]).reshape(1, 2, 2, 1)
-SLIDES_MEAN_NO_STRIDE = np.array([[3.5, 4.5], [6, 6]]).reshape(1, 2, 2, 1)
-SLIDES_MEAN_TRUNCATED = np.array([[3, 5], [4, 2]]).reshape(1, 2, 2, 1)
-
-# Two channels: the slides' map and 10 minus it; 2x2 max pooling, stride 2, each channel on its own.
-SLIDES_2D = SLIDES_MAP[0, :, :, 0]                                                    # (4, 4)
-TWO_CHANNELS = np.stack([SLIDES_2D, 10 - SLIDES_2D], axis=-1)[None].astype(float)    # (1, 4, 4, 2)
-TWO_CHANNELS_MAX = np.stack([[[6, 8], [7, 5]], [[9, 7], [8, 10]]], axis=-1)[None]   # (1, 2, 2, 2)
-TWO_CHANNELS_MIXED = np.stack([[[9, 8], [8, 10]]] * 2, axis=-1)[None]               # max over both channels
-TWO_CHANNELS_MEAN = np.stack([[[3.5, 5.5], [4.5, 2.5]], [[6.5, 4.5], [5.5, 7.5]]], axis=-1)[None]   # mean instead
-
-# Overlapping windows: a 4x5 input, 3x3 window, stride 1 -> (1, 2, 3, 1).
-OVERLAP = np.array([[1, 3, 2, 0, 4],
-                    [5, 0, 1, 2, 2],
-                    [3, 1, 6, 1, 0],
-                    [0, 2, 1, 7, 3]], dtype=float).reshape(1, 4, 5, 1)
-OVERLAP_MAX = np.array([[6, 6, 6], [6, 7, 7]]).reshape(1, 2, 3, 1)
-OVERLAP_MEAN = (np.array([[22, 16, 18], [19, 21, 23]]) / 9).reshape(1, 2, 3, 1)
+# What each check asks, and what each known mistake would answer instead: the slides' integer 4x4 map, two
+# channels, overlapping windows, a stride that does not divide the size, negative values, f = stride = 1, the
+# default mode, and the arguments that must raise ValueError.
+# BEGIN/END TABLES below is written by `grader stubs` from the grader's own diagnoses.
 
 
-def expect_floats(got, *, what):
-    """The output is an array of floats, even for an integer input."""
-    if isinstance(got, np.ndarray) and got.dtype.kind != "f":
-        fail("pool_not_float", what=what, dtype=str(got.dtype))
+def mode_of(entry):
+    return entry["kwargs"].get("mode", "max")
 
 
-def shape_of(value) -> str:
-    """The shape of what came back instead of an exception, in words that read in both languages."""
-    try:
-        return str(np.shape(value))
-    except ValueError:   # a ragged list
-        return "?"
+def expect_table(learner, keep):
+    entries = [entry for entry in TABLES["pool_forward"] if keep(entry)]
+    expect_entries(learner, "pool_forward", entries, arg_names=("A_prev",))
 
 
-def raised_name(error: LearnerRaised) -> str | None:
-    """The exception class the learner's function raised, or None when the problem was something else."""
-    found = re.match(r"Your `\w+` raised (\w+):", error.text.en)
-    return found.group(1) if found else None
+def slides(entry):
+    return "raises" not in entry and np.shape(entry["args"][0]) == (1, 4, 4, 1)
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_slides_max(learner):
-    what = "pool_forward(slides' 4x4 map, f=2, stride=2, mode='max')"
-    got = learner.call("pool_forward", SLIDES_MAP, 2, 2, mode="max")
-    expect_array(got, SLIDES_MAX, what=what,
-                 mistakes={"pool_stride_ignored": SLIDES_MAX_NO_STRIDE, "pool_modes_swapped": SLIDES_MEAN},
-                 shape_mistakes={"pool_size_without_stride": (1, 3, 3, 1), "pool_across_channels": (1, 2, 2)})
-    expect_floats(got, what=what)
+    expect_table(learner, lambda entry: slides(entry) and mode_of(entry) == "max")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_slides_average(learner):
-    for mode in ("average", "mean"):
-        what = f"pool_forward(slides' 4x4 map, f=2, stride=2, mode={mode!r})"
-        got = learner.call("pool_forward", SLIDES_MAP, 2, 2, mode=mode)
-        expect_array(got, SLIDES_MEAN, what=what,
-                     mistakes={"pool_int_output": SLIDES_MEAN_TRUNCATED, "pool_stride_ignored": SLIDES_MEAN_NO_STRIDE,
-                               "pool_modes_swapped": SLIDES_MAX},
-                     shape_mistakes={"pool_size_without_stride": (1, 3, 3, 1), "pool_across_channels": (1, 2, 2)})
-        expect_floats(got, what=what)
+    expect_table(learner, lambda entry: slides(entry) and mode_of(entry) != "max")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_channels_independent(learner):
-    call = learner.run("pool_forward", TWO_CHANNELS, 2, 2, mode="max")
-    expect_array(call.value, TWO_CHANNELS_MAX, what="pool_forward(2-channel 4x4 input, f=2, stride=2, mode='max')",
-                 mistakes={"pool_across_channels": TWO_CHANNELS_MIXED, "pool_modes_swapped": TWO_CHANNELS_MEAN},
-                 shape_mistakes={"pool_across_channels": (1, 2, 2), "pool_size_without_stride": (1, 3, 3, 2)})
-    expect_unchanged(TWO_CHANNELS, call.args_after[0], function="pool_forward", arg="A_prev")
+    expect_table(learner, lambda entry: "raises" not in entry and np.shape(entry["args"][0])[-1] > 1)
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_overlapping_windows(learner):
-    for mode, want, other in (("max", OVERLAP_MAX, OVERLAP_MEAN), ("average", OVERLAP_MEAN, OVERLAP_MAX)):
-        got = learner.call("pool_forward", OVERLAP, 3, 1, mode=mode)
-        expect_array(got, want, what=f"pool_forward(4x5 input, f=3, stride=1, mode={mode!r})",
-                     mistakes={"pool_modes_swapped": other},
-                     shape_mistakes={"pool_blocks_only": (1, 1, 1, 1), "pool_across_channels": (1, 2, 3)})
+    expect_table(learner, lambda entry: "raises" not in entry and entry["args"][2] < entry["args"][1] or
+                 "raises" not in entry and entry["args"][1] == 1)
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_rejects_unknown_mode(learner):
-    what = "pool_forward(slides' 4x4 map, f=2, stride=2, mode='min')"
-    try:
-        got = learner.call("pool_forward", SLIDES_MAP, 2, 2, mode="min")
-    except LearnerRaised as error:
-        name = raised_name(error)
-        if name is None:
-            raise
-        if name != "ValueError":
-            fail("pool_wrong_error", what=what, got=name)
-        return
-    fail("pool_bad_mode_accepted", what=what, got=shape_of(got))
+    expect_table(learner, lambda entry: "raises" in entry)
+
+
+# ---- BEGIN TABLES: generated by `grader stubs` from the diagnoses; do not edit by hand
+TABLES = {
+    'pool_forward': [
+        {'args': [np.array([[[[1], [2], [3], [4]], [[5], [6], [7], [8]], [[7], [6], [5], [4]], [[3], [2], [1], [0]]]], dtype='int64'), 2, 2], 'kwargs': {'mode': 'max'}, 'kind': 'array', 'want': np.array([[[[6.0], [8.0]], [[7.0], [5.0]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[3.5], [5.5]], [[4.5], [2.5]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[6.0], [7.0]], [[7.0], [7.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[6.0], [7.0], [8.0]], [[7.0], [6.0], [5.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[6.0], [8.0]], [[7.0], [8.0]], [[7.0], [5.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[6.0], [8.0]], [[7.0], [8.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[6.0], [7.0]], [[7.0], [6.0]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 2)}], ['hw_swapped', np.array([[[[6.0], [7.0]], [[8.0], [5.0]]]], dtype='float64')], ['pool_size_without_stride', {'shape': (1, 3, 3, 1)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[1], [2], [3], [4]], [[5], [6], [7], [8]], [[7], [6], [5], [4]], [[3], [2], [1], [0]]]], dtype='int64'), 2, 2], 'kwargs': {'mode': 'average'}, 'kind': 'array', 'want': np.array([[[[3.5], [5.5]], [[4.5], [2.5]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[6.0], [8.0]], [[7.0], [5.0]]]], dtype='float64')], ['pool_divided_by_f', np.array([[[[7.0], [11.0]], [[9.0], [5.0]]]], dtype='float64')], ['pool_sum', np.array([[[[14.0], [22.0]], [[18.0], [10.0]]]], dtype='float64')], ['result_cast_to_int', np.array([[[[3.0], [5.0]], [[4.0], [2.0]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[3.5], [4.5]], [[6.0], [6.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [4.5], [5.5]], [[4.5], [3.5], [2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [5.5]], [[6.0], [6.0]], [[4.5], [2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [5.5]], [[6.0], [6.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [4.5]], [[4.5], [3.5]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 2)}], ['hw_swapped', np.array([[[[3.5], [4.5]], [[5.5], [2.5]]]], dtype='float64')], ['pool_size_without_stride', {'shape': (1, 3, 3, 1)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[1], [2], [3], [4]], [[5], [6], [7], [8]], [[7], [6], [5], [4]], [[3], [2], [1], [0]]]], dtype='int64'), 2, 2], 'kwargs': {'mode': 'mean'}, 'kind': 'array', 'want': np.array([[[[3.5], [5.5]], [[4.5], [2.5]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[6.0], [8.0]], [[7.0], [5.0]]]], dtype='float64')], ['pool_divided_by_f', np.array([[[[7.0], [11.0]], [[9.0], [5.0]]]], dtype='float64')], ['pool_sum', np.array([[[[14.0], [22.0]], [[18.0], [10.0]]]], dtype='float64')], ['result_cast_to_int', np.array([[[[3.0], [5.0]], [[4.0], [2.0]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[3.5], [4.5]], [[6.0], [6.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [4.5], [5.5]], [[4.5], [3.5], [2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [5.5]], [[6.0], [6.0]], [[4.5], [2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [5.5]], [[6.0], [6.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[3.5], [4.5]], [[4.5], [3.5]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 2)}], ['hw_swapped', np.array([[[[3.5], [4.5]], [[5.5], [2.5]]]], dtype='float64')], ['pool_size_without_stride', {'shape': (1, 3, 3, 1)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[0.0, 10.0], [1.0, 9.0], [2.0, 8.0], [3.0, 7.0]], [[4.0, 6.0], [5.0, 5.0], [6.0, 4.0], [0.0, 10.0]], [[1.0, 9.0], [2.0, 8.0], [3.0, 7.0], [4.0, 6.0]], [[5.0, 5.0], [6.0, 4.0], [0.0, 10.0], [1.0, 9.0]]]], dtype='float64'), 2, 2], 'kwargs': {}, 'kind': 'array', 'want': np.array([[[[5.0, 10.0], [6.0, 10.0]], [[6.0, 9.0], [4.0, 10.0]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[2.5, 7.5], [2.75, 7.25]], [[3.5, 6.5], [2.0, 8.0]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[5.0, 10.0], [6.0, 9.0]], [[5.0, 9.0], [6.0, 8.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 10.0], [6.0, 9.0], [6.0, 10.0]], [[6.0, 9.0], [6.0, 10.0], [4.0, 10.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 10.0], [6.0, 10.0]], [[5.0, 9.0], [6.0, 10.0]], [[6.0, 9.0], [4.0, 10.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 10.0], [6.0, 10.0]], [[5.0, 9.0], [6.0, 10.0]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 10.0], [6.0, 9.0]], [[6.0, 9.0], [6.0, 10.0]]]], dtype='float64')], ['pool_across_channels', np.array([[[[10.0, 10.0], [10.0, 10.0]], [[9.0, 9.0], [10.0, 10.0]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 2)}], ['hw_swapped', np.array([[[[5.0, 10.0], [6.0, 9.0]], [[6.0, 10.0], [4.0, 10.0]]]], dtype='float64')], ['pool_size_without_stride', {'shape': (1, 3, 3, 2)}]], 'defaults': ['mode'], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[1.0], [3.0], [2.0], [0.0], [4.0]], [[5.0], [0.0], [1.0], [2.0], [2.0]], [[3.0], [1.0], [6.0], [1.0], [0.0]], [[0.0], [2.0], [1.0], [7.0], [3.0]]]], dtype='float64'), 3, 1], 'kwargs': {'mode': 'max'}, 'kind': 'array', 'want': np.array([[[[6.0], [6.0], [6.0]], [[6.0], [7.0], [7.0]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[2.4444444444444446], [1.7777777777777777], [2.0]], [[2.111111111111111], [2.3333333333333335], [2.5555555555555554]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 3)}], ['hw_swapped', np.array([[[[6.0], [6.0]], [[6.0], [7.0]], [[6.0], [7.0]]]], dtype='float64')], ['pool_blocks_only', {'shape': (1, 1, 1, 1)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[1.0], [3.0], [2.0], [0.0], [4.0]], [[5.0], [0.0], [1.0], [2.0], [2.0]], [[3.0], [1.0], [6.0], [1.0], [0.0]], [[0.0], [2.0], [1.0], [7.0], [3.0]]]], dtype='float64'), 3, 1], 'kwargs': {'mode': 'average'}, 'kind': 'array', 'want': np.array([[[[2.4444444444444446], [1.7777777777777777], [2.0]], [[2.111111111111111], [2.3333333333333335], [2.5555555555555554]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[6.0], [6.0], [6.0]], [[6.0], [7.0], [7.0]]]], dtype='float64')], ['pool_median', np.array([[[[2.0], [1.0], [2.0]], [[1.0], [1.0], [2.0]]]], dtype='float64')], ['pool_divided_by_f', np.array([[[[7.333333333333333], [5.333333333333333], [6.0]], [[6.333333333333333], [7.0], [7.666666666666667]]]], dtype='float64')], ['pool_sum', np.array([[[[22.0], [16.0], [18.0]], [[19.0], [21.0], [23.0]]]], dtype='float64')], ['result_cast_to_int', np.array([[[[2.0], [1.0], [2.0]], [[2.0], [2.0], [2.0]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 2, 3)}], ['hw_swapped', np.array([[[[2.4444444444444446], [2.111111111111111]], [[1.7777777777777777], [2.3333333333333335]], [[2.0], [2.5555555555555554]]]], dtype='float64')], ['pool_blocks_only', {'shape': (1, 1, 1, 1)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]], [[2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5]], [[-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5]], [[-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5]], [[4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5]], [[1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5]], [[-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5]]], [[[-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5]], [[3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5]], [[0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5]], [[-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5]], [[5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]], [[2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5]], [[-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5]]]], dtype='float64'), 2, 3], 'kwargs': {'mode': 'average'}, 'kind': 'array', 'want': np.array([[[[1.25, 1.75], [-1.25, -0.75], [-1.0, -0.5]], [[0.5, 1.0], [-2.0, -1.5], [1.0, 1.5]]], [[[-0.5, 0.0], [-3.0, -2.5], [0.0, 0.5]], [[-1.25, -0.75], [-1.0, -0.5], [2.0, 2.5]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[5.0, 5.5], [5.0, 5.5], [1.0, 1.5]], [[5.0, 5.5], [0.0, 0.5], [3.0, 3.5]]], [[[4.0, 4.5], [-1.0, -0.5], [2.0, 2.5]], [[5.0, 5.5], [1.0, 1.5], [4.0, 4.5]]]], dtype='float64')], ['pool_median', np.array([[[[2.5, 3.0], [-2.5, -2.0], [-1.0, -0.5]], [[0.5, 1.0], [-2.0, -1.5], [1.0, 1.5]]], [[[-0.5, 0.0], [-3.0, -2.5], [0.0, 0.5]], [[-2.5, -2.0], [-1.0, -0.5], [2.0, 2.5]]]], dtype='float64')], ['pool_divided_by_f', np.array([[[[2.5, 3.5], [-2.5, -1.5], [-2.0, -1.0]], [[1.0, 2.0], [-4.0, -3.0], [2.0, 3.0]]], [[[-1.0, 0.0], [-6.0, -5.0], [0.0, 1.0]], [[-2.5, -1.5], [-2.0, -1.0], [4.0, 5.0]]]], dtype='float64')], ['pool_sum', np.array([[[[5.0, 7.0], [-5.0, -3.0], [-4.0, -2.0]], [[2.0, 4.0], [-8.0, -6.0], [4.0, 6.0]]], [[[-2.0, 0.0], [-12.0, -10.0], [0.0, 2.0]], [[-5.0, -3.0], [-4.0, -2.0], [8.0, 10.0]]]], dtype='float64')], ['result_cast_to_int', np.array([[[[1.0, 1.0], [-1.0, -0.0], [-1.0, -0.0]], [[0.0, 1.0], [-2.0, -1.0], [1.0, 1.0]]], [[[-0.0, 0.0], [-3.0, -2.0], [0.0, 0.0]], [[-1.0, -0.0], [-1.0, -0.0], [2.0, 2.0]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[1.25, 1.75], [-0.5, 0.0], [0.5, 1.0]], [[1.0, 1.5], [2.0, 2.5], [3.0, 3.5]]], [[[-0.5, 0.0], [0.5, 1.0], [-1.25, -0.75]], [[2.0, 2.5], [3.0, 3.5], [1.25, 1.75]]]], dtype='float64')], ['stride_one_axis', np.array([[[[1.25, 1.75], [-0.5, 0.0], [0.5, 1.0], [-1.25, -0.75], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5]], [[0.5, 1.0], [-1.25, -0.75], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]]], [[[-0.5, 0.0], [0.5, 1.0], [-1.25, -0.75], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5]], [[-1.25, -0.75], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[1.25, 1.75], [-1.25, -0.75], [-1.0, -0.5]], [[1.0, 1.5], [1.25, 1.75], [-1.25, -0.75]], [[-2.0, -1.5], [1.0, 1.5], [1.25, 1.75]], [[0.5, 1.0], [-2.0, -1.5], [1.0, 1.5]], [[3.0, 3.5], [0.5, 1.0], [-2.0, -1.5]], [[0.0, 0.5], [3.0, 3.5], [0.5, 1.0]]], [[[-0.5, 0.0], [-3.0, -2.5], [0.0, 0.5]], [[2.0, 2.5], [-0.5, 0.0], [-3.0, -2.5]], [[-1.0, -0.5], [2.0, 2.5], [-0.5, 0.0]], [[-1.25, -0.75], [-1.0, -0.5], [2.0, 2.5]], [[1.25, 1.75], [-1.25, -0.75], [-1.0, -0.5]], [[1.0, 1.5], [1.25, 1.75], [-1.25, -0.75]]]], dtype='float64')], ['stride_one_axis', np.array([[[[1.25, 1.75], [-1.25, -0.75], [-1.0, -0.5]], [[1.0, 1.5], [1.25, 1.75], [-1.25, -0.75]]], [[[-0.5, 0.0], [-3.0, -2.5], [0.0, 0.5]], [[2.0, 2.5], [-0.5, 0.0], [-3.0, -2.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[1.25, 1.75], [-0.5, 0.0], [0.5, 1.0]], [[0.5, 1.0], [-1.25, -0.75], [-3.0, -2.5]]], [[[-0.5, 0.0], [0.5, 1.0], [-1.25, -0.75]], [[-1.25, -0.75], [-3.0, -2.5], [-2.0, -1.5]]]], dtype='float64')], ['pool_across_channels', np.array([[[[1.5, 1.5], [-1.0, -1.0], [-0.75, -0.75]], [[0.75, 0.75], [-1.75, -1.75], [1.25, 1.25]]], [[[-0.25, -0.25], [-2.75, -2.75], [0.25, 0.25]], [[-1.0, -1.0], [-0.75, -0.75], [2.25, 2.25]]]], dtype='float64')], ['pool_across_channels', {'shape': (2, 2, 3)}], ['hw_swapped', np.array([[[[1.25, 1.75], [0.5, 1.0]], [[-1.25, -0.75], [-2.0, -1.5]], [[-1.0, -0.5], [1.0, 1.5]]], [[[-0.5, 0.0], [-1.25, -0.75]], [[-3.0, -2.5], [-1.0, -0.5]], [[0.0, 0.5], [2.0, 2.5]]]], dtype='float64')], ['pool_size_without_stride', {'shape': (2, 6, 7, 2)}], ['pool_size_rounded_up', {'shape': (2, 3, 3, 2)}], ['pool_blocks_only', {'shape': (2, 3, 4, 2)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]], [[2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5]], [[-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5]], [[-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5]], [[4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5]], [[1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5]], [[-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5]]], [[[-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5]], [[3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5]], [[0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5]], [[-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5]], [[5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5], [-1.0, -0.5], [0.0, 0.5], [1.0, 1.5]], [[2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5], [-4.0, -3.5], [-3.0, -2.5], [-2.0, -1.5]], [[-1.0, -0.5], [0.0, 0.5], [1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [-5.0, -4.5]]]], dtype='float64'), 3, 2], 'kwargs': {'mode': 'max'}, 'kind': 'array', 'want': np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [4.0, 4.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]]], dtype='float64'), 'variants': [['pool_modes_swapped', np.array([[[[0.5555555555555556, 1.0555555555555556], [0.1111111111111111, 0.6111111111111112], [-0.3333333333333333, 0.16666666666666666]], [[-0.5555555555555556, -0.05555555555555555], [-1.0, -0.5], [1.0, 1.5]], [[0.7777777777777778, 1.2777777777777777], [0.3333333333333333, 0.8333333333333334], [-0.1111111111111111, 0.3888888888888889]]], [[[0.3333333333333333, 0.8333333333333334], [-0.1111111111111111, 0.3888888888888889], [-0.5555555555555556, -0.05555555555555555]], [[-0.7777777777777778, -0.2777777777777778], [0.0, 0.5], [0.7777777777777778, 1.2777777777777777]], [[0.5555555555555556, 1.0555555555555556], [0.1111111111111111, 0.6111111111111112], [-0.3333333333333333, 0.16666666666666666]]]], dtype='float64')], ['result_cast_to_int', np.array([[[[5.0, 5.0], [5.0, 5.0], [5.0, 5.0]], [[5.0, 5.0], [3.0, 3.0], [5.0, 5.0]], [[5.0, 5.0], [5.0, 5.0], [5.0, 5.0]]], [[[5.0, 5.0], [5.0, 5.0], [5.0, 5.0]], [[5.0, 5.0], [4.0, 4.0], [5.0, 5.0]], [[5.0, 5.0], [5.0, 5.0], [5.0, 5.0]]]], dtype='float64')], ['pool_stride_ignored', np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[4.0, 4.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [3.0, 3.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [4.0, 4.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [4.0, 4.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[4.0, 4.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [4.0, 4.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [3.0, 3.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[4.0, 4.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [5.0, 5.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [4.0, 4.5], [5.0, 5.5]]]], dtype='float64')], ['stride_one_axis', np.array([[[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [5.0, 5.5], [3.0, 3.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]], [[[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]], [[5.0, 5.5], [3.0, 3.5], [4.0, 4.5]], [[5.0, 5.5], [5.0, 5.5], [5.0, 5.5]]]], dtype='float64')], ['pool_across_channels', np.array([[[[5.5, 5.5], [5.5, 5.5], [5.5, 5.5]], [[5.5, 5.5], [3.5, 3.5], [5.5, 5.5]], [[5.5, 5.5], [5.5, 5.5], [5.5, 5.5]]], [[[5.5, 5.5], [5.5, 5.5], [5.5, 5.5]], [[5.5, 5.5], [4.5, 4.5], [5.5, 5.5]], [[5.5, 5.5], [5.5, 5.5], [5.5, 5.5]]]], dtype='float64')], ['pool_across_channels', {'shape': (2, 3, 3)}], ['pool_size_without_stride', {'shape': (2, 5, 6, 2)}], ['pool_size_rounded_up', {'shape': (2, 3, 4, 2)}], ['pool_blocks_only', {'shape': (2, 2, 2, 2)}]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[-12, -11], [-10, -9], [-8, -7], [-6, -5]], [[-4, -3], [-2, -1], [0, 1], [2, 3]], [[4, 5], [6, 7], [8, 9], [10, 11]]]], dtype='int64'), 1, 1], 'kwargs': {'mode': 'average'}, 'kind': 'array', 'want': np.array([[[[-12.0, -11.0], [-10.0, -9.0], [-8.0, -7.0], [-6.0, -5.0]], [[-4.0, -3.0], [-2.0, -1.0], [0.0, 1.0], [2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0]]]], dtype='float64'), 'variants': [['pool_across_channels', np.array([[[[-11.5, -11.5], [-9.5, -9.5], [-7.5, -7.5], [-5.5, -5.5]], [[-3.5, -3.5], [-1.5, -1.5], [0.5, 0.5], [2.5, 2.5]], [[4.5, 4.5], [6.5, 6.5], [8.5, 8.5], [10.5, 10.5]]]], dtype='float64')], ['pool_across_channels', {'shape': (1, 3, 4)}], ['hw_swapped', np.array([[[[-12.0, -11.0], [-4.0, -3.0], [4.0, 5.0]], [[-10.0, -9.0], [-2.0, -1.0], [6.0, 7.0]], [[-8.0, -7.0], [0.0, 1.0], [8.0, 9.0]], [[-6.0, -5.0], [2.0, 3.0], [10.0, 11.0]]]], dtype='float64')]], 'floats': True, 'windows': True},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0], [7.0]], [[8.0], [9.0], [10.0], [11.0]], [[12.0], [13.0], [14.0], [15.0]]]], dtype='float64'), 2, 2], 'kwargs': {'mode': 'min'}, 'raises': 'ValueError', 'not_raised': 'pool_bad_mode_accepted', 'wrong_error': 'pool_wrong_error'},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0], [7.0]], [[8.0], [9.0], [10.0], [11.0]], [[12.0], [13.0], [14.0], [15.0]]]], dtype='float64'), 2, 2], 'kwargs': {'mode': 'sum'}, 'raises': 'ValueError', 'not_raised': 'pool_bad_mode_accepted', 'wrong_error': 'pool_wrong_error'},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0], [9.0]], [[10.0], [11.0], [12.0], [13.0], [14.0]], [[15.0], [16.0], [17.0], [18.0], [19.0]]]], dtype='float64'), 5, 1], 'kwargs': {'mode': 'max'}, 'raises': 'ValueError', 'not_raised': 'pool_empty_output', 'wrong_error': 'pool_wrong_error'},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0], [9.0]], [[10.0], [11.0], [12.0], [13.0], [14.0]], [[15.0], [16.0], [17.0], [18.0], [19.0]]]], dtype='float64'), 7, 1], 'kwargs': {'mode': 'average'}, 'raises': 'ValueError', 'not_raised': 'pool_empty_output', 'wrong_error': 'pool_wrong_error'},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0], [9.0]], [[10.0], [11.0], [12.0], [13.0], [14.0]], [[15.0], [16.0], [17.0], [18.0], [19.0]]]], dtype='float64'), 2, 0], 'kwargs': {'mode': 'average'}, 'raises': 'ValueError', 'not_raised': 'pool_bad_size_accepted', 'wrong_error': 'pool_wrong_error'},
+        {'args': [np.array([[[[0.0], [1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0], [9.0]], [[10.0], [11.0], [12.0], [13.0], [14.0]], [[15.0], [16.0], [17.0], [18.0], [19.0]]]], dtype='float64'), 0, 2], 'kwargs': {'mode': 'max'}, 'raises': 'ValueError', 'not_raised': 'pool_bad_size_accepted', 'wrong_error': 'pool_wrong_error'},
+    ],
+}
+# ---- END TABLES

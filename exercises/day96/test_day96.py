@@ -5,146 +5,103 @@ layers) and a few layers whose parameter counts Keras reports. More checks, with
 compared against Keras's own layers, run when your work is graded: make your functions right for any layer,
 not just for these.
 """
+import numpy as np  # noqa: F401 - the generated tables may hold arrays
 import pytest
 
-from grader import messages
-from grader.checks import expect_number, fail
-from grader.learner import LearnerRaised
+from grader.architecture import expect_model
+from grader.diagnosis import expect_entries
 
-# (f, c_in, filters) -> Keras's count, and what known mistakes would give instead.
-CONV_LAYERS = (
-    ((3, 1, 32), 320, {"params_three_channels": 896, "params_bias_forgotten": 288}),  # first layer on MNIST 28x28x1
-    ((3, 3, 32), 896, {"params_bias_forgotten": 864, "params_in_channels_left_out": 320}),  # on a 224x224x3 image
-    ((3, 32, 64), 18_496, {"params_bias_forgotten": 18_432, "params_three_channels": 1_792,
-                           "params_in_channels_left_out": 640}),
-    ((3, 32, 25), 7_225, {"params_bias_forgotten": 7_200, "params_three_channels": 700}),  # the slides' 2nd layer
-)
-# (n_in, n_out) -> Keras's count.
-DENSE_LAYERS = (
-    ((625, 100), 62_600, {"params_bias_forgotten": 62_500, "params_dense_bias_per_input": 63_125}),
-    ((100, 10), 1_010, {"params_bias_forgotten": 1_000, "params_dense_bias_per_input": 1_100}),
-    ((1152, 10), 11_530, {"params_bias_forgotten": 11_520, "params_dense_bias_per_input": 12_672}),
-)
-# (f, c_in, filters) -> Keras's SeparableConv2D count.
-SEPARABLE_LAYERS = (
-    ((3, 3, 32), 155, {"params_bias_forgotten": 123, "params_separable_as_conv": 896,
-                       "params_separable_depthwise_bias": 158}),
-    ((3, 32, 64), 2_400, {"params_bias_forgotten": 2_336, "params_separable_as_conv": 18_496,
-                          "params_separable_depthwise_bias": 2_432}),
-)
-# (h, w, f, filters), stride and padding -> Keras's output shape (height, width, filters).
-OUTPUT_SHAPES = (
-    ((28, 28, 3, 32), {}, (26, 26, 32), {"outshape_missing_plus_one": (25, 25, 32),
-                                         "outshape_padding_ignored": (28, 28, 32),
-                                         "outshape_channels_first": (32, 26, 26)}),
-    ((26, 26, 2, 32), {"stride": 2}, (13, 13, 32), {"outshape_stride_ignored": (25, 25, 32)}),  # MaxPooling2D(2)
-    ((13, 13, 3, 25), {}, (11, 11, 25), {"outshape_missing_plus_one": (10, 10, 25)}),
-    ((11, 11, 2, 25), {"stride": 2}, (5, 5, 25), {"outshape_stride_ignored": (10, 10, 25)}),       # MaxPooling2D(2)
-    ((5, 5, 3, 1), {"stride": 2}, (2, 2, 1), {"outshape_stride_ignored": (3, 3, 1)}),  # the slides' stride 2
-    ((5, 5, 3, 1), {"padding": "same"}, (5, 5, 1), {"outshape_padding_ignored": (3, 3, 1)}),  # zero padding
-    ((28, 20, 3, 8), {}, (26, 18, 8), {"hw_swapped": (18, 26, 8)}),
-    ((13, 13, 5, 16), {"stride": 2, "padding": "same"}, (7, 7, 16), {"outshape_same_rounded_down": (6, 6, 16),
-                                                                      "outshape_padding_ignored": (5, 5, 16),
-                                                                      "outshape_stride_ignored": (13, 13, 16)}),
-)
-INPUT_SHAPE = (None, 28, 28, 1)
+# What each counting check asks, and what each known mistake would answer instead (the slides' layers, f = 1,
+# one input channel, RGB, strides that do not divide the size, "same" and "valid", H != W, default arguments),
+# and the slides' model layer by layer (class, configuration, output shape, parameters), judged by
+# grader.architecture.
+# BEGIN/END TABLES below is written by `grader stubs` from the grader's own diagnoses.
 
-
-def expect_output_shape(got, want, *, what, mistakes):
-    if not isinstance(got, (tuple, list)):
-        fail("wrong_type", what=what, expected="a tuple (height, width, filters)", got=type(got).__name__)
-    if any(isinstance(v, float) for v in got):
-        fail("outshape_not_int", what=what, got=tuple(got))
-    got = tuple(got)
-    if got == want:
-        return
-    if got == want[:2]:
-        fail("outshape_filters_missing", what=what, expected=want, got=got)
-    key = next((key for key, variant in mistakes.items() if got == variant), "wrong_value")
-    fail(key, what=what, expected=want, got=got)
-
-
-def slides_model(learner, **kwargs):
-    """The learner's model; a "negative size" error or a wrong input shape is named (channels-first, RGB)."""
-    what = "build_model(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
-    try:
-        model = learner.call("build_model", **kwargs)
-    except LearnerRaised as error:
-        if "negative" not in error.text.en.lower():
-            raise
-        prefix = messages.CATALOG["learner_raised"][0].split("{ename}")[0].format(function="build_model")
-        raised = error.text.en.removeprefix(prefix).strip().rstrip(".")[:300]
-        raise LearnerRaised(messages.text("model_channels_first_raised", what=what, error=raised),
-                            traceback=error.traceback) from None
-    if not hasattr(model, "count_params") or not hasattr(model, "layers"):
-        fail("wrong_type", what=what, expected="a keras.Model (keras.Sequential)", got=type(model).__name__)
-    try:
-        shape = tuple(model.inputs[0].shape)
-    except (AttributeError, IndexError, TypeError, ValueError):
-        fail("model_not_built", what=what)
-    key = {(None, 1, 28, 28): "model_channels_first_input", (None, 28, 28, 3): "model_three_channels_input"}
-    if shape in key:
-        fail(key[shape], what=what, expected=INPUT_SHAPE, got=shape)
-    if shape != INPUT_SHAPE:
-        fail("wrong_shape", what=f"{what}.inputs[0].shape", expected=INPUT_SHAPE, got=shape)
-    return model
+def expect_table(learner, function, keep=lambda entry: True):
+    expect_entries(learner, function, [entry for entry in TABLES[function] if keep(entry)])
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("conv_params")
 def test_conv_params_known_layers(learner):
-    for (f, c_in, filters), want, mistakes in CONV_LAYERS:
-        got = learner.call("conv_params", f, c_in, filters)
-        expect_number(got, want, what=f"conv_params({f}, {c_in}, {filters})", kind=int, mistakes=mistakes)
+    expect_table(learner, "conv_params")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("dense_params")
 def test_dense_params_known_layers(learner):
-    for (n_in, n_out), want, mistakes in DENSE_LAYERS:
-        got = learner.call("dense_params", n_in, n_out)
-        expect_number(got, want, what=f"dense_params({n_in}, {n_out})", kind=int, mistakes=mistakes)
+    expect_table(learner, "dense_params")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("separable_conv_params")
 def test_separable_conv_params_known_layers(learner):
-    for (f, c_in, filters), want, mistakes in SEPARABLE_LAYERS:
-        got = learner.call("separable_conv_params", f, c_in, filters)
-        expect_number(got, want, what=f"separable_conv_params({f}, {c_in}, {filters})", kind=int, mistakes=mistakes)
+    expect_table(learner, "separable_conv_params")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("conv_output_shape")
 def test_conv_output_shape_slides_model(learner):
-    for args, options, want, mistakes in OUTPUT_SHAPES:
-        got = learner.call("conv_output_shape", *args, **options)
-        shown = ", ".join([*map(str, args), *(f"{k}={v!r}" for k, v in options.items())])
-        expect_output_shape(got, want, what=f"conv_output_shape({shown})", mistakes=mistakes)
+    expect_table(learner, "conv_output_shape", lambda entry: "raises" not in entry)
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("build_model")
 def test_build_model_parameter_counts(learner):
-    count = slides_model(learner).count_params()
-    known = {1_448_655: "model_pooling_missing", 11_155: "model_flatten_missing"}  # what those mistakes give
-    if count in known:
-        fail(known[count], what="build_model()")
-    expect_number(count, 71_155, what="build_model().count_params()", kind=int)
-    count = slides_model(learner, pooling=False).count_params()
-    if count == 71_155:
-        fail("model_pooling_flag_ignored", what="build_model(pooling=False)")
-    expect_number(count, 1_448_655, what="build_model(pooling=False).count_params()", kind=int)
+    """71,155 parameters, and 1,448,655 with pooling=False; a wrong model is named by its first wrong part."""
+    for spec in TABLES["build_model"]:
+        expect_model(learner, spec, upto="count")
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("build_model")
 def test_build_model_last_layer(learner):
-    last = [layer for layer in slides_model(learner).layers if type(layer).__name__ != "InputLayer"][-1]
-    if type(last).__name__ != "Dense":
-        fail("model_last_layer_not_dense", got=type(last).__name__)
-    config = last.get_config()
-    if config.get("units") != 10:
-        fail("model_last_layer_units", got=config.get("units"))
-    if config.get("activation") != "softmax":
-        fail("model_last_layer_activation", got=config.get("activation"))
+    expect_model(learner, TABLES["build_model"][0], upto="last")
+
+
+# ---- BEGIN TABLES: generated by `grader stubs` from the diagnoses; do not edit by hand
+TABLES = {
+    'conv_params': [
+        {'args': [3, 1, 32], 'kwargs': {}, 'kind': 'int', 'want': 320, 'variants': [['params_bias_forgotten', 288], ['params_three_channels', 896], ['params_kernel_not_squared', 128], ['params_bias_per_weight', 576]], 'fallback': 'conv_params_formula'},
+        {'args': [3, 3, 32], 'kwargs': {}, 'kind': 'int', 'want': 896, 'variants': [['params_bias_forgotten', 864], ['params_in_channels_left_out', 320], ['params_kernel_not_squared', 320], ['params_bias_per_weight', 1728]], 'fallback': 'conv_params_formula'},
+        {'args': [3, 32, 64], 'kwargs': {}, 'kind': 'int', 'want': 18496, 'variants': [['params_bias_forgotten', 18432], ['params_three_channels', 1792], ['params_in_channels_left_out', 640], ['params_kernel_not_squared', 6208], ['params_bias_per_weight', 36864]], 'fallback': 'conv_params_formula'},
+        {'args': [3, 32, 25], 'kwargs': {}, 'kind': 'int', 'want': 7225, 'variants': [['params_bias_forgotten', 7200], ['params_three_channels', 700], ['params_in_channels_left_out', 250], ['params_kernel_not_squared', 2425], ['params_bias_per_weight', 14400]], 'fallback': 'conv_params_formula'},
+        {'args': [1, 16, 8], 'kwargs': {}, 'kind': 'int', 'want': 136, 'variants': [['params_bias_forgotten', 128], ['params_three_channels', 32], ['params_in_channels_left_out', 16], ['params_bias_per_weight', 256]], 'fallback': 'conv_params_formula'},
+        {'args': [5, 7, 4], 'kwargs': {}, 'kind': 'int', 'want': 704, 'variants': [['params_bias_forgotten', 700], ['params_three_channels', 304], ['params_in_channels_left_out', 104], ['params_kernel_not_squared', 144], ['params_bias_per_weight', 1400]], 'fallback': 'conv_params_formula'},
+    ],
+    'dense_params': [
+        {'args': [625, 100], 'kwargs': {}, 'kind': 'int', 'want': 62600, 'variants': [['params_bias_forgotten', 62500], ['params_dense_bias_per_input', 63125], ['params_bias_per_weight', 125000]], 'fallback': 'dense_params_formula'},
+        {'args': [100, 10], 'kwargs': {}, 'kind': 'int', 'want': 1010, 'variants': [['params_bias_forgotten', 1000], ['params_dense_bias_per_input', 1100], ['params_bias_per_weight', 2000]], 'fallback': 'dense_params_formula'},
+        {'args': [1152, 10], 'kwargs': {}, 'kind': 'int', 'want': 11530, 'variants': [['params_bias_forgotten', 11520], ['params_dense_bias_per_input', 12672], ['params_bias_per_weight', 23040]], 'fallback': 'dense_params_formula'},
+        {'args': [14400, 100], 'kwargs': {}, 'kind': 'int', 'want': 1440100, 'variants': [['params_bias_forgotten', 1440000], ['params_dense_bias_per_input', 1454400], ['params_bias_per_weight', 2880000]], 'fallback': 'dense_params_formula'},
+        {'args': [1, 1], 'kwargs': {}, 'kind': 'int', 'want': 2, 'variants': [['params_bias_forgotten', 1]], 'fallback': 'dense_params_formula'},
+        {'args': [3, 7], 'kwargs': {}, 'kind': 'int', 'want': 28, 'variants': [['params_bias_forgotten', 21], ['params_dense_bias_per_input', 24], ['params_bias_per_weight', 42]], 'fallback': 'dense_params_formula'},
+    ],
+    'separable_conv_params': [
+        {'args': [3, 3, 32], 'kwargs': {}, 'kind': 'int', 'want': 155, 'variants': [['params_bias_forgotten', 123], ['params_separable_as_conv', 896], ['params_separable_depthwise_bias', 158], ['params_depthwise_per_filter', 416], ['params_pointwise_not_1x1', 923]], 'fallback': 'separable_params_formula'},
+        {'args': [3, 32, 64], 'kwargs': {}, 'kind': 'int', 'want': 2400, 'variants': [['params_bias_forgotten', 2336], ['params_separable_as_conv', 18496], ['params_separable_depthwise_bias', 2432], ['params_three_channels', 283], ['params_depthwise_per_filter', 2688], ['params_pointwise_not_1x1', 18784]], 'fallback': 'separable_params_formula'},
+        {'args': [5, 8, 16], 'kwargs': {}, 'kind': 'int', 'want': 344, 'variants': [['params_bias_forgotten', 328], ['params_separable_as_conv', 3216], ['params_separable_depthwise_bias', 352], ['params_three_channels', 139], ['params_depthwise_per_filter', 544], ['params_pointwise_not_1x1', 3416]], 'fallback': 'separable_params_formula'},
+        {'args': [1, 4, 6], 'kwargs': {}, 'kind': 'int', 'want': 34, 'variants': [['params_bias_forgotten', 28], ['params_separable_as_conv', 30], ['params_separable_depthwise_bias', 38], ['params_three_channels', 27], ['params_depthwise_per_filter', 36]], 'fallback': 'separable_params_formula'},
+        {'args': [3, 16, 16], 'kwargs': {}, 'kind': 'int', 'want': 416, 'variants': [['params_bias_forgotten', 400], ['params_separable_as_conv', 2320], ['params_separable_depthwise_bias', 432], ['params_three_channels', 91], ['params_pointwise_not_1x1', 2464]], 'fallback': 'separable_params_formula'},
+    ],
+    'conv_output_shape': [
+        {'args': [28, 28, 3, 32], 'kwargs': {}, 'kind': 'tuple', 'want': (26, 26, 32), 'variants': [['outshape_filters_missing', (26, 26)], ['outshape_padding_ignored', (28, 28, 32)], ['outshape_missing_plus_one', (25, 25, 32)], ['outshape_channels_first', (32, 26, 26)]], 'defaults': ['stride', 'padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [26, 26, 2, 32], 'kwargs': {'stride': 2}, 'kind': 'tuple', 'want': (13, 13, 32), 'variants': [['outshape_filters_missing', (13, 13)], ['outshape_stride_ignored', (25, 25, 32)], ['outshape_missing_plus_one', (12, 12, 32)], ['outshape_channels_first', (32, 13, 13)]], 'defaults': ['padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [13, 13, 3, 25], 'kwargs': {}, 'kind': 'tuple', 'want': (11, 11, 25), 'variants': [['outshape_filters_missing', (11, 11)], ['outshape_padding_ignored', (13, 13, 25)], ['outshape_missing_plus_one', (10, 10, 25)], ['outshape_channels_first', (25, 11, 11)]], 'defaults': ['stride', 'padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [11, 11, 2, 25], 'kwargs': {'stride': 2}, 'kind': 'tuple', 'want': (5, 5, 25), 'variants': [['outshape_filters_missing', (5, 5)], ['outshape_stride_ignored', (10, 10, 25)], ['outshape_padding_ignored', (6, 6, 25)], ['outshape_missing_plus_one', (4, 4, 25)], ['outshape_channels_first', (25, 5, 5)]], 'defaults': ['padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [5, 5, 3, 1], 'kwargs': {'stride': 2}, 'kind': 'tuple', 'want': (2, 2, 1), 'variants': [['outshape_filters_missing', (2, 2)], ['outshape_stride_ignored', (3, 3, 1)], ['outshape_padding_ignored', (3, 3, 1)], ['outshape_missing_plus_one', (1, 1, 1)], ['outshape_channels_first', (1, 2, 2)]], 'defaults': ['padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [5, 5, 3, 1], 'kwargs': {'padding': 'same'}, 'kind': 'tuple', 'want': (5, 5, 1), 'variants': [['outshape_filters_missing', (5, 5)], ['outshape_padding_ignored', (3, 3, 1)], ['outshape_channels_first', (1, 5, 5)]], 'defaults': ['stride'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [28, 20, 3, 8], 'kwargs': {}, 'kind': 'tuple', 'want': (26, 18, 8), 'variants': [['outshape_filters_missing', (26, 18)], ['outshape_padding_ignored', (28, 20, 8)], ['outshape_missing_plus_one', (25, 17, 8)], ['hw_swapped', (18, 26, 8)], ['outshape_channels_first', (8, 26, 18)]], 'defaults': ['stride', 'padding'], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [13, 13, 5, 16], 'kwargs': {'stride': 2, 'padding': 'same'}, 'kind': 'tuple', 'want': (7, 7, 16), 'variants': [['outshape_filters_missing', (7, 7)], ['outshape_stride_ignored', (13, 13, 16)], ['outshape_padding_ignored', (5, 5, 16)], ['outshape_same_rounded_down', (6, 6, 16)], ['outshape_channels_first', (16, 7, 7)]], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [17, 10, 4, 6], 'kwargs': {'stride': 3, 'padding': 'valid'}, 'kind': 'tuple', 'want': (5, 3, 6), 'variants': [['outshape_filters_missing', (5, 3)], ['outshape_stride_ignored', (14, 7, 6)], ['outshape_padding_ignored', (6, 4, 6)], ['outshape_missing_plus_one', (4, 2, 6)], ['hw_swapped', (3, 5, 6)], ['outshape_channels_first', (6, 5, 3)]], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [17, 10, 4, 6], 'kwargs': {'stride': 3, 'padding': 'same'}, 'kind': 'tuple', 'want': (6, 4, 6), 'variants': [['outshape_filters_missing', (6, 4)], ['outshape_stride_ignored', (17, 10, 6)], ['outshape_padding_ignored', (5, 3, 6)], ['outshape_same_rounded_down', (5, 3, 6)], ['hw_swapped', (4, 6, 6)], ['outshape_channels_first', (6, 6, 4)]], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [9, 12, 1, 3], 'kwargs': {'stride': 2, 'padding': 'valid'}, 'kind': 'tuple', 'want': (5, 6, 3), 'variants': [['outshape_filters_missing', (5, 6)], ['outshape_stride_ignored', (9, 12, 3)], ['outshape_missing_plus_one', (4, 5, 3)], ['hw_swapped', (6, 5, 3)], ['outshape_channels_first', (3, 5, 6)]], 'float_key': 'outshape_not_int', 'fallback': 'outshape_formula'},
+        {'args': [28, 28, 3, 32], 'kwargs': {'padding': 'full'}, 'raises': 'ValueError', 'not_raised': 'outshape_padding_not_rejected', 'wrong_error': 'outshape_padding_not_rejected'},
+        {'args': [4, 9, 5, 8], 'kwargs': {'padding': 'valid'}, 'raises': 'ValueError', 'not_raised': 'outshape_filter_not_fitting', 'wrong_error': 'outshape_filter_not_fitting'},
+    ],
+    'build_model': [
+        {'kwargs': {}, 'input_shape': (None, 28, 28, 1), 'pooling': True, 'layers': [('Conv2D', {'filters': 32, 'kernel_size': (3, 3), 'strides': (1, 1), 'padding': 'valid', 'activation': 'relu', 'data_format': 'channels_last'}, (None, 26, 26, 32), 320), ('MaxPooling2D', {'pool_size': (2, 2), 'strides': (2, 2), 'padding': 'valid', 'data_format': 'channels_last'}, (None, 13, 13, 32), 0), ('Conv2D', {'filters': 25, 'kernel_size': (3, 3), 'strides': (1, 1), 'padding': 'valid', 'activation': 'relu', 'data_format': 'channels_last'}, (None, 11, 11, 25), 7225), ('MaxPooling2D', {'pool_size': (2, 2), 'strides': (2, 2), 'padding': 'valid', 'data_format': 'channels_last'}, (None, 5, 5, 25), 0), ('Flatten', {'data_format': 'channels_last'}, (None, 625), 0), ('Dense', {'units': 100, 'activation': 'relu'}, (None, 100), 62600), ('Dense', {'units': 10, 'activation': 'softmax'}, (None, 10), 1010)]},
+        {'kwargs': {'pooling': False}, 'input_shape': (None, 28, 28, 1), 'pooling': False, 'layers': [('Conv2D', {'filters': 32, 'kernel_size': (3, 3), 'strides': (1, 1), 'padding': 'valid', 'activation': 'relu', 'data_format': 'channels_last'}, (None, 26, 26, 32), 320), ('Conv2D', {'filters': 25, 'kernel_size': (3, 3), 'strides': (1, 1), 'padding': 'valid', 'activation': 'relu', 'data_format': 'channels_last'}, (None, 24, 24, 25), 7225), ('Flatten', {'data_format': 'channels_last'}, (None, 14400), 0), ('Dense', {'units': 100, 'activation': 'relu'}, (None, 100), 1440100), ('Dense', {'units': 10, 'activation': 'softmax'}, (None, 10), 1010)]},
+    ],
+}
+# ---- END TABLES

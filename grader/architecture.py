@@ -1,0 +1,124 @@
+"""The diagnosis of a learner's Keras model (day96 ``build_model``), shared by the public and the hidden checks.
+
+A model is judged against a *spec*, plain data generated into the public checks' tables from
+``grader/hidden/diagnosis_day96.py``::
+
+    {"kwargs": {"pooling": True}, "input_shape": (None, 28, 28, 1), "pooling": True,
+     "layers": [(class name, {config field: value}, output shape, parameters), ...]}
+
+The rule is one chain of stages, always in this order: the input shape, the layer classes (average pooling, no
+Flatten, no pooling, the pooling flag ignored, other layers), the last layer, each layer's configuration, the
+output shapes, the parameter counts, the total. A check judges up to its own stage, so the first wrong stage names
+the mistake in every check. The model is looked at only through Keras's public API (``model.layers``,
+``type(layer).__name__``, ``get_config()``, ``layer.output.shape``, ``count_params()``).
+"""
+from __future__ import annotations
+
+from grader import messages
+from grader.checks import expect_number, fail
+from grader.learner import LearnerRaised
+
+STAGES = ("input", "classes", "last", "config", "shapes", "params", "count")
+KNOWN_INPUTS = {(None, 1, 28, 28): "model_channels_first_input", (None, 28, 28, 3): "model_three_channels_input"}
+
+
+def _raised_text(error: LearnerRaised, function: str) -> str:
+    """What the learner's function raised, "ValueError: ...", without the sentence around it."""
+    prefix = messages.CATALOG["learner_raised"][0].split("{ename}")[0].format(function=function)
+    return error.text.en.removeprefix(prefix).strip().rstrip(".")[:300]
+
+
+def learner_model(learner, spec: dict):
+    """(the learner's model for ``spec``'s arguments, its description); the input stage: a named failure if wrong."""
+    kwargs = spec["kwargs"]
+    what = "build_model(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    try:
+        model = learner.call("build_model", **kwargs)
+    except LearnerRaised as error:
+        if "negative" not in error.text.en.lower():
+            raise
+        raise LearnerRaised(messages.text("model_channels_first_raised", what=what,
+                                          error=_raised_text(error, "build_model")),
+                            traceback=error.traceback) from None
+    if not hasattr(model, "count_params") or not hasattr(model, "layers"):
+        fail("wrong_type", what=what, expected="a keras.Model (keras.Sequential)", got=type(model).__name__)
+    try:
+        shape = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        fail("model_not_built", what=what)
+    want = tuple(spec["input_shape"])
+    if shape in KNOWN_INPUTS:
+        fail(KNOWN_INPUTS[shape], what=what, expected=want, got=shape)
+    if shape != want:
+        fail("wrong_shape", what=f"{what}.inputs[0].shape", expected=want, got=shape)
+    return model, what
+
+
+def layers_of(model) -> list:
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def _plain(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _classes(layers: list, spec: dict, what: str) -> None:
+    names = [type(layer).__name__ for layer in layers]
+    want = [name for name, *_ in spec["layers"]]
+    if names == want:
+        return
+    if spec["pooling"] and "AveragePooling2D" in names and "MaxPooling2D" not in names:
+        fail("model_average_pooling", what=what)
+    if "Flatten" not in names:
+        fail("model_flatten_missing", what=what)
+    if spec["pooling"] and "MaxPooling2D" not in names:
+        fail("model_pooling_missing", what=what)
+    if not spec["pooling"] and "MaxPooling2D" in names:
+        fail("model_pooling_flag_ignored", what=what)
+    fail("model_wrong_layers", what=what, expected=want, got=names)
+
+
+def _last(layers: list, spec: dict, what: str) -> None:
+    name, config, _, _ = spec["layers"][-1]
+    if type(layers[-1]).__name__ != name:
+        fail("model_last_layer_not_dense", got=type(layers[-1]).__name__)
+    got = layers[-1].get_config()
+    if got.get("units") != config["units"]:
+        fail("model_last_layer_units", got=got.get("units"))
+    if got.get("activation") != config["activation"]:
+        fail("model_last_layer_activation", got=got.get("activation"))
+
+
+def _config(layers: list, spec: dict, what: str) -> None:
+    for index, (layer, (name, config, _, _)) in enumerate(zip(layers, spec["layers"]), start=1):
+        got_config = layer.get_config()
+        for field, want in config.items():
+            got = _plain(got_config.get(field))
+            if got != _plain(want):
+                fail("model_layer_config", what=what, index=index, layer=name, field=field, expected=want, got=got)
+
+
+def _shapes(layers: list, spec: dict, what: str) -> None:
+    for index, (layer, (name, _, shape, _)) in enumerate(zip(layers, spec["layers"]), start=1):
+        got = tuple(layer.output.shape)
+        if got != tuple(shape):
+            fail("model_layer_shape", what=what, index=index, layer=name, expected=tuple(shape), got=got)
+
+
+def _params(layers: list, spec: dict, what: str) -> None:
+    for index, (layer, (name, _, _, want)) in enumerate(zip(layers, spec["layers"]), start=1):
+        if layer.count_params() != want:
+            fail("model_layer_params", what=what, index=index, layer=name, expected=want, got=layer.count_params())
+
+
+def expect_model(learner, spec: dict, *, upto: str) -> None:
+    """Judge the learner's model for ``spec`` through every stage up to ``upto``; the first wrong stage fails."""
+    model, what = learner_model(learner, spec)
+    layers = layers_of(model)
+    stages = {"classes": _classes, "last": _last, "config": _config, "shapes": _shapes, "params": _params}
+    for stage in STAGES[1:STAGES.index(upto) + 1]:
+        if stage == "count":
+            total = sum(params for *_, params in spec["layers"])
+            expect_number(model.count_params(), total, what=f"{what}.count_params()", kind=int)
+        else:
+            stages[stage](layers, spec, what)

@@ -1,0 +1,237 @@
+"""Grading as of a deadline: which commit of a learner's git repository is graded, how late, and the late policy.
+
+``--due 2026-12-01T23:59+08:00`` grades, in each git repository (GitHub Classroom's download is a folder of
+``assignment-username/`` repositories), the last commit on ``HEAD`` dated at or before the deadline (committer date,
+``git rev-list --before``). Commits after it make the submission *late*: the record says how many and how late the
+newest is. With a late policy (``--late-policy 10%/day,max=3d``) the last commit within the policy's limit is graded
+instead and the penalty is an adjustment (:mod:`grader.adjustments`), so it shows and can be overridden.
+
+The learner's repository is hostile input and is never modified or checked out: the graded files are read as blobs
+(``git ls-tree`` / ``git cat-file``) into a staging folder; only regular ``.ipynb`` blobs are taken (symbolic links,
+submodules and everything else are ignored); git runs with hooks, fsmonitor, system and global configuration off,
+``safe.directory`` set to that one repository, an explicit ``--git-dir`` (a ``.git`` that is a file or a link is
+refused) and a timeout. Zips and bare notebooks have no history: their file times are used only with
+``--due-file-times``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+
+from grader.notebook import MAX_NOTEBOOK_BYTES
+
+GIT_TIMEOUT_S = 30
+POLICY = re.compile(r"^\s*(?P<rate>\d+(?:\.\d+)?)%/(?P<unit>day|hour)\s*"
+                    r"(?:,\s*max=(?P<max>\d+(?:\.\d+)?)(?P<max_unit>[dh])\s*)?$")
+
+
+class DeadlineError(ValueError):
+    """A deadline or late policy that cannot be read: a one-line reason."""
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """``rate`` (0..1) of the exercise's score taken per started ``unit`` late, for at most ``max_units``."""
+
+    rate: float
+    unit: str                    # "day" | "hour"
+    max_units: float | None      # later work is not accepted (the last commit within it is graded)
+    text: str = ""
+
+    @property
+    def unit_s(self) -> float:
+        return 86400.0 if self.unit == "day" else 3600.0
+
+    @property
+    def limit_s(self) -> float | None:
+        return None if self.max_units is None else self.max_units * self.unit_s
+
+    def fraction(self, late_s: float) -> float:
+        """Share of the score taken for work ``late_s`` seconds late (each started unit counts)."""
+        if late_s <= 0:
+            return 0.0
+        units = math.ceil(late_s / self.unit_s - 1e-9)
+        if self.max_units is not None:
+            units = min(units, math.ceil(self.max_units))
+        return min(1.0, units * self.rate)
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """What was graded as of the deadline, for one learner."""
+
+    source: str                  # "git" | "file times"
+    due: str                     # ISO 8601
+    commit: str = ""             # the graded commit's hash (git)
+    committed_at: str = ""       # its committer date (git), or the newest file time
+    late_s: float = 0.0          # how late the graded work is (only with a late policy; else 0)
+    later_commits: int = 0       # commits after the deadline that were not graded
+    newest_late_s: float = 0.0   # how late the newest commit (or file) is; 0: on time
+    problem: str = ""            # e.g. "no commit before the deadline"
+
+    @property
+    def late(self) -> bool:
+        return self.newest_late_s > 0 or self.late_s > 0
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "due": self.due, "commit": self.commit, "committed_at": self.committed_at,
+                "late": self.late, "late_s": round(self.late_s), "later_commits": self.later_commits,
+                "newest_late_s": round(self.newest_late_s), "problem": self.problem}
+
+
+def parse_due(text: str) -> datetime:
+    """``2026-12-01T23:59+08:00`` -> an aware datetime; a time without an offset is refused (ambiguous)."""
+    try:
+        due = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise DeadlineError(f"Invalid --due {text!r}; write it as 2026-12-01T23:59+08:00") from None
+    if due.tzinfo is None:
+        raise DeadlineError(f"--due {text!r} has no time zone; add one, e.g. {text}+08:00")
+    return due
+
+
+def parse_policy(text: str) -> LatePolicy:
+    """``10%/day``, ``10%/day,max=3d``, ``2%/hour,max=48h``."""
+    match = POLICY.match(text or "")
+    if not match:
+        raise DeadlineError(f"Invalid --late-policy {text!r}; write e.g. 10%/day,max=3d or 2%/hour,max=48h")
+    unit = match["unit"]
+    max_units = None
+    if match["max"]:
+        max_s = float(match["max"]) * (86400.0 if match["max_unit"] == "d" else 3600.0)
+        max_units = max_s / (86400.0 if unit == "day" else 3600.0)
+    return LatePolicy(float(match["rate"]) / 100, unit, max_units, text.strip())
+
+
+def duration(seconds: float) -> str:
+    """``1 d 9 h 1 min``."""
+    minutes = int(round(seconds / 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
+             f"{mins} min" if mins or not (days or hours) else ""]
+    return " ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- git, read-only
+
+def is_repository(folder: Path) -> bool:
+    dot_git = Path(folder) / ".git"
+    return dot_git.is_dir() and not dot_git.is_symlink()
+
+
+def _git(repo: Path, *args: str, binary: bool = False):
+    git_dir = (Path(repo) / ".git").resolve()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0",
+           "LC_ALL": "C", "TZ": "UTC"}
+    command = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c",
+               f"safe.directory={git_dir.parent}", "-c", f"safe.directory={git_dir}", "-c", "core.quotePath=off",
+               f"--git-dir={git_dir}", *args]
+    done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
+                          cwd=git_dir)
+    if done.returncode != 0:
+        raise DeadlineError(f"git {args[0]} failed in {repo.name}: "
+                            f"{done.stderr.decode(errors='replace').strip().splitlines()[-1:] or done.returncode}")
+    return done.stdout if binary else done.stdout.decode("utf-8", errors="replace")
+
+
+def _commits(repo: Path) -> list[tuple[str, datetime]]:
+    """(hash, committer date) of every commit reachable from HEAD, newest first."""
+    try:
+        text = _git(repo, "log", "--format=%H %cI", "HEAD")
+    except DeadlineError:
+        return []
+    found = []
+    for line in text.splitlines():
+        sha, _, when = line.partition(" ")
+        if re.fullmatch(r"[0-9a-f]{40,64}", sha):
+            found.append((sha, datetime.fromisoformat(when)))
+    return sorted(found, key=lambda c: c[1], reverse=True)
+
+
+def choose_commit(repo: Path, due: datetime, policy: LatePolicy | None) -> tuple[str, Lateness]:
+    """The commit to grade and what is recorded about it ("" when none: the reason is in ``problem``)."""
+    commits = _commits(repo)
+    iso = due.isoformat(timespec="minutes")
+    if not commits:
+        return "", Lateness("git", iso, problem="no commit in the repository")
+    limit = due + timedelta(seconds=policy.limit_s) if policy and policy.limit_s is not None else None
+    accept = (lambda when: limit is None or when <= limit) if policy else (lambda when: when <= due)
+    chosen = next(((sha, when) for sha, when in commits if accept(when)), None)
+    newest_late = max(0.0, (commits[0][1] - due).total_seconds())
+    if chosen is None:
+        return "", Lateness("git", iso, later_commits=len(commits), newest_late_s=newest_late,
+                            problem=f"no commit before the deadline (the first is {duration(newest_late)} late)")
+    sha, when = chosen
+    later = sum(1 for _, w in commits if w > when)
+    return sha, Lateness("git", iso, commit=sha, committed_at=when.isoformat(), later_commits=later,
+                         late_s=max(0.0, (when - due).total_seconds()), newest_late_s=newest_late)
+
+
+def notebook_blobs(repo: Path, commit: str) -> dict[str, bytes]:
+    """Path -> bytes of every regular ``.ipynb`` file in ``commit`` (links, submodules, huge files left out)."""
+    listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", "-l", commit, binary=True)
+    found = {}
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, sha, size = meta.split()[:4]
+        path = PurePosixPath(name.decode("utf-8", errors="replace"))
+        if (mode in (b"100644", b"100755") and kind == b"blob" and path.suffix == ".ipynb"
+                and not path.is_absolute() and ".." not in path.parts and int(size) <= MAX_NOTEBOOK_BYTES):
+            found[str(path)] = _git(repo, "cat-file", "blob", sha.decode(), binary=True)
+    return found
+
+
+def stage_repository(repo: Path, into: Path, due: datetime, policy: LatePolicy | None) -> Lateness:
+    """Write the graded commit's notebooks under ``into`` (a folder of the same name); never touches ``repo``."""
+    sha, lateness = choose_commit(repo, due, policy)
+    into.mkdir(parents=True, exist_ok=True)
+    if not sha:
+        return lateness
+    for relative, data in notebook_blobs(repo, sha).items():
+        target = into.joinpath(*PurePosixPath(relative).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return lateness
+
+
+# ---------------------------------------------------------------- zips and bare notebooks: file times, if asked
+
+def file_time(path: Path) -> datetime:
+    """The newest time of a notebook, a zip's notebooks (their stored dates, taken as UTC) or a folder's notebooks."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                stamps = [datetime(*m.date_time, tzinfo=timezone.utc) for m in archive.infolist()
+                          if m.filename.endswith(".ipynb")]
+            if stamps:
+                return max(stamps)
+        except (zipfile.BadZipFile, OSError, ValueError):
+            pass
+    files = [p for p in path.rglob("*.ipynb") if p.is_file()] if path.is_dir() else [path]
+    newest = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)
+    return datetime.fromtimestamp(newest, timezone.utc)
+
+
+def by_file_time(path: Path, due: datetime) -> Lateness:
+    when = file_time(path)
+    late = max(0.0, (when - due).total_seconds())
+    return Lateness("file times", due.isoformat(timespec="minutes"), committed_at=when.isoformat(timespec="seconds"),
+                    late_s=late, newest_late_s=late)
+
+
+def penalty_points(policy: LatePolicy | None, lateness: Lateness | None, score: float) -> float:
+    """Points taken from an exercise ``score`` for lateness (0 without a policy or when on time); never below 0."""
+    if policy is None or lateness is None or lateness.late_s <= 0:
+        return 0.0
+    return round(score * policy.fraction(lateness.late_s), 6)

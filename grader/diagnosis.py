@@ -1,0 +1,502 @@
+"""One diagnosis per learner function: what it must return, what each known mistake returns, and the rule that names
+a wrong answer. The public and the hidden checks both judge through :func:`expect_entries`, so one mistake gets one
+name wherever it is found.
+
+A :class:`Diagnosis` holds a function's reference, its catalogue of :class:`Variant` (each a small function computing
+what one known mistake gives, on the same arguments) and its discriminating cases, graded in every run. Diagnoses
+live beside the hidden checks (``grader/hidden/diagnosis_dayNN.py``, never shipped to learners, loaded with
+:func:`load`). :meth:`Diagnosis.entry` turns one call into an *entry*, plain data::
+
+    {"args": [...], "kwargs": {...}, "kind": "array", "want": <value>, "variants": [[key, value], ...]}
+
+``value`` is an array, a number, a tuple, or ``{"shape": (...)}`` (any array of that shape). An entry may instead
+promise an error: ``{"raises": "ValueError", "not_raised": key, "wrong_error": key}``. The hidden checks build entries
+from random arguments; the public checks hold literal tables of entries for the discriminating cases, written into
+``exercises/dayNN/test_dayNN.py`` by ``grader stubs`` (:func:`write_tables`): no reference code in the public files.
+
+The naming rule, for the answers of one check: a mistake is named when it explains every answer (each answer equals
+the mistake's value, or the right value where the mistake does not show); else the first mistake matching the first
+wrong answer; else a generic message (wrong shape, wrong values).
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from grader import exercise as exercises
+from grader.checks import _fmt, as_numeric_array, fail
+from grader.learner import LearnerRaised
+
+ATOL = 1e-6
+KINDS = ("array", "float", "int", "tuple")
+
+
+def shape(*dims: int) -> dict:
+    """A shape-only variant: any array of this shape is what the mistake gives."""
+    return {"shape": tuple(int(d) for d in dims)}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A known mistake: its message key, and what a function with that mistake returns (None: it cannot show)."""
+
+    key: str
+    compute: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """A call the docstring says raises ``raises``; ``not_raised`` / ``wrong_error`` name the two ways to miss it."""
+
+    args: tuple
+    kwargs: dict
+    raises: str
+    not_raised: str
+    wrong_error: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One learner function: reference, known mistakes, discriminating cases, and the promises of its docstring.
+
+    ``kind``: "array" (an ndarray of numbers), "float", "int" or "tuple" (of ints). ``floats``: the docstring promises
+    float output even for integer input. ``float_key``: the message key when an int answer comes as a float.
+    """
+
+    function: str
+    reference: Callable[..., Any]
+    variants: tuple[Variant, ...]
+    cases: tuple[tuple[tuple, dict], ...]
+    kind: str = "array"
+    floats: bool = False
+    float_key: str | None = None
+    errors: tuple[ErrorCase, ...] = field(default=())
+    keeps_dtype: bool = False
+    windows: bool = False
+    fallback: str | None = None   # the function's own sentence (its formula) when no known mistake matches
+
+    def entry(self, *args, **kwargs) -> dict:
+        """The plain-data entry for one call: wanted value and every applicable mistake's value."""
+        want = _plain(self.reference(*_copies(args), **_copies(kwargs)))
+        variants = []
+        for variant in self.variants:
+            try:
+                value = variant.compute(*_copies(args), **_copies(kwargs))
+            except (ValueError, IndexError, ZeroDivisionError, TypeError):
+                value = None   # the mistake would crash on this input: nothing to name by value
+            if value is not None and not _same(_plain(value), want, self.kind):
+                variants.append([variant.key, _plain(value)])
+        entry = {"args": list(args), "kwargs": dict(kwargs), "kind": self.kind, "want": want, "variants": variants}
+        defaults = _left_at_default(self.reference, len(args), kwargs)
+        if defaults:
+            entry["defaults"] = defaults
+        if self.floats:
+            entry["floats"] = True
+        if self.float_key:
+            entry["float_key"] = self.float_key
+        if self.windows:
+            entry["windows"] = True
+        if self.fallback:
+            entry["fallback"] = self.fallback
+        if self.keeps_dtype:
+            entry["dtype"] = str(np.asarray(want).dtype)
+        return entry
+
+    def table(self) -> list[dict]:
+        """Entries for the discriminating cases and the promised errors: what the public checks hold literally."""
+        entries = [self.entry(*args, **kwargs) for args, kwargs in self.cases]
+        return entries + [error_entry(e) for e in self.errors]
+
+
+def _left_at_default(function, given: int, kwargs: dict) -> list[str]:
+    """The parameters with a default that a call with ``given`` positional arguments and ``kwargs`` leaves out."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters[given:] if p.kind == p.POSITIONAL_OR_KEYWORD
+            and p.default is not p.empty and p.name not in kwargs]
+
+
+def error_entry(case: ErrorCase) -> dict:
+    return {"args": list(case.args), "kwargs": dict(case.kwargs), "raises": case.raises,
+            "not_raised": case.not_raised, "wrong_error": case.wrong_error}
+
+
+def _same(value: Any, want: Any, kind: str) -> bool:
+    """Whether a mistake gives the right answer anyway (then it cannot show on this input)."""
+    if isinstance(value, dict):
+        return kind == "array" and np.shape(want) == tuple(value["shape"])
+    return matches(np.asarray(value) if kind == "array" else value, want, kind)
+
+
+def _copies(values):
+    if isinstance(values, dict):
+        return {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in values.items()}
+    return tuple(np.array(v) if isinstance(v, np.ndarray) else v for v in values)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+# ---------------------------------------------------------------- loading a day's diagnoses
+
+def load(exercise_id: str):
+    """The module ``diagnosis_<exercise_id>.py`` beside the hidden checks (``DIAGNOSES``: function -> Diagnosis)."""
+    name = f"grader_diagnosis_{exercise_id}"
+    if name not in sys.modules:
+        path = exercises.hidden_dir() / f"diagnosis_{exercise_id}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
+
+
+# ---------------------------------------------------------------- judging answers
+
+def describe(function: str, entry: dict) -> str:
+    """``feature_map(image (5, 6) float64, kernel (3, 3) float64, bias=0.5)``, to name a call in a message."""
+    def show(value):
+        if isinstance(value, np.ndarray):
+            return f"array {value.shape} {value.dtype}"
+        if isinstance(value, (list, tuple)) and len(repr(value)) > 40:
+            return f"{type(value).__name__} of {len(value)}"
+        return repr(value)
+    parts = [show(a) for a in entry["args"]] + [f"{k}={show(v)}" for k, v in entry["kwargs"].items()]
+    return f"{function}({', '.join(parts)})"
+
+
+def _numeric_scalar(got) -> bool:
+    return isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, (bool, np.bool_))
+
+
+def _int_scalar(got) -> bool:
+    return isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_))
+
+
+def matches(got: Any, value: Any, kind: str, atol: float = ATOL) -> bool:
+    """Whether ``got`` (already of the right type) equals ``value`` (a value, or a shape-only ``{"shape": ...}``)."""
+    if isinstance(value, dict):
+        return kind == "array" and isinstance(got, np.ndarray) and got.shape == tuple(value["shape"])
+    if kind == "array":
+        want = np.asarray(value, dtype=float)
+        return (isinstance(got, np.ndarray) and got.shape == want.shape
+                and bool(np.allclose(got.astype(float), want, atol=atol, rtol=atol)))
+    if kind == "tuple":
+        return isinstance(got, tuple) and isinstance(value, tuple) and got == tuple(value)
+    return _numeric_scalar(got) and _numeric_scalar(value) and abs(float(got) - float(value)) <= atol + 1e-9 * abs(
+        float(value))
+
+
+def _matches(got: Any, value: Any, entry: dict) -> bool:
+    return matches(got, value, entry["kind"], entry.get("atol", ATOL))
+
+
+def _as_kind(got: Any, entry: dict, what: str) -> Any:
+    """``got`` in the form the entry's kind compares, or a failure naming a wrong type."""
+    kind = entry["kind"]
+    if isinstance(got, np.ndarray) and got.ndim == 0 and kind != "array":
+        got = got[()]
+    if kind == "array":
+        array = as_numeric_array(got, what=what)
+        return array if not isinstance(got, np.ndarray) else np.asarray(got)
+    if kind == "tuple":
+        if not isinstance(got, (tuple, list)):
+            fail("wrong_type", what=what, expected=f"a tuple of {len(entry['want'])} ints", got=type(got).__name__)
+        if any(isinstance(v, (float, np.floating)) for v in got) and entry.get("float_key"):
+            fail(entry["float_key"], what=what, expected=entry["want"], got=tuple(got))
+        if not all(_int_scalar(v) for v in got):
+            fail("wrong_type", what=what, expected=f"a tuple of {len(entry['want'])} ints", got=repr(tuple(got))[:80])
+        return tuple(int(v) for v in got)
+    if kind == "int" and isinstance(got, (float, np.floating)) and entry.get("float_key"):
+        fail(entry["float_key"], what=what, expected=entry["want"], got=repr(float(got)))
+    if not _numeric_scalar(got) or (kind == "int" and not _int_scalar(got)):
+        expected = "a Python int" if kind == "int" else "a Python float"
+        fail("wrong_type", what=what, expected=expected, got=f"a {type(got).__name__} ({repr(got)[:40]})")
+    if not np.isfinite(float(got)):
+        fail("not_finite", what=what)
+    return got
+
+
+def _fields(entry: dict, got: Any, what: str) -> dict:
+    """Every field a mistake's sentence may use: the call, expected and got (shapes for arrays), one wrong value."""
+    want, kind = entry["want"], entry["kind"]
+    fields = {"what": what, "index": "-", "want_value": "-", "got_value": "-", "dtype": "-"}
+    if kind != "array":
+        shown = (lambda v: f"{float(v):.6g}") if kind == "float" else repr
+        return {**fields, "expected": shown(want), "got": shown(got), "want_value": shown(want),
+                "got_value": shown(got)}
+    want = np.asarray(want, dtype=float)
+    fields.update(expected=want.shape, got=got.shape, shape=want.shape, dtype=str(got.dtype), total=want.size)
+    if got.shape == want.shape:
+        wrong = ~np.isclose(got.astype(float), want, atol=ATOL, rtol=ATOL)
+        if wrong.any():
+            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            fields.update(index=index, want_value=_fmt(want[index]), got_value=_fmt(got[index].astype(float)),
+                          count=int(wrong.sum()))
+    return fields
+
+
+def catalogue_order(entries: list[dict]) -> list[str]:
+    """The mistakes' keys in their catalogue order, merged from the entries (each lists its own in that order)."""
+    keys = list(dict.fromkeys(key for entry in entries for key, _ in entry.get("variants", ())))
+    before = {key: set() for key in keys}   # key -> keys that come before it in some entry
+    for entry in entries:
+        seen = []
+        for key, _ in entry.get("variants", ()):
+            before[key].update(k for k in seen if k != key)
+            seen.append(key)
+    ordered = []
+    while keys:
+        ready = next((k for k in keys if not (before[k] - set(ordered))), keys[0])
+        ordered.append(ready)
+        keys.remove(ready)
+    return ordered
+
+
+def explaining_key(answers: list[tuple[dict, Any]]) -> str | None:
+    """The first mistake that explains every answer: equal to its value, or to the right one where it does not show."""
+    for key in catalogue_order([entry for entry, _ in answers]):
+        if all(_matches(got, entry["want"], entry)
+               or any(_matches(got, v, entry) for k, v in entry["variants"] if k == key)
+               for entry, got in answers):
+            return key
+    return None
+
+
+def first_key(entry: dict, got: Any) -> str | None:
+    """The first mistake whose value equals this one answer."""
+    return next((key for key, value in entry["variants"] if _matches(got, value, entry)), None)
+
+
+def _generic(entry: dict, got: Any, fields: dict) -> str:
+    """The shape-based and position-based rules, when no known mistake matches."""
+    if entry["kind"] != "array":
+        return entry.get("fallback", "wrong_value")
+    want = np.asarray(entry["want"], dtype=float)
+    if got.shape != want.shape:
+        if got.ndim == want.ndim and got.ndim >= 2 and sorted(got.shape) == sorted(want.shape):
+            return "axes_order"
+        return "output_size_wrong" if got.ndim == want.ndim and got.ndim >= 2 else "wrong_shape"
+    if not np.all(np.isfinite(got.astype(float))):
+        return "window_empty" if entry.get("windows") else "not_finite"
+    wrong = ~np.isclose(got.astype(float), want, atol=ATOL, rtol=ATOL)
+    if got.ndim >= 2 and np.all(got[wrong] == 0):
+        return "positions_not_computed"
+    if entry.get("windows") and _stuck(got, want):
+        return "window_not_moving"
+    return "wrong_values"
+
+
+def _stuck(got: np.ndarray, want: np.ndarray) -> bool:
+    """Whether every output row (or column) is the same while the right ones differ: the window never moves."""
+    rows, cols = (1, 2) if got.ndim == 4 else (0, 1)
+    for axis in (rows, cols):
+        if got.shape[axis] > 1 and np.allclose(got, np.take(got, [0], axis=axis)) and not np.allclose(
+                want, np.take(want, [0], axis=axis)):
+            return True
+    return False
+
+
+def _generic_fields(key: str, fields: dict) -> dict:
+    if key == "wrong_values":   # this sentence shows one wrong element as expected / got
+        return {**fields, "expected": fields["want_value"], "got": fields["got_value"]}
+    return fields
+
+
+WINDOW_CRASHES = re.compile(r"could not broadcast|operands could not be broadcast|out of bounds|"
+                            r"shapes \(.*\) and \(.*\) not aligned|shape.mismatch")
+
+
+NUMPY_ERRORS = re.compile(r"could not broadcast|cannot reshape|values to unpack|operands could not|zero-size array|"
+                          r"could not convert|invalid literal|truth value|axis|index can't|shapes \(|shape.mismatch|"
+                          r"sequence|input array dimensions|non-broadcastable|must have the same", re.IGNORECASE)
+
+
+def _raised_rule(function: str, raised: list[tuple[dict, LearnerRaised]], answered: bool) -> None:
+    """Name a crash the rules recognise: a default argument not handled; a window and kernel of different shapes;
+    the learner's own argument check refusing a valid input. Otherwise the learner's exception stands."""
+    entry, error = raised[0]
+    found = re.match(r"Your `\w+` raised (\w+): (.*)", error.text.en, re.DOTALL)
+    ename, evalue = (found.group(1), found.group(2)[:200]) if found else ("-", "-")
+    what = describe(function, entry)
+    if answered and all(e.get("defaults") for e, _ in raised):
+        fail("default_argument_broken", what=what, params=", ".join(f"`{p}`" for p in entry["defaults"]),
+             ename=ename, evalue=evalue)
+    if entry.get("kind") == "array" and entry.get("windows") and WINDOW_CRASHES.search(error.text.en):
+        fail("window_past_edge", what=what, error=error.text.en[:300])
+    if entry.get("windows") and "zero-size array" in evalue:
+        fail("window_empty", what=what, index="-", want_value="-", got_value=evalue)
+    if ename == "TypeError" and re.search(r"float' object cannot be interpreted|slice indices must be", evalue):
+        fail("float_index", what=what, ename=ename, evalue=evalue)
+    if ename == "ValueError" and "values to unpack" in evalue:
+        fail("shape_unpacked_wrong", what=what, ename=ename, evalue=evalue)
+    if ename == "ValueError" and not NUMPY_ERRORS.search(evalue):
+        fail("valid_input_refused", what=what, ename=ename, evalue=evalue)
+
+
+def _shape_text(value: Any) -> str:
+    try:
+        return str(np.shape(value)) if isinstance(value, (np.ndarray, list)) else repr(value)[:80]
+    except ValueError:
+        return "?"
+
+
+def raised_name(error: LearnerRaised) -> str | None:
+    """The exception class a learner's function raised, read from the grader's own sentence."""
+    found = re.match(r"Your `\w+` raised (\w+):", error.text.en)
+    return found.group(1) if found else None
+
+
+def _expect_raises(learner, function: str, entry: dict) -> None:
+    what = describe(function, entry)
+    padding = entry["kwargs"].get("padding", entry["kwargs"].get("mode", "-"))
+    fields = {"what": what, "padding": f'"{padding}"', "expected": entry["raises"]}
+    try:
+        got = learner.call(function, *entry["args"], **entry["kwargs"])
+    except LearnerRaised as error:
+        name = raised_name(error)
+        if name is None:
+            raise
+        if name != entry["raises"]:
+            fail(entry["wrong_error"], **fields, got=name, ename=name)
+        return
+    fail(entry["not_raised"], **fields, got=_shape_text(got), ename="-")
+
+
+def _expect_kept(function: str, entry: dict, args_after: tuple, names: tuple[str, ...]) -> None:
+    for position, (before, after) in enumerate(zip(entry["args"], args_after)):
+        if isinstance(before, np.ndarray) and after is not None and (
+                after.shape != before.shape or not np.array_equal(after, before, equal_nan=True)):
+            arg = names[position] if position < len(names) else f"#{position + 1}"
+            fail("input_mutated", function=function, arg=arg)
+
+
+def _is_int_output(got: Any) -> bool:
+    return (isinstance(got, np.ndarray) and got.dtype.kind in "iub") or _int_scalar(got)
+
+
+def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tuple[str, ...] = ()) -> None:
+    """Call ``function`` once per entry and fail, naming the mistake, unless every answer is right.
+
+    Order: a promised error not raised; an input changed in place; a wrong type; wrong values (named by the rule
+    above); then the promise of float output. An exception on some entries is reported only when no other entry
+    gave a wrong value to name.
+    """
+    answers, raised = [], []
+    for entry in entries:
+        if "raises" in entry:
+            _expect_raises(learner, function, entry)
+            continue
+        what = describe(function, entry)
+        try:
+            call = learner.run(function, *entry["args"], **entry["kwargs"])
+        except LearnerRaised as error:
+            raised.append((entry, error))
+            continue
+        _expect_kept(function, entry, call.args_after, arg_names)
+        answers.append((entry, _as_kind(call.value, entry, what)))
+    wrong = [(entry, got) for entry, got in answers if not _matches(got, entry["want"], entry)]
+    if not wrong:
+        if raised:
+            _raised_rule(function, raised, bool(answers))
+            raise raised[0][1]
+        for entry, got in answers:
+            if "dtype" in entry and str(got.dtype) != entry["dtype"]:
+                fail("pad_dtype_changed", what=describe(function, entry), expected=entry["dtype"], got=str(got.dtype))
+            if entry.get("floats") and _is_int_output(got):   # the same mistake as values cut to integers
+                fields = _fields(entry, got, describe(function, entry))
+                if entry["kind"] == "array" and got.size:
+                    index = (0,) * got.ndim
+                    fields.update(index=index, want_value=_fmt(float(np.asarray(entry["want"])[index])),
+                                  got_value=repr(got[index].item()))
+                fail("result_cast_to_int", **fields)
+        return
+    entry, got = wrong[0]
+    fields = _fields(entry, got, describe(function, entry))
+    key = explaining_key(answers) or first_key(entry, got)
+    if key is None:
+        key = _generic(entry, got, fields)
+        fields = _generic_fields(key, fields)
+    fail(key, **fields)
+
+
+# ---------------------------------------------------------------- literal tables for the public checks
+
+BEGIN_TABLES = "# ---- BEGIN TABLES: generated by `grader stubs` from the diagnoses; do not edit by hand"
+END_TABLES = "# ---- END TABLES"
+
+
+def literal(value: Any) -> str:
+    """Python source for ``value`` (arrays as ``np.array(..., dtype=...)``), read back by the public checks."""
+    if isinstance(value, np.ndarray):
+        return f"np.array({value.tolist()!r}, dtype={str(value.dtype)!r})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value)
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def tables_source(exercise_id: str) -> str:
+    """The generated block: ``TABLES = {function: [entry, ...]}`` for every diagnosis of the day."""
+    module = load(exercise_id)
+    tables = {function: d.table() for function, d in module.DIAGNOSES.items()}
+    tables.update(getattr(module, "EXTRA_TABLES", {}))   # specs judged by another rule (day96: grader.architecture)
+    lines = [BEGIN_TABLES, "TABLES = {"]
+    for function, entries in tables.items():
+        lines.append(f"    {function!r}: [")
+        lines += [f"        {literal(entry)}," for entry in entries]
+        lines.append("    ],")
+    return "\n".join(lines + ["}", END_TABLES])
+
+
+def _with_tables(text: str, block: str) -> str:
+    start, end = text.index(BEGIN_TABLES), text.index(END_TABLES) + len(END_TABLES)
+    return text[:start] + block + text[end:]
+
+
+def write_tables(*, check: bool) -> list[Path]:
+    """Write (or with ``check``, only compare) the tables of every public check file that has a table block."""
+    stale = []
+    for exercise_id in exercises.EXERCISES:
+        path = exercises.get(exercise_id).public_checks
+        if not (exercises.hidden_dir() / f"diagnosis_{exercise_id}.py").exists() or not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if BEGIN_TABLES not in text:
+            continue
+        new = _with_tables(text, tables_source(exercise_id))
+        if new != text:
+            stale.append(path)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    return stale

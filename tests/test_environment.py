@@ -1,0 +1,53 @@
+"""Where grading ran, said in both languages; TensorFlow imported without its log lines; progress per exercise."""
+import subprocess
+import sys
+
+import pytest
+
+from grader import environment, messages
+from grader import exercise as exercises
+from grader.grading import grade
+
+TF_NOISE = ("absl::InitializeLog", "cuInit", "cudart_stub", "oneDNN custom operations", "cpu_feature_guard")
+
+
+def test_the_device_line_exists_in_both_languages():
+    assert environment.device_text("CPU: 2 cores").zh_tw == "CPU：2 核心"
+    assert environment.device_text("CPU: 2 cores").en == "CPU: 2 cores"
+    assert environment.device_text("GPU: NVIDIA H200").zh_tw == "圖形處理器 GPU：NVIDIA H200"
+    assert environment.device_text(environment.device()).zh_tw != environment.device()
+
+
+@pytest.mark.slow
+def test_tensorflow_imports_without_its_start_up_log_lines():
+    script = ("from grader.environment import quiet_tensorflow\nquiet_tensorflow()\n"
+              "import tensorflow as tf\nprint(float(tf.constant(2.0) * 3))\n"
+              "import sys\nprint('still mine', file=sys.stderr)")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("TF_", "CUDA_"))}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "6.0"
+    assert "still mine" in done.stderr   # the learner's own stderr is kept
+    assert [line for line in done.stderr.splitlines() if any(n in line for n in TF_NOISE)] == []
+
+
+def test_the_filter_keeps_other_stderr_and_drops_tensorflow_log_lines():
+    lines = ["I0000 00:00:1796042956.478671   11633 port.cc:153] oneDNN custom operations are on.",
+             "E0000 00:00:1796042905.249666    8813 cuda_platform.cc:52] failed call to cuInit: UNKNOWN ERROR (303)",
+             "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+             "Traceback (most recent call last):"]
+    assert [line for line in lines if not environment.TF_LOG_LINE.match(line)] == ["Traceback (most recent call last):"]
+
+
+@pytest.mark.slow
+def test_grade_reports_progress_per_exercise(tmp_path):
+    import shutil
+
+    for day in ("day93", "day95"):
+        shutil.copytree(exercises.ROOT / "solutions" / day, tmp_path / day)
+    calls = []
+    result = grade(tmp_path, seed=1, hidden=False, progress=lambda *args: calls.append(args))
+    assert [e.id for e in result.exercises] == ["day93", "day95"]
+    assert calls == [("day93", 0, 2), ("day95", 1, 2), ("day95", 2, 2)]
+    line = messages.text("grade_progress", exercise="day95", done=1, total=2)
+    assert line.zh_tw == "正在批改 day95（已完成 1 / 2）……"
