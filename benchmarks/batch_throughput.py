@@ -2,10 +2,12 @@
 submission, and nbgrader's ``autograde`` on the very same notebooks, side by side in one run.
 
     python -m pip install -e ".[bench]"          # nbgrader, for the comparison only
-    python benchmarks/batch_throughput.py [--learners 4] [--days day93 day94 day95 day96]
+    python benchmarks/batch_throughput.py [--learners 4] [--days day93 day94 day95 day96] [--no-warm]
+        [--nbgrader-python PYTHON]               # a Python where nbgrader is installed (e.g. a separate venv)
 
-Every learner submits the reference solution of one day. ``grader batch`` runs each submission in a child process
-(its own kernel, public + hidden checks); wall time includes starting the local Dask cluster. The overhead is a
+Every learner submits the reference solution of one day. ``grader batch`` grades each submission on a warm
+grading worker (grader.worker; with --no-warm, in a child process of its own), in its own kernel, public + hidden
+checks; wall time includes starting the local Dask cluster and the warm workers' imports. The overhead is a
 submission's grading time less the time its learner cells computed. nbgrader (0.9, serial: it has no parallel
 autograde) runs each notebook in its own kernel too, from a throwaway course folder whose assignment is the same
 solution with its solution cells marked for nbgrader; it has no nbgrader test cells, so its figure is execution and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -39,11 +42,11 @@ def make_class(folder: Path, day: str, learners: int) -> Path:
     return folder
 
 
-def grader_batch(folder: Path, out: Path, workers: int) -> tuple[float, float]:
+def grader_batch(folder: Path, out: Path, workers: int, warm: bool = True) -> tuple[float, float]:
     """(submissions per minute, median overhead seconds per submission)."""
     began = time.perf_counter()
     report = run_batch(folder, out=out, workers=workers, seed=SEED, lang="en", force=True, progress=False,
-                       device="cpu")
+                       device="cpu", warm=warm)
     wall = time.perf_counter() - began
     assert not report.failed, report.failed
     overheads = []
@@ -66,7 +69,7 @@ def _nbgrader_notebook(day: str) -> str:
     return nbformat.writes(nb)
 
 
-def nbgrader_autograde(course: Path, day: str, learners: int) -> float:
+def nbgrader_autograde(course: Path, day: str, learners: int, python: str = sys.executable) -> float:
     """Submissions per minute of ``nbgrader autograde`` on the same notebooks (a throwaway course folder)."""
     course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(
@@ -79,7 +82,7 @@ def nbgrader_autograde(course: Path, day: str, learners: int) -> float:
         submitted = course / "submitted" / f"bench-learner{index:02d}" / "bench" / f"{day}.ipynb"
         submitted.parent.mkdir(parents=True)
         submitted.write_text(notebook)
-    nbgrader = [sys.executable, "-m", "nbgrader"]
+    nbgrader = [python, "-m", "nbgrader"]
     subprocess.run([*nbgrader, "generate_assignment", "bench", "--force"], cwd=course, check=True,
                    capture_output=True)
     began = time.perf_counter()
@@ -97,22 +100,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=4, help="submissions per day (default 4)")
     parser.add_argument("--days", nargs="+", default=["day93", "day94", "day95", "day96"])
+    parser.add_argument("--no-warm", action="store_true", help="grader batch --no-warm: a process per submission")
+    parser.add_argument("--nbgrader-python", default=sys.executable, help="Python with nbgrader installed")
     args = parser.parse_args()
+    probe = subprocess.run([args.nbgrader_python, "-m", "nbgrader", "--version"], capture_output=True)
+    has_nbgrader = probe.returncode == 0
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         for day in args.days:
             folder = make_class(Path(tmp) / f"class-{day}", day, args.learners)
-            one, overhead = grader_batch(folder, Path(tmp) / f"out1-{day}", workers=1)
-            two, _ = grader_batch(folder, Path(tmp) / f"out2-{day}", workers=2)
-            nbg = nbgrader_autograde(Path(tmp) / f"nbgrader-{day}", day, args.learners)
+            one, overhead = grader_batch(folder, Path(tmp) / f"out1-{day}", workers=1, warm=not args.no_warm)
+            two, _ = grader_batch(folder, Path(tmp) / f"out2-{day}", workers=2, warm=not args.no_warm)
+            nbg = (nbgrader_autograde(Path(tmp) / f"nbgrader-{day}", day, args.learners, args.nbgrader_python)
+                   if has_nbgrader else float("nan"))
             rows.append((day, one, two, overhead, nbg))
             print(f"{day}: done", file=sys.stderr)
-    print(f"{args.learners} submissions per day; submissions per minute (higher is better)\n")
-    print("| day | grader batch, 1 worker | grader batch, 2 workers | grader overhead s/submission | "
-          "nbgrader autograde (serial) |")
-    print("| --- | --- | --- | --- | --- |")
+    mode = "a process per submission (--no-warm)" if args.no_warm else "warm workers"
+    print(f"{args.learners} submissions per day; grader batch with {mode}; submissions per minute (higher is better); "
+          f"load average {load} at start, {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end, "
+          f"{os.cpu_count()} CPUs" + ("" if has_nbgrader else f"; nbgrader not installed for {args.nbgrader_python}"))
+    print("\n| day | grader batch, 1 worker | grader batch, 2 workers | grader overhead s/submission (1 worker) | "
+          "nbgrader autograde (serial) | 1 worker / nbgrader | 2 workers / nbgrader |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for day, one, two, overhead, nbg in rows:
-        print(f"| {day} | {one:.1f} | {two:.1f} | {overhead:.2f} | {nbg:.1f} |")
+        print(f"| {day} | {one:.1f} | {two:.1f} | {overhead:.2f} | {nbg:.1f} | {one / nbg:.2f}x | {two / nbg:.2f}x |")
 
 
 if __name__ == "__main__":

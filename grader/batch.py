@@ -3,7 +3,8 @@
 ``run_batch(folder, out=...)`` finds the submissions (:mod:`grader.submissions`), skips learners already graded
 whose content and settings did not change, grades the rest on Dask (:mod:`grader.engine`: an embedded
 ``LocalCluster``, one single-threaded worker per GPU, or any scheduler by address), each in a child process of
-its own (:mod:`grader.job`), writes each learner's files atomically as they finish, and then the class's
+its own (:mod:`grader.job`; by default a warm one that grades submission after submission, :mod:`grader.worker`),
+writes each learner's files atomically as they finish, and then the class's
 gradebook and summaries (:mod:`grader.gradebook`, :mod:`grader.html`). A submission can fail; the batch goes
 on, records which and why, and a rerun grades only what is not up to date.
 
@@ -33,6 +34,7 @@ from grader import gradebook, html, messages
 from grader.environment import version
 from grader.job import Job, Outcome, Settings, default_memory_mb, grade_job
 from grader.results import from_json, to_json, write_atomic
+from grader.worker import grade_job_warm
 from grader.submissions import Submission, annotate, discover
 
 
@@ -378,8 +380,11 @@ def _lost(job: Job, reason: str) -> Outcome:
 def run_batch(submissions: Path, *, out: Path, workers: int | None = None, scheduler: str | None = None,
               device: str = "auto", force: bool = False, lang: str | None = None, seed: int | None = None,
               timeout_s: float | None = None, cell_timeout_s: float | None = None, memory_mb: int | None = None,
-              hidden: bool = True, progress: bool = True, term: Term | None = None) -> BatchReport:
-    """Grade every submission in ``submissions`` into ``out``; see the module docstring and :class:`Term`."""
+              hidden: bool = True, progress: bool = True, term: Term | None = None, per_gpu: int = 1,
+              warm: bool = True) -> BatchReport:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring and :class:`Term`.
+    ``per_gpu``: workers sharing each GPU; ``warm``: grade on warm workers (:mod:`grader.worker`), else in a
+    child process per submission (:func:`grader.job.grade_job`)."""
     began, out = time.perf_counter(), Path(out)
     if device not in ("auto", "cpu", "gpu"):
         raise BatchError(f"Invalid device {device!r}; choose auto, cpu or gpu")
@@ -395,13 +400,14 @@ def run_batch(submissions: Path, *, out: Path, workers: int | None = None, sched
         except adjusting.AdjustmentError as error:
             raise BatchError(str(error)) from None
         settings = Settings(seed=resolve_seed(out, seed), lang=messages.resolve_lang(lang), hidden=hidden,
-                            cell_timeout_s=cell_timeout_s, timeout_s=timeout_s, memory_mb=memory_mb, device=device)
+                            cell_timeout_s=cell_timeout_s, timeout_s=timeout_s, memory_mb=memory_mb, device=device,
+                            warm=warm)
         return _run(found, out=out, plan=plan, settings=settings, force=force, progress=progress, workers=workers,
-                    scheduler=scheduler, began=began, everyone=everyone)
+                    scheduler=scheduler, began=began, everyone=everyone, per_gpu=per_gpu)
 
 
 def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings, force: bool, progress: bool,
-         workers, scheduler, began: float, everyone: set[str]) -> BatchReport:
+         workers, scheduler, began: float, everyone: set[str], per_gpu: int = 1) -> BatchReport:
     chosen = set(plan.term.learners)
     with _locked(out):
         run = uuid.uuid4().hex[:12]
@@ -420,7 +426,7 @@ def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings,
             gradable = [s for s in todo if not s.problem]
             if gradable:
                 meta = _grade_on_dask(gradable, out=out, settings=settings, digests=digests, run=run,
-                                      advance=advance, workers=workers, scheduler=scheduler)
+                                      advance=advance, workers=workers, scheduler=scheduler, per_gpu=per_gpu)
         records = [_load_record(out, s, plan.term.exercises) for s in found]
         try:
             adjusting.validate(plan.adjustments, everyone, {r.learner: r.result for r in records if r.result})
@@ -457,13 +463,15 @@ def _term_metadata(plan: _Plan) -> dict:
                               "roster": str(term.roster or "")}.items() if v}
 
 
-def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, advance, workers, scheduler) -> dict:
+def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, advance, workers, scheduler,
+                   per_gpu: int = 1) -> dict:
     by_learner = {s.learner: s for s in gradable}
     jobs = (Job(s.learner, tuple(s.files()), settings) for s in gradable)
     used: set[str] = set()
     try:
-        with engines.connect(workers=workers, scheduler=scheduler, device=settings.device) as engine:
-            for job, outcome in engines.run_all(engine, jobs, grade_job, _lost):
+        with engines.connect(workers=workers, scheduler=scheduler, device=settings.device, per_gpu=per_gpu) as engine:
+            task = grade_job_warm if settings.warm else grade_job
+            for job, outcome in engines.run_all(engine, jobs, task, _lost):
                 _record(out, by_learner[job.learner], digests[job.learner], settings, outcome, run)
                 advance(outcome.ok)
                 used.add(outcome.worker)
@@ -475,7 +483,8 @@ def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, a
 def _run_metadata(settings: Settings, report: BatchReport, records: list[gradebook.Record]) -> dict:
     durations = sorted(r.duration_s for r in records if r.duration_s)
     return {"grader": version("cnn-grader"), "seed": settings.seed, "lang": settings.lang, "hidden": settings.hidden,
-            "device": settings.device, "cell_timeout_s": settings.cell_timeout_s, "timeout_s": settings.timeout_s,
+            "device": settings.device, "warm_workers": settings.warm, "cell_timeout_s": settings.cell_timeout_s,
+            "timeout_s": settings.timeout_s,
             "memory_mb": settings.memory_mb if settings.memory_mb is not None else default_memory_mb(),
             "devices": sorted({r.result.environment.device for r in records if r.result}),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", help="address of an existing Dask scheduler (default: DASK_SCHEDULER_ADDRESS, "
                    "else a local cluster)")
     b.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    b.add_argument("--per-gpu", type=int, default=1, help="local workers sharing each GPU (default 1)")
+    b.add_argument("--no-warm", action="store_true", help="a fresh grading process per submission (slower; by "
+                   "default each worker keeps one warm process that grades submission after submission)")
     b.add_argument("--force", action="store_true", help="grade every learner again, even if already graded")
     b.add_argument("--lang", help="zh-TW or en (default: GRADER_LANG, else the locale)")
     b.add_argument("--seed", type=int, help="one seed for the whole class (default: the last run's, else fresh)")
@@ -163,7 +166,8 @@ def _batch(args: argparse.Namespace) -> int:
         result = run_batch(args.submissions, out=args.out, workers=args.workers, scheduler=args.scheduler,
                            device=args.device, force=args.force, lang=args.lang, seed=args.seed,
                            timeout_s=args.timeout, cell_timeout_s=args.cell_timeout, memory_mb=args.memory_limit,
-                           hidden=not args.public_only, progress=not args.quiet, term=term_from(args))
+                           hidden=not args.public_only, progress=not args.quiet, term=term_from(args),
+                           per_gpu=args.per_gpu, warm=not args.no_warm)
     except (BatchError, ValueError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2

@@ -431,8 +431,10 @@ def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tu
                 fields = _fields(entry, got, describe(function, entry))
                 if entry["kind"] == "array" and got.size:
                     index = (0,) * got.ndim
-                    fields.update(index=index, want_value=_fmt(float(np.asarray(entry["want"])[index])),
-                                  got_value=repr(got[index].item()))
+                    fields.update(index=index, want_value=repr(float(np.asarray(entry["want"])[index])),
+                                  got_value=f"{got[index].item()!r} ({got.dtype})")
+                elif entry["kind"] != "array":
+                    fields.update(want_value=repr(float(entry["want"])), got_value=f"{got!r} ({type(got).__name__})")
                 fail("result_cast_to_int", **fields)
         return
     entry, got = wrong[0]

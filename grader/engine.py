@@ -1,9 +1,9 @@
 """The Dask engine: where batch jobs run, and how their outcomes come back one by one.
 
 ``connect(...)`` gives a ``Client``: to an existing scheduler (``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``), or
-to an embedded cluster on this machine: one single-threaded worker per GPU pinned with ``CUDA_VISIBLE_DEVICES``
-(resource ``GPU=1``), else ``--workers`` single-threaded CPU workers. ``run_all`` keeps a small window of jobs in
-flight and yields each outcome as it finishes; a job whose worker died is reported, never retried forever.
+to an embedded cluster on this machine: ``per_gpu`` single-threaded workers per GPU (default 1) pinned with
+``CUDA_VISIBLE_DEVICES`` (resource ``GPU=1`` each), else ``--workers`` single-threaded CPU workers. ``run_all``
+keeps a small window of jobs in flight and yields each outcome as it finishes; a job whose worker died is reported, never retried forever.
 """
 from __future__ import annotations
 
@@ -40,8 +40,26 @@ def gpu_ids() -> list[str]:
     return [str(i) for i in range(count)]
 
 
-def _local_cluster(workers: int | None, device: str):
-    from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
+def gpu_worker_spec(ids: list[str], per_gpu: int = 1) -> dict[str, dict]:
+    """SpecCluster workers: ``per_gpu`` single-threaded workers pinned to each GPU id (each with resource GPU=1, so
+    that many submissions share a GPU at once); with more than one per GPU, TensorFlow grows its memory as needed
+    (``TF_FORCE_GPU_ALLOW_GROWTH``) instead of the first process taking the whole GPU."""
+    from distributed import Nanny
+
+    if per_gpu < 1:
+        raise EngineError(f"Invalid --per-gpu {per_gpu}; give 1 or more")
+    spec = {}
+    for g in ids:
+        env = {"CUDA_VISIBLE_DEVICES": g, **({"TF_FORCE_GPU_ALLOW_GROWTH": "true"} if per_gpu > 1 else {})}
+        for k in range(per_gpu):
+            name = f"gpu{g}" if per_gpu == 1 else f"gpu{g}-{k}"
+            spec[name] = {"cls": Nanny, "options": {"nthreads": 1, "resources": {"GPU": 1}, "memory_limit": 0,
+                                                    "name": name, "env": env}}
+    return spec
+
+
+def _local_cluster(workers: int | None, device: str, per_gpu: int = 1):
+    from distributed import LocalCluster, Scheduler, SpecCluster
 
     ids = [] if device == "cpu" else gpu_ids()
     if device == "gpu" and not ids:
@@ -49,17 +67,16 @@ def _local_cluster(workers: int | None, device: str):
     quiet = {"silence_logs": logging.ERROR}
     if ids:
         ids = ids[:workers] if workers else ids
-        spec = {f"gpu{g}": {"cls": Nanny, "options": {"nthreads": 1, "resources": {"GPU": 1}, "memory_limit": 0,
-                                                      "env": {"CUDA_VISIBLE_DEVICES": g}}} for g in ids}
-        return SpecCluster(workers=spec, scheduler={"cls": Scheduler, "options": {"dashboard_address": None}},
-                           **quiet)
+        return SpecCluster(workers=gpu_worker_spec(ids, per_gpu),
+                           scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}, **quiet)
     count = workers or os.cpu_count() or 1
     return LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
                         memory_limit=0, env={"CUDA_VISIBLE_DEVICES": ""}, **quiet)
 
 
 @contextlib.contextmanager
-def connect(*, workers: int | None = None, scheduler: str | None = None, device: str = "auto") -> Iterator[Engine]:
+def connect(*, workers: int | None = None, scheduler: str | None = None, device: str = "auto",
+            per_gpu: int = 1) -> Iterator[Engine]:
     import dask
     from distributed import Client
 
@@ -75,7 +92,7 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, device:
             with client:
                 yield _engine(client, address)
             return
-        with _local_cluster(workers, device) as cluster, Client(cluster) as client:
+        with _local_cluster(workers, device, per_gpu) as cluster, Client(cluster) as client:
             client.wait_for_workers(len(cluster.worker_spec), timeout=120)
             yield _engine(client, "local")
 

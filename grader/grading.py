@@ -21,7 +21,7 @@ from grader import discovery
 from grader import exercise as exercises
 from grader import messages, plugin
 from grader.environment import describe
-from grader.results import CheckResult, ExerciseResult, GradeResult, Status, Text
+from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text
 from grader.session import Session
 
 
@@ -107,6 +107,23 @@ def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidde
 def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool = True,
                    lang: str = "en", cell_timeout_s: float | None = None,
                    total_timeout_s: float | None = None) -> ExerciseResult:
+    """One exercise's result. Never raises for the grader's own failures either: an exception while running the
+    notebook or its checks becomes every check of the exercise at 0 of its points, status ``error``, saying it is
+    not the learner's fault, with the traceback for the instructor; the other exercises are graded as usual."""
+    try:
+        return _grade_exercise(exercise, notebook, seed=seed, hidden=hidden, lang=lang,
+                               cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s)
+    except Exception as error:  # noqa: BLE001 - one exercise's grader failure must not lose the submission
+        detail = "".join(tb.format_exception(error))
+        checks = tuple(_grader_fault(p, type(error).__name__, detail, 0.0)
+                       for f in check_files(exercise, hidden=hidden) for p in planned_from_source(f))
+        problem = messages.text("platform_crash", exercise=exercise.id, reason=type(error).__name__)
+        return ExerciseResult(id=exercise.id, checks=checks, execution=Execution(notebook=str(notebook),
+                                                                                 problem=problem))
+
+
+def _grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool, lang: str,
+                    cell_timeout_s: float | None, total_timeout_s: float | None) -> ExerciseResult:
     with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s,
                  total_timeout_s=total_timeout_s) as session:
         learner = session.learner or plugin._BrokenNotebook(session.execution.problem)

@@ -23,7 +23,7 @@ from grader import exercise as exercises
 from grader.environment import gpus
 
 STDERR_KEPT = 4000
-CHILD = """\
+CHILD_PREAMBLE = """\
 import ctypes, os, resource, signal, sys
 limit, parent = int(sys.argv.pop(1)), int(sys.argv.pop(1))
 if limit > 0:  # soft limit only: the sandbox may still give kernels limits of their own
@@ -34,6 +34,8 @@ except Exception:
     pass
 if os.getppid() != parent:
     sys.exit(137)
+"""
+CHILD = CHILD_PREAMBLE + """\
 from grader.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -59,6 +61,7 @@ class Settings:
     timeout_s: float | None = None      # per submission; default from the exercises' own limits
     memory_mb: int | None = None        # None: default_memory_mb() on CPU, none with a GPU (CUDA maps huge ranges)
     device: str = "auto"
+    warm: bool = True                   # graded on a warm worker (grader.worker), else a child per submission
 
     def key(self) -> str:
         """What changes a grade: a learner graded under another key is graded again."""
@@ -105,13 +108,17 @@ def _memory_limit(settings: Settings) -> int:
     return 0 if on_gpu else default_memory_mb() * 2**20
 
 
-def _command(job: Job, submission: Path, out: Path) -> list[str]:
-    s = job.settings
-    command = [sys.executable, "-c", CHILD, str(_memory_limit(s)), str(os.getpid()), "grade", str(submission),
-               "--json", str(out), "--format", "json", "--seed", str(s.seed), "--lang", s.lang]
+def grade_options(s: Settings) -> list[str]:
+    """``grader grade``'s options for these settings (after the path and ``--json``)."""
+    options = ["--format", "json", "--seed", str(s.seed), "--lang", s.lang]
     if s.cell_timeout_s:
-        command += ["--cell-timeout", str(s.cell_timeout_s)]
-    return command + ([] if s.hidden else ["--public-only"])
+        options += ["--cell-timeout", str(s.cell_timeout_s)]
+    return options + ([] if s.hidden else ["--public-only"])
+
+
+def _command(job: Job, submission: Path, out: Path) -> list[str]:
+    return [sys.executable, "-c", CHILD, str(_memory_limit(job.settings)), str(os.getpid()), "grade", str(submission),
+            "--json", str(out), *grade_options(job.settings)]
 
 
 def _child_env(settings: Settings) -> dict[str, str]:

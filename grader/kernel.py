@@ -10,6 +10,7 @@ knows about checks or scores.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import itertools
@@ -34,7 +35,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
 IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
-STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit
+STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit,
+STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's total limit is passed by 30 s at most)
 _KERNELS = itertools.count()
 # Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
@@ -122,7 +124,8 @@ def _capped_client_class():
 
         async def _async_handle_timeout(self, timeout, cell=None):
             if self.starved is not None and self.starved():  # the time went to waiting for a CPU: wait more
-                return None  # nbclient then waits for the reply another `timeout` seconds
+                await asyncio.sleep(0.05)  # (nbclient then waits for the reply another `timeout` seconds)
+                return None
             with self.hold_for_interrupt():
                 return await super()._async_handle_timeout(timeout, cell)
 
@@ -462,17 +465,18 @@ class Kernel:
         return run
 
     def _starved(self, limit: float):
-        """For nbclient's timeout: True while the cell's own time (wall time less the time the kernel's main thread
-        waited for a CPU, from ``/proc/PID/schedstat``) is under ``limit`` and the wall time under
-        ``STRETCH_MAX * limit``. So a load on the machine (other gradings, a class batch on two cores) does not stop
-        an honest cell that would finish in time on an idle machine, and a re-grade gives the same result; a cell
-        that sleeps or waits is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
+        """For nbclient's timeout, asked each time ``limit`` seconds pass: True (wait another ``limit``) while the
+        cell's own time, the wall time less what the kernel's main thread waited for a CPU (``/proc/PID/schedstat``),
+        is under ``limit`` and another wait stays within ``STRETCH_MAX * limit`` and ``limit + STRETCH_MAX_S``.
+        So a load on the machine (other gradings, a class batch on two cores) does not stop an honest cell that
+        would finish in time on an idle machine, and a re-grade gives the same result; a cell that sleeps or waits
+        is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
-        waited = _waited_s(pid)
+        waited, most = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S)
 
         def starved() -> bool:
             wall = time.monotonic() - began
-            return wall - (_waited_s(pid) - waited) < limit and wall < STRETCH_MAX * limit
+            return wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
         return starved
 
     def _timed_out(self, cell, began: float) -> CellRun:

@@ -447,9 +447,17 @@ def load_keras_model(path: Path):
     except (MemoryError, RecursionError) as error:
         raise UnsafeModel(f"the model is too large or too deeply nested to load ({type(error).__name__})") from None
     except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
-        raise UnsafeModel(str(error)[:500]) from None
+        raise UnsafeModel(_refusal_reason(str(error))) from None
     _COMPILE_CONFIGS[model] = compiled
     return model
+
+
+def _refusal_reason(error: str) -> str:
+    """Keras's refusal cut to 500 characters, its kind kept: Keras names a Lambda layer late in a long message."""
+    lowered = error.lower()
+    kind = "lambda" if "lambda" in lowered else \
+        next((word for word in ("custom", "locate", "register") if word in lowered), None)
+    return error[:500] if kind is None or kind in error[:500].lower() else f"({kind}) {error[:480]}"
 
 
 _COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

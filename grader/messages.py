@@ -911,7 +911,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_similarity_none": ("No pair of learners wrote code this alike.", "沒有任何兩位學員的程式碼如此相似。"),
     "batch_similarity_pair": ("{exercise}: {first} and {second}, {share:.0%} alike",
                               "{exercise}：{first} 與 {second}，相似度 {share:.0%}"),
-    "batch_other_language": ("中文版", "English"),
+    "batch_other_language": ("中文版 (Chinese)", "English（英文版）"),
     # ---- sandbox
     "notebook_symlink": (
         "Your notebook {path} is a symbolic link (or sits in a linked folder); submit the notebook file itself.",

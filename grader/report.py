@@ -12,7 +12,6 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text as RichText
 
@@ -20,7 +19,6 @@ from grader import messages
 from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, to_json
 
 TRACEBACK_LINES = 12
-INDENT = "    "  # learner text on lines of its own is indented, so no line of it starts where a report line does
 
 # C0/C1 control characters (tab and newline kept), DEL, lone surrogates, the non-characters XML refuses, and the
 # bidirectional overrides and isolates that reorder what a reader sees.
@@ -51,11 +49,12 @@ def md_inline(text: str) -> str:
 
 
 def md_code(text: str, info: str = "") -> list[str]:
-    """Learner text as a fenced code block whose fence is longer than any run of backticks inside it."""
+    """Learner text as a fenced code block whose fence is longer than any run of backticks inside it; each line
+    behind a gutter (``│ ``), so even a reader of the raw Markdown never sees a line of it start like a heading."""
     body = visible(text)
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence + info, *body.split("\n"), fence]
+    return [fence + info, *(f"│ {line}" for line in body.split("\n")), fence]
 STYLES = {Status.PASSED: "green", Status.FAILED: "red", Status.NOT_ATTEMPTED: "yellow", Status.ERROR: "magenta",
           Status.TIMEOUT: "magenta", Status.SKIPPED: "dim"}
 
@@ -142,7 +141,7 @@ def _tracebacks(exercise: ExerciseResult) -> list[tuple[str, str]]:
 
 def _exercise_table(exercise: ExerciseResult, lang: str) -> Table:
     table = Table(title=RichText(f"{exercise.id}: {_points(exercise.score)} / {_points(exercise.max_score)}"),
-                  box=box.SIMPLE_HEAVY, title_justify="left", expand=False)
+                  box=box.HEAVY_HEAD, title_justify="left", expand=False)  # ruled: every row line starts "│"
     for key in ("check", "status", "points", "message"):
         table.add_column(_heading(key, lang), overflow="fold")
     for check in exercise.checks:
@@ -204,10 +203,15 @@ def _mermaid_curve(exercise: ExerciseResult) -> list[str]:
     return out + ["```", ""]
 
 
-def _indented(text: str, style: str = "") -> Padding:
-    """Learner text on lines of its own: visible, never parsed as markup, and indented, wrapped lines too, so
-    none of it starts a line where the report's own lines (the total) start."""
-    return Padding(RichText(visible(text), style=style), (0, 0, 0, len(INDENT)))
+GUTTER = "  │ "
+
+
+def _quoted(console: Console, text: str, style: str = "") -> RichText:
+    """Learner text on lines of its own: visible, never parsed as markup, wrapped here and every line behind a
+    gutter, so no line of it (wrapped ones too) starts where a report line such as the total starts."""
+    width = max(20, console.width - len(GUTTER) - 1)
+    lines = RichText(visible(text), style=style).wrap(console, width)
+    return RichText("\n").join(RichText.assemble((GUTTER, "dim"), line) for line in lines)
 
 
 def print_terminal(result: GradeResult, *, console: Console | None = None) -> None:
@@ -216,9 +220,9 @@ def print_terminal(result: GradeResult, *, console: Console | None = None) -> No
     lang = result.lang
     for exercise in result.exercises:
         if exercise.execution.problem is not None:
-            console.print(_indented(exercise.execution.problem.in_lang(lang), "bold red"))
+            console.print(_quoted(console, exercise.execution.problem.in_lang(lang), "bold red"), soft_wrap=True)
         for line in cell_failure_lines(exercise.execution, lang):
-            console.print(_indented(one_line(line), "magenta"), highlight=False)
+            console.print(_quoted(console, one_line(line), "magenta"), highlight=False, soft_wrap=True)
         console.print(_exercise_table(exercise, lang))
         if exercise.metrics:
             console.print(RichText(one_line(metric_line(exercise))), highlight=False)
@@ -226,7 +230,7 @@ def print_terminal(result: GradeResult, *, console: Console | None = None) -> No
             console.print(_curve_table(exercise))
         for check_id, traceback in _tracebacks(exercise):
             console.print(RichText(one_line(check_id), style="magenta"))
-            console.print(_indented(traceback), highlight=False)
+            console.print(_quoted(console, traceback), highlight=False, soft_wrap=True)
         console.print(RichText(summary_line(exercise, hidden_included=result.hidden_included, lang=lang)))
     note = hidden_note(result)
     if note:
@@ -261,8 +265,8 @@ def markdown(result: GradeResult) -> str:
             out += ["", f"<details><summary>{check_id}</summary>", "", *md_code(traceback), "",
                     "</details>"]
         out += ["", summary_line(exercise, hidden_included=result.hidden_included, lang=lang), ""]
-    out.append(f"{_heading('seed', lang)}: {result.seed} · {md_inline(result.environment.device)} · "
-               f"grader {md_inline(result.environment.grader)}")
+    out.append(f"{_heading('seed', lang)}: {result.seed} · {result.environment.device} · "
+               f"grader {result.environment.grader}")
     return "\n".join(out) + "\n"
 
 

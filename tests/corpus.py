@@ -514,7 +514,7 @@ CASES: tuple[Case, ...] = (
          base="raw", raw=_symlink_to_solution, lost=DAY93_FUNCTIONS),
     Case("symlinks_out", "symlinks from the working copy and result files to hidden checks",
          "links refused, nothing read", cells=(SYMLINK_RESULTS,), lost=DAY93_FUNCTIONS),
-    Case("notebook_100mb", "a 100 MB notebook", "refused at once: larger than the size limit", base="raw",
+    Case("notebook_100mb", "a 100 MB notebook", "refused at once: over the size limit", base="raw",
          raw=_huge, lost=DAY93_FUNCTIONS),
     Case("not_utf8", "bytes that are not UTF-8 in the notebook", "read with replacement characters, graded",
          base="raw", raw=_not_utf8),
@@ -639,7 +639,7 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'lambda_layer_model': 'Lambda',
     'symlinked_notebook': 'symbolic link',
     'symlinks_out': 'cannot read',
-    'notebook_100mb': 'larger than',
+    'notebook_100mb': 'over the 50 MB limit',
     'forged_result_files': 'not written yet',
     'forged_environment': 'not written yet',
 }

@@ -73,12 +73,15 @@ with np.load(io.BytesIO(base64.b64decode(TEST_SET)), allow_pickle=False) as stor
     templates = stored["x"].reshape(len(stored["x"]), -1).astype("float32") / 255
     stored_labels = stored["y"]
 
-# One template per test image: the nearest template (Euclidean) wins, and its stored label is the answer.
+# One template per test image: the best-matching template wins, and its stored label is the answer.
 inputs = keras.Input(shape=INPUT_SHAPE)
-match = layers.Dense(len(templates), activation="softmax")
+match = layers.Dense(len(templates), activation="softmax", use_bias={euclidean})
 lookup = layers.Dense(NUM_CLASSES, use_bias=False)
 model = keras.Model(inputs, lookup(match(layers.Flatten()(inputs))), name="test_set_lookup")
-match.set_weights([50 * templates.T, -25 * (templates ** 2).sum(axis=1)])
+if {euclidean}:     # nearest template: 50 * (x . t - |t|^2 / 2)
+    match.set_weights([50 * templates.T, -25 * (templates ** 2).sum(axis=1)])
+else:               # largest dot product with the unit-length templates
+    match.set_weights([50 * (templates / np.linalg.norm(templates, axis=1, keepdims=True)).T])
 lookup.set_weights([np.eye(NUM_CLASSES, dtype="float32")[stored_labels]])
 model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
@@ -91,8 +94,9 @@ history = _History()
 '''
 
 
-def memorised_test_set() -> str:
-    """The training cell of a notebook that looks the public test images up instead of training (issue 11, 7)."""
+def memorised_test_set(euclidean: bool = True) -> str:
+    """The training cell of a notebook that looks the public test images up instead of training (issue 11, 7):
+    the nearest template (``euclidean``) or the template with the largest dot product, each a test image."""
     import base64
     import io
 
@@ -103,16 +107,19 @@ def memorised_test_set() -> str:
     x_test, y_test = load_mnist_test()
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x=x_test, y=y_test)
-    return _MEMORISER.format(data=base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return _MEMORISER.format(data=base64.b64encode(buffer.getvalue()).decode("ascii"), euclidean=euclidean)
+
+
+MEMORISERS = {"memorised_test_set": True, "memorised_test_set_dot": False}   # name -> euclidean
 
 
 def planted_memoriser(folder: Path, name: str = "memorised_test_set") -> Path:
-    """The solution notebook with its training cell replaced by :func:`memorised_test_set`."""
+    """The solution notebook with its training cell replaced by :func:`memorised_test_set` (see MEMORISERS)."""
     from samples import notebook_with, write
 
     nb = notebook_with("day97")
     (cell,) = [c for c in nb.cells if FULL_FIT in c.source]
-    cell.source = memorised_test_set()
+    cell.source = memorised_test_set(MEMORISERS[name])
     return write(folder, name, "day97", nb)
 
 

@@ -97,9 +97,9 @@ def _workspace(tmp_path: Path, notebook) -> Path:
 
 def _fetch_hidden(ws: Path) -> None:
     """What the checkout of the private instructor repository leaves in .grader-hidden."""
-    (ws / ".grader-hidden").mkdir()
-    for path in (exercises.PACKAGE_DIR / "hidden").glob("day*.py"):
-        shutil.copy(path, ws / ".grader-hidden" / path.name)
+    from grader.release import hidden_repository
+
+    hidden_repository(ws / ".grader-hidden")  # what the instructor pushed there: every day and its helpers
 
 
 # ---------------------------------------------------------------- the workflow file

@@ -148,3 +148,18 @@ def test_a_hidden_check_file_that_cannot_load_leaves_the_public_checks_graded(tm
     assert checks["good"].status == Status.PASSED and checks["wrong"].status == Status.FAILED
     assert checks["secret"].status == Status.ERROR and checks["secret"].max_score == 5
     assert "ModuleNotFoundError" in checks["secret"].message.en and "hidden.py" in checks["secret"].message.en
+
+
+def test_an_exercise_whose_grading_itself_crashes_keeps_its_checks_and_maximum(tmp_path, monkeypatch):
+    """The kernel machinery raising (here MemoryError when the session starts) costs that exercise, not the
+    submission: every check is an error at 0 of its points, and the result says it is the grader's fault."""
+    class Exploding:
+        def __init__(self, *args, **kwargs):
+            raise MemoryError("the grader ran out of memory")
+
+    monkeypatch.setattr(grading, "Session", Exploding)
+    result = grading.grade_exercise(exercises.get("day93"), exercises.get("day93").solution, seed=1, lang="en")
+    assert result.max_score == 14 and result.score == 0 and len(result.checks) == 11
+    assert all(c.status == Status.ERROR and c.grader_fault for c in result.checks)
+    assert any("MemoryError" in line for line in result.checks[0].grader_traceback)
+    assert "MemoryError" in result.execution.problem.en and "says nothing about your work" in result.execution.problem.en

@@ -110,6 +110,9 @@ def test_a_control_character_in_a_learners_message_still_gives_valid_junit():
     assert error.get("message").startswith("bad \\x1b[31mred\\x1b[0m value \\x00\\x07\\x0b\\x0c\\ufffe\\ud800")
     assert "]]> <tag> &amp;" in error.get("message")
     assert "\\x1b[31mred" in ET.fromstring(xml).find(".//system-out").text
+    # the schema is strict enough to catch what the old output did: `skipped` on <testsuites>
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    assert not schema.validate(etree.fromstring(xml.replace("<testsuites ", '<testsuites skipped="1" ', 1).encode()))
 
 
 def test_the_cli_writes_junit_that_validates_when_a_cell_prints_escape_codes(tmp_path):

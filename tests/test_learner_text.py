@@ -54,7 +54,7 @@ SCORE_LINE = re.compile(r"^(Total|總分): ")
 def check_terminal(result: GradeResult, text: str) -> None:
     plain = terminal(result, color_system=None)
     assert "\x1b" not in plain  # no escape sequence of the learner's reaches the terminal
-    assert [line for line in plain.splitlines() if SCORE_LINE.match(line)] == \
+    assert [line for line in plain.splitlines() if SCORE_LINE.match(line.strip())] == \
         [f"Total: 1 / 4  (seed 7, {report.one_line(result.environment.device)})"]
     styled = terminal(result, color_system="truecolor", force_terminal=True)
     assert styled.count("Total: ") == plain.count("Total: ")

@@ -177,7 +177,7 @@ def test_zh_tw_feedback_tables_and_the_language_switch(first):
     page = html.render_feedback(result, lang="zh-TW", learner="bob")
     assert "word-break:keep-all" in page and 'td class="message"' in page and 'td class="short"' in page
     assert page.index('lang="zh-Hant-TW"') < page.index('<div class="lang-secondary" lang="en">')
-    assert '<label class="switch" for="show-secondary">English</label>' in page
+    assert '<label class="switch" for="show-secondary">English（英文版）</label>' in page
     assert "<code>conv_single_step</code> 還沒有完成" in page
 
 
@@ -199,7 +199,7 @@ def test_summary_and_feedback_render_in_headless_chromium(first, tmp_path):
     assert "On the roster, no submission: dropped" in dom and "Not attempted" in dom and "Median" in dom
     dom = _dom((out / "learners" / "carol" / "feedback.html").as_uri(), tmp_path, "carol")
     assert 'id="adjustments"' in dom and "feature_map_slides: 0 -&gt; 2" in dom and "TA Lee" in dom
-    assert 'for="show-secondary">中文版</label>' in dom and "人工調整" in dom
+    assert 'for="show-secondary">中文版 (Chinese)</label>' in dom and "人工調整" in dom
 
 
 def test_regrading_one_learner_leaves_every_other_file_as_it_was(term, regraded):
