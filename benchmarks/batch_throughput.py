@@ -83,11 +83,12 @@ def nbgrader_autograde(course: Path, day: str, learners: int, python: str = sys.
         submitted.parent.mkdir(parents=True)
         submitted.write_text(notebook)
     nbgrader = [python, "-m", "nbgrader"]
+    env = {**os.environ, "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # its alembic
     subprocess.run([*nbgrader, "generate_assignment", "bench", "--force"], cwd=course, check=True,
-                   capture_output=True)
+                   capture_output=True, env=env)
     began = time.perf_counter()
     run = subprocess.run([*nbgrader, "autograde", "bench", "--create", "--force"], cwd=course, capture_output=True,
-                         text=True)
+                         text=True, env=env)
     wall = time.perf_counter() - began
     if run.returncode != 0:
         raise RuntimeError(f"nbgrader autograde failed:\n{run.stderr[-3000:]}")
@@ -115,7 +116,7 @@ def main() -> None:
             nbg = (nbgrader_autograde(Path(tmp) / f"nbgrader-{day}", day, args.learners, args.nbgrader_python)
                    if has_nbgrader else float("nan"))
             rows.append((day, one, two, overhead, nbg))
-            print(f"{day}: done", file=sys.stderr)
+            print(f"{day}: done {rows[-1][1:]}", file=sys.stderr, flush=True)
     mode = "a process per submission (--no-warm)" if args.no_warm else "warm workers"
     print(f"{args.learners} submissions per day; grader batch with {mode}; submissions per minute (higher is better); "
           f"load average {load} at start, {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end, "

@@ -20,6 +20,8 @@
 # - the learner's kernel only sees the environment variables in grader/kernel.py's ENV_ALLOWED: for K > 1 the
 #   kernels (which train day97's model) need TF_FORCE_GPU_ALLOW_GROWTH there too, else the first kernel takes the
 #   whole GPU; the script warns when it is missing.
+# - the kernels' sandbox (grader/sandbox.py: cgroups, namespaces) as on any grading machine; what was applied is
+#   printed from the solution's JSON (execution.sandbox).
 #
 # --dry-run proves the script's logic on a CPU machine: CUDA_VISIBLE_DEVICES="", day93 instead of day97, 2
 # submissions, no nvidia-smi, the installed project when no wheelhouse is there.
@@ -107,7 +109,8 @@ for e in result["exercises"]:
     ex = e["execution"]
     print(f"- {e['id']} solution: score {e['score']:g}/{e['max_score']:g}, metrics {e.get('metrics') or {}}, "
           f"learner cells (training) {ex['learner_s']:.1f} s, kernel start {ex['kernel_start_s']:.1f} s, "
-          f"checks {e.get('durations', {}).get('checks_s', float('nan')):.1f} s; wall of `grader grade` {wall:.1f} s; device: {result['environment']['device']}")
+          f"checks {e.get('durations', {}).get('checks_s', float('nan')):.1f} s; wall of `grader grade` {wall:.1f} s; "
+          f"device: {result['environment']['device']}; sandbox: {json.dumps(ex.get('sandbox'))[:300]}")
 EOF
 
 # ---- grader batch: N submissions of the solution, K per GPU

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -33,7 +34,7 @@ from grader import exercise as exercises
 from grader import gradebook, html, messages
 from grader.environment import version
 from grader.job import Job, Outcome, Settings, default_memory_mb, grade_job
-from grader.results import from_json, to_json, write_atomic
+from grader.results import GradeResult, from_dict, from_json, to_dict, to_json, write_atomic
 from grader.worker import grade_job_warm
 from grader.submissions import Submission, annotate, discover
 
@@ -194,18 +195,38 @@ def _adjust(record: gradebook.Record, plan: _Plan) -> gradebook.Record:
 
 def _write_pages(out: Path, record: gradebook.Record, lang: str, missing: dict[str, float] | None = None) -> None:
     """The learner's feedback page (naming ``missing``, the class's exercises they did not submit, with their
-    points) and adjustments record, rewritten only when they change. A page that cannot be drawn is recorded in
-    the learner's batch.json (``page_error``); it never stops the class."""
+    points) and adjustments record, rewritten only when they change. A page that cannot be drawn is drawn again
+    from the result with its unwritable text replaced (:func:`mended`); failing that, no page, and the reason in
+    the learner's batch.json (``page_error``). It never stops the class."""
     if record.result is None:
         return
     folder = learner_dir(out, record.learner)
-    try:
-        write_if_changed(folder / "feedback.html", html.render_feedback(
-            record.result, lang=lang, learner=record.learner, adjusted=record.adjusted, missing=missing))
-        write_if_changed(folder / "adjustments.json", record.adjusted.to_json(record.learner))
-    except Exception as error:  # noqa: BLE001 - one learner's page must not cost the class its gradebook
-        (folder / "feedback.html").unlink(missing_ok=True)
-        _note_state(out, record.learner, page_error=f"the feedback page could not be drawn ({_why(error)})")
+    for attempt in (record, replace(record, result=mended(record.result))):
+        try:
+            write_if_changed(folder / "feedback.html", html.render_feedback(
+                attempt.result, lang=lang, learner=record.learner, adjusted=record.adjusted, missing=missing))
+            write_if_changed(folder / "adjustments.json", record.adjusted.to_json(record.learner))
+            if attempt is not record:
+                _note_state(out, record.learner, page_error="text the page cannot show was replaced by U+FFFD")
+            return
+        except Exception as error:  # noqa: BLE001 - one learner's page must not cost the class its gradebook
+            why = _why(error)
+    (folder / "feedback.html").unlink(missing_ok=True)
+    _note_state(out, record.learner, page_error=f"the feedback page could not be drawn ({why})")
+
+
+SURROGATES = re.compile("[\ud800-\udfff]")  # halves of a UTF-16 pair, alone: no UTF-8 file can hold them
+
+
+def mended(result: GradeResult) -> GradeResult:
+    """``result`` with every text made writable as UTF-8 (lone surrogates and the like replaced by U+FFFD)."""
+    def mend(value):
+        if isinstance(value, str):
+            return SURROGATES.sub("\ufffd", value)
+        if isinstance(value, dict):
+            return {k: mend(v) for k, v in value.items()}
+        return [mend(v) for v in value] if isinstance(value, list) else value
+    return from_dict(mend(to_dict(result)))
 
 
 def _why(error: BaseException) -> str:
@@ -230,21 +251,31 @@ def missing_days(records: list[gradebook.Record]) -> dict[str, dict[str, float]]
 
 
 def _drawable(out: Path, record: gradebook.Record, lang: str, plan: "_Plan") -> gradebook.Record:
-    """``record``, or, when its result alone cannot go through the class's renderers, a not-graded record saying
-    so (the reason also in its batch.json)."""
-    if record.result is None:
+    """``record``; or, when its result alone cannot go through the class's renderers, the record with its text
+    mended (:func:`mended`, said in its batch.json); or, failing that, a not-graded record saying why."""
+    if record.result is None or _draw_error(record, lang, plan) is None:
         return record
+    repaired = replace(record, result=mended(record.result))
+    error = _draw_error(repaired, lang, plan)
+    if error is None:
+        _note_state(out, record.learner, page_error="text the summaries cannot show was replaced by U+FFFD")
+        return repaired
+    reason = f"graded, but the result could not be drawn ({error}); see learners/{record.learner}/result.json"
+    _note_state(out, record.learner, page_error=reason)
+    return replace(record, result=None, adjusted=None, reason=reason)
+
+
+def _draw_error(record: gradebook.Record, lang: str, plan: "_Plan") -> str | None:
+    """Why ``record`` alone cannot be drawn by the class's renderers, or None."""
     try:
         summary = gradebook.analyse([record])
         for text in (gradebook.to_csv(summary), gradebook.to_markdown(summary, lang=lang),
                      html.render_summary(summary, lang=lang), lms.canvas_csv(summary, plan.roster),
                      lms.moodle_csv(summary, plan.roster)):
             text.encode("utf-8")
-        return record
     except Exception as error:  # noqa: BLE001 - whatever it is, it is this learner's result that cannot be drawn
-        reason = f"graded, but the result could not be drawn ({_why(error)}); see learners/{record.learner}/result.json"
-        _note_state(out, record.learner, page_error=reason)
-        return replace(record, result=None, adjusted=None, reason=reason)
+        return _why(error)
+    return None
 
 
 # ---------------------------------------------------------------- finding the submissions, as of a deadline
@@ -449,7 +480,8 @@ def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings,
             _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
         except Exception:  # noqa: BLE001 - find the learner(s) whose result cannot be drawn, record it, draw the rest
             records = [_drawable(out, r, settings.lang, plan) for r in records]
-            report = replace(report, failed=tuple((r.learner, r.reason) for r in records if r.result is None))
+            failed = tuple((r.learner, r.reason) for r in records if r.result is None)
+            report = replace(report, failed=failed, graded=tuple(g for g in report.graded if g not in dict(failed)))
             run_meta = {**run_meta, "failed": len(report.failed)}
             _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
     return report

@@ -5,6 +5,8 @@ notebooks (sent as bytes, so no shared filesystem is needed) into a temporary fo
 ``grader grade --json`` there in a child process started with ``start_new_session=True`` and an address-space
 limit (``RLIMIT_AS``), and on timeout kills the child's whole process group and the kernels it started.
 The child also dies with its worker (``PR_SET_PDEATHSIG``). Nothing a submission does can raise here.
+:mod:`grader.worker` keeps such a child warm across submissions (the default of ``grader batch``); this module's
+:func:`grade_job` is the child-per-submission path (``--no-warm``) and the warm worker's fallback.
 """
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+import platform_tools
+
 from grader import html
 from grader.job import Job, Settings, grade_job
 from grader.results import from_json
@@ -217,8 +219,7 @@ def test_the_same_batch_on_a_separate_dask_scheduler_and_worker_gives_identical_
 
 
 def _chromium(url: str, tmp_path: Path, name: str) -> tuple[str, Path]:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert exe, "Chromium is needed: apt-get install -y chromium chromium-driver"
+    exe = platform_tools.chromium()  # on PATH, else Debian's, installed by the test run itself
     png = tmp_path / f"{name}.png"
     shot = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / (name + '-shot')}",
                            f"--screenshot={png}", url], capture_output=True, text=True, timeout=120)

@@ -371,11 +371,13 @@ def test_one_learners_result_a_renderer_cannot_draw_does_not_stop_the_class(tmp_
                              progress=False, lang="en")
     rows = {r["learner"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["amy"]["total"] == "14" and rows["amy"]["status"] == "graded"
-    assert rows["bob"]["status"] == "not graded" and "(UnicodeEncodeError" in rows["bob"]["note"]  # stored or drawn
+    assert rows["bob"]["status"] == "graded" and rows["bob"]["total"] == "0"  # its unwritable text replaced
+    assert "bad \ufffd text" in (out / "learners" / "bob" / "feedback.html").read_text()
+    assert "replaced by U+FFFD" in json.loads((out / "learners" / "bob" / "batch.json").read_text())["page_error"]
     assert rows["cid"]["status"] == "not graded"
     assert "result could not be drawn (ValueError: cannot draw this value)" in rows["cid"]["note"]
     assert (out / "summary.md").is_file() and (out / "summary.html").is_file()
-    assert {learner for learner, _ in report.failed} == {"bob", "cid"}
+    assert {learner for learner, _ in report.failed} == {"cid"} and set(report.graded) == {"amy", "bob"}
     assert "could not be drawn" in json.loads((out / "learners" / "cid" / "batch.json").read_text())["page_error"]
 
 

@@ -5,12 +5,13 @@ Moodle files, and the similarity report; the pages rendered in headless Chromium
 Small on purpose (day93 only, short notebooks, one worker): the first batch grades 7 learners, the regrade 1."""
 import csv
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import platform_tools
 
 from grader import adjustments, deadline, html, similarity
 from grader.results import from_json
@@ -182,8 +183,7 @@ def test_zh_tw_feedback_tables_and_the_language_switch(first):
 
 
 def _dom(url: str, tmp_path: Path, name: str) -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert exe, "Chromium is needed: apt-get install -y chromium"
+    exe = platform_tools.chromium()  # on PATH, else Debian's, installed by the test run itself
     dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / name}", "--dump-dom", url],
                          capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]

@@ -59,7 +59,8 @@ def test_a_worker_that_graded_hostile_submissions_grades_the_next_as_a_fresh_one
 
 
 def test_a_submission_past_its_time_limit_is_killed_with_its_worker_and_the_next_gets_a_fresh_one(tmp_path,
-                                                                                                    fresh_workers):
+                                                                                                    fresh_workers,
+                                                                                                    monkeypatch):
     nb = nbformat.read(exercises.get("day93").solution, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("while True:\n    pass"))
     endless = tmp_path / "endless" / "day93" / "day93.ipynb"
@@ -75,24 +76,24 @@ def test_a_submission_past_its_time_limit_is_killed_with_its_worker_and_the_next
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert not [p for p in group if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert worker._children == {}
+    monkeypatch.setenv("GRADER_WORKER_MAX_RSS_MB", "1")  # and a worker grown past its bound is retired after grading
     after = worker.grade_job_warm(_job("solution", solution, cell_timeout_s=10))
     assert after.ok and json.loads(after.result)["score"] == json.loads(first.result)["score"]
-    assert _warm_pid() != pid
+    assert worker._children == {}
 
 
 def test_warm_and_per_process_batches_give_identical_results_on_the_planted_samples(tmp_path):
     klass = tmp_path / "class"
     for day in ("day93", "day94", "day95", "day96"):
-        names = list(SAMPLES[day])
-        for name in (names[0], names[-1]):
-            planted = plant(tmp_path / "planted", day, name)
-            target = klass / f"{day}-{name}" / day / f"{day}.ipynb"
-            target.parent.mkdir(parents=True)
-            target.write_bytes(planted.read_bytes())
+        name = list(SAMPLES[day])[-1]  # one planted mistake per day: the machine is shared, keep it small
+        planted = plant(tmp_path / "planted", day, name)
+        target = klass / f"{day}-{name}" / day / f"{day}.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(planted.read_bytes())
     options = dict(workers=1, seed=SEED, lang="en", progress=False, device="cpu", cell_timeout_s=20)
     cold = run_batch(klass, out=tmp_path / "cold", warm=False, **options)
     warm = run_batch(klass, out=tmp_path / "warm", warm=True, **options)
-    assert cold.graded == warm.graded and len(warm.graded) == 8 and not warm.failed
+    assert cold.graded == warm.graded and len(warm.graded) == 4 and not warm.failed
     assert results(tmp_path / "warm") == results(tmp_path / "cold")
     assert (tmp_path / "warm" / "gradebook.csv").read_text() == (tmp_path / "cold" / "gradebook.csv").read_text()
     assert json.loads((tmp_path / "warm" / "run.json").read_text())["warm_workers"] is True
