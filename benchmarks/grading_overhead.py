@@ -4,11 +4,11 @@
 
 Each day's reference solution is graded ``--repeat`` times in this one process, after one warm-up grading that is
 not counted (it pays the imports once, as a warm grading worker does: grader.worker), and, as the warm worker does,
-``gc.freeze()`` after it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's heap, ~3 s). "Overhead" is the whole
-``grade()`` wall time less the time the learner's cells computed (kernel start, sandbox, execution bookkeeping,
-checks). Then, unless --no-together, days 93-96 graded together as one folder (one ``grade()`` call, learner cells
-included). Issue 15's targets on 2 cores: overhead at most 0.5 s (day93, day95) and 1.5 s (days 94, 96, 97, 98);
-days 93-96 together at most 22 s. Prints figures only: nothing here passes or fails.
+``gc.freeze()`` after it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's heap,
+~3 s). "Overhead" is the whole ``grade()`` wall time less the time the learner's cells computed (kernel start,
+sandbox, execution bookkeeping, checks). Then, unless --no-together, days 93-96 graded together as one folder (one
+``grade()`` call, learner cells included). Issue 15's targets on 2 cores: overhead at most 0.5 s (day93, day95)
+and 1.5 s (days 94, 96, 97, 98); days 93-96 together at most 22 s. Prints figures only: nothing here passes or fails.
 """
 from __future__ import annotations
 

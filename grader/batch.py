@@ -532,7 +532,7 @@ def _write_class(out: Path, records: list[gradebook.Record], settings: Settings,
     write_atomic(out / "gradebook.csv", gradebook.to_csv(summary))
     write_atomic(out / "canvas.csv", lms.canvas_csv(summary, plan.roster))
     write_atomic(out / "moodle.csv", lms.moodle_csv(summary, plan.roster))
-    write_atomic(out / "score_histogram.svg", html.histogram_svg(summary))
+    write_atomic(out / "score_histogram.svg", html.histogram_svg(summary, lang=settings.lang))
     write_atomic(out / "summary.md", gradebook.to_markdown(summary, lang=settings.lang))
     write_atomic(out / "summary.html", html.render_summary(summary, lang=settings.lang))
     write_atomic(out / "run.json", json.dumps(run, ensure_ascii=False, indent=2))

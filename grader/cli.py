@@ -6,7 +6,9 @@ arguments, missing path); 1 for ``grader stubs --check`` when exercises/ is out 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -90,11 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _progress_printer(lang: str):
+    """On a terminal, ``grader grade`` says which exercise it is grading (on stderr); elsewhere nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(exercise: str, done: int, total: int) -> None:
+        key = "grade_progress_done" if done == total else "grade_progress"
+        print(messages.text(key, exercise=exercise, done=done, total=total).in_lang(lang), file=sys.stderr, flush=True)
+    return show
+
+
 def _grade(args: argparse.Namespace) -> int:
     try:
         lang = messages.resolve_lang(args.lang) if args.lang else None
         result = grade(args.path, lang=lang, seed=args.seed, hidden=not args.public_only,
-                       cell_timeout_s=args.cell_timeout, total_timeout_s=args.total_timeout)
+                       cell_timeout_s=args.cell_timeout, total_timeout_s=args.total_timeout,
+                       progress=_progress_printer(messages.resolve_lang(lang)))
     except (GradingError, ValueError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
@@ -191,12 +205,30 @@ def safe_streams() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     safe_streams()
+    _exit_on_signals()
     args = _parser().parse_args(argv)
     if args.command in ("release", "gradescope"):
         return {"release": _release, "gradescope": _gradescope}[args.command](args)
     if args.command == "batch":
         return _batch(args)
     return {"grade": _grade, "stubs": _stubs}[args.command](args)
+
+
+def _exit_on_signals() -> None:
+    """SIGTERM and SIGHUP (a CI job cancelled, ``timeout``) end the run as Ctrl-C does: ``SystemExit`` (status
+    128 + the signal) in the main thread, so every kernel, cgroup and temporary folder is closed by the context
+    manager that opened it. A second signal while that cleanup runs is not raised again (the cleanup finishes)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    raised = []
+
+    def stop(signum, frame):
+        if not raised:
+            raised.append(signum)
+            raise SystemExit(128 + signum)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stop)
 
 
 if __name__ == "__main__":

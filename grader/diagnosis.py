@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader import exercise as exercises
-from grader.checks import _fmt, as_numeric_array, fail
+from grader.checks import CheckFailed, _fmt, as_numeric_array, fail
 from grader.learner import LearnerRaised
 
 ATOL = 1e-6
@@ -81,6 +81,7 @@ class Diagnosis:
     keeps_dtype: bool = False
     windows: bool = False
     fallback: str | None = None   # the function's own sentence (its formula) when no known mistake matches
+    fresh: Callable[..., tuple] | None = None   # (rng, args, kwargs) -> a twin's (args, kwargs); default: fresh_call
 
     def entry(self, *args, **kwargs) -> dict:
         """The plain-data entry for one call: wanted value and every applicable mistake's value."""
@@ -108,6 +109,17 @@ class Diagnosis:
         if self.keeps_dtype:
             entry["dtype"] = str(np.asarray(want).dtype)
         return entry
+
+    def twin(self, entry: dict, rng: np.random.Generator) -> dict | None:
+        """The entry of a call like ``entry``'s (same case, shapes and dtypes) with fresh values from ``rng``;
+        None when no fresh values can be drawn for it or the reference refuses them."""
+        args, kwargs = (self.fresh or fresh_call)(rng, tuple(entry["args"]), dict(entry["kwargs"]))
+        if _same_call((args, kwargs), (tuple(entry["args"]), dict(entry["kwargs"]))):
+            return None
+        try:
+            return self.entry(*args, **kwargs)
+        except (ValueError, IndexError, ZeroDivisionError, TypeError):
+            return None
 
     def table(self) -> list[dict]:
         """Entries for the discriminating cases and the promised errors: what the public checks hold literally."""
@@ -155,6 +167,60 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
     return value
+
+
+# ---------------------------------------------------------------- twins: fresh values for a public example
+
+def fresh_value(rng: np.random.Generator, value: Any) -> Any:
+    """``value`` with fresh random contents of the same type, shape, dtype and sign range: arrays of numbers (an
+    all-zero array stays zero), non-zero floats and lists of floats; ints (sizes, strides) and strings are kept."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf" or value.size == 0 or not value.any():
+            return np.array(value)
+        signs = 1 if value.min() >= 0 else rng.choice([-1, 1], size=value.shape)
+        if value.dtype.kind == "f":
+            fresh = np.abs(rng.normal(size=value.shape)).round(3) * signs
+        else:
+            fresh = rng.integers(0, 10, size=value.shape) * signs
+        return fresh.astype(value.dtype)
+    if isinstance(value, float) and value != 0:
+        return round(float(rng.uniform(0.5, 2.0)), 3) * (1.0 if value > 0 else -1.0)
+    if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        return [fresh_value(rng, v) for v in value]
+    return value
+
+
+def fresh_call(rng: np.random.Generator, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """A twin call's (args, kwargs): every argument through :func:`fresh_value`."""
+    return (tuple(fresh_value(rng, a) for a in args),
+            {k: fresh_value(rng, v) for k, v in kwargs.items()})
+
+
+def grown(rng: np.random.Generator, n: int, step: int) -> int:
+    """``n`` plus a random multiple of ``step`` (1-40 steps): a size in the same remainder class as ``n``."""
+    return int(n + max(1, int(step)) * int(rng.integers(1, 41)))
+
+
+def _same_call(a: tuple[tuple, dict], b: tuple[tuple, dict]) -> bool:
+    def same(x, y):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return np.shape(x) == np.shape(y) and bool(np.array_equal(x, y))
+        return type(x) is type(y) and x == y
+    (args_a, kw_a), (args_b, kw_b) = a, b
+    return (len(args_a) == len(args_b) and kw_a.keys() == kw_b.keys()
+            and all(same(x, y) for x, y in zip(args_a, args_b)) and all(same(kw_a[k], kw_b[k]) for k in kw_a))
+
+
+def twins_of(day: str | None, function: str, entries: list[dict], rng) -> list[dict]:
+    """Each public entry's twin, computed by the hidden diagnosis of ``day``, when that diagnosis can be loaded
+    (grading); ``[]`` otherwise (a learner's release, or no ``rng``): then the public checks are just the tables."""
+    if day is None or rng is None or not (exercises.hidden_dir() / f"diagnosis_{day}.py").exists():
+        return []
+    diagnosis = load(day).DIAGNOSES.get(function)
+    if diagnosis is None:
+        return []
+    twins = [diagnosis.twin(entry, rng) for entry in entries if "raises" not in entry]
+    return [twin for twin in twins if twin is not None]
 
 
 # ---------------------------------------------------------------- loading a day's diagnoses
@@ -207,8 +273,9 @@ def matches(got: Any, value: Any, kind: str, atol: float = ATOL) -> bool:
                 and bool(np.allclose(got.astype(float), want, atol=atol, rtol=atol)))
     if kind == "tuple":
         return isinstance(got, tuple) and isinstance(value, tuple) and got == tuple(value)
-    return _numeric_scalar(got) and _numeric_scalar(value) and abs(float(got) - float(value)) <= atol + 1e-9 * abs(
-        float(value))
+    if not (_numeric_scalar(got) and _numeric_scalar(value)) or _beyond_floats(got) or _beyond_floats(value):
+        return False
+    return abs(float(got) - float(value)) <= atol + 1e-9 * abs(float(value))
 
 
 def _matches(got: Any, value: Any, entry: dict) -> bool:
@@ -236,9 +303,19 @@ def _as_kind(got: Any, entry: dict, what: str) -> Any:
     if not _numeric_scalar(got) or (kind == "int" and not _int_scalar(got)):
         expected = "a Python int" if kind == "int" else "a Python float"
         fail("wrong_type", what=what, expected=expected, got=f"a {type(got).__name__} ({repr(got)[:40]})")
+    if _beyond_floats(got):  # an int past 1.8e308: certainly not the expected number, never an OverflowError
+        fail("wrong_value", what=what, expected=_fmt(entry["want"]), got=f"an int of {_digits(got)} digits")
     if not np.isfinite(float(got)):
         fail("not_finite", what=what)
     return got
+
+
+def _beyond_floats(got: Any) -> bool:
+    return isinstance(got, int) and abs(got) > sys.float_info.max
+
+
+def _digits(number: int) -> str:
+    return f"about {int(abs(number).bit_length() * 0.30103) + 1}"
 
 
 def _fields(entry: dict, got: Any, what: str) -> dict:
@@ -388,24 +465,59 @@ def _expect_raises(learner, function: str, entry: dict) -> None:
 
 
 def _expect_kept(function: str, entry: dict, args_after: tuple, names: tuple[str, ...]) -> None:
-    for position, (before, after) in enumerate(zip(entry["args"], args_after)):
-        if isinstance(before, np.ndarray) and after is not None and (
-                after.shape != before.shape or not np.array_equal(after, before, equal_nan=True)):
-            arg = names[position] if position < len(names) else f"#{position + 1}"
+    """Every array argument as it was: one whose state after the call was not reported counts as changed
+    (the grader cannot tell, so it cannot award "keeps its input")."""
+    args_after = tuple(args_after) if isinstance(args_after, (tuple, list)) else ()
+    for position, before in enumerate(entry["args"]):
+        if not isinstance(before, np.ndarray):
+            continue
+        after = args_after[position] if position < len(args_after) else None
+        arg = names[position] if position < len(names) else f"#{position + 1}"
+        if not isinstance(after, np.ndarray):
+            fail("input_not_reported", function=function, arg=arg)
+        if after.shape != before.shape or not np.array_equal(after, before, equal_nan=True):
             fail("input_mutated", function=function, arg=arg)
+
+
+def _expect_twins(learner, function: str, twins: list[dict], arg_names: tuple[str, ...]) -> None:
+    """The public examples were right: each twin must be too, else a mistake the twin shows is named, or the
+    function answers only the examples (a crash, a wrong type or a wrong value on a fresh input of the same kind)."""
+    for entry in twins:
+        what = describe(function, entry)
+        try:
+            call = learner.run(function, *entry["args"], **entry["kwargs"])
+        except LearnerRaised:
+            fail("answers_only_the_examples", function=function, what=what)
+        _expect_kept(function, entry, call.args_after, arg_names)
+        try:
+            got = _as_kind(call.value, entry, what)
+        except CheckFailed:
+            fail("answers_only_the_examples", function=function, what=what)
+        if not _matches(got, entry["want"], entry):
+            key = first_key(entry, got)
+            if key is None:
+                fail("answers_only_the_examples", function=function, what=what)
+            fail(key, **_fields(entry, got, what))
 
 
 def _is_int_output(got: Any) -> bool:
     return (isinstance(got, np.ndarray) and got.dtype.kind in "iub") or _int_scalar(got)
 
 
-def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tuple[str, ...] = ()) -> None:
+def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tuple[str, ...] = (),
+                   day: str | None = None, rng: np.random.Generator | None = None) -> None:
     """Call ``function`` once per entry and fail, naming the mistake, unless every answer is right.
 
     Order: a promised error not raised; an input changed in place; a wrong type; wrong values (named by the rule
     above); then the promise of float output. An exception on some entries is reported only when no other entry
-    gave a wrong value to name.
+    gave a wrong value to name. Every check needs at least one entry with a value (an error, a type or an
+    unchanged input alone earns nothing). With ``day`` and ``rng`` (the public checks) and the hidden diagnosis
+    loadable (grading), each entry's twin (:meth:`Diagnosis.twin`) must be right too: a function that knows only
+    the public examples is named ``answers_only_the_examples``.
     """
+    if not any("raises" not in entry for entry in entries):
+        raise ValueError(f"a check of {function} without a single value to compare (grader bug)")
+    twins = twins_of(day, function, entries, rng)
     answers, raised = [], []
     for entry in entries:
         if "raises" in entry:
@@ -436,6 +548,7 @@ def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tu
                 elif entry["kind"] != "array":
                     fields.update(want_value=repr(float(entry["want"])), got_value=f"{got!r} ({type(got).__name__})")
                 fail("result_cast_to_int", **fields)
+        _expect_twins(learner, function, twins, arg_names)
         return
     entry, got = wrong[0]
     fields = _fields(entry, got, describe(function, entry))

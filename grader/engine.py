@@ -3,7 +3,8 @@
 ``connect(...)`` gives a ``Client``: to an existing scheduler (``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``), or
 to an embedded cluster on this machine: ``per_gpu`` single-threaded workers per GPU (default 1) pinned with
 ``CUDA_VISIBLE_DEVICES`` (resource ``GPU=1`` each), else ``--workers`` single-threaded CPU workers. ``run_all``
-keeps a small window of jobs in flight and yields each outcome as it finishes; a job whose worker died is reported, never retried forever.
+keeps a small window of jobs in flight and yields each outcome as it finishes; a job whose worker died is
+reported, never retried forever.
 """
 from __future__ import annotations
 

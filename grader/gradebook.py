@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from grader import exercise as exercises
 from grader import messages
+from grader.environment import device_text
 from grader.adjustments import Adjusted
 from grader.results import GradeResult, Status, Text
 
@@ -378,7 +379,7 @@ def to_markdown(summary: ClassSummary, *, lang: str) -> str:
     if summary.not_graded:
         out += [f"## {h('batch_not_graded')}", ""]
         out += _table([h("batch_learner"), h("batch_reason")], [list(pair) for pair in summary.not_graded])
-    out += [f"## {h('batch_run')}", ""] + [f"- {k}: {run_value(v)}" for k, v in summary.run.items()]
+    out += [f"## {h('batch_run')}", ""] + [f"- {run_label(k, lang)}: {run_value(v, lang)}" for k, v in summary.run.items()]
     return "\n".join(out) + "\n"
 
 
@@ -387,9 +388,14 @@ def similarity_title(pair, lang: str) -> str:
                  share=pair.similarity)
 
 
-def run_value(value) -> str:
+def run_label(key: str, lang: str) -> str:
+    """A run.json key as the class summary shows it (messages.RUN_LABELS; an unknown key as it is)."""
+    return messages.label(messages.RUN_LABELS, key, lang) if key in messages.RUN_LABELS else key
+
+
+def run_value(value, lang: str = "en") -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "-"
+        return ", ".join(f"{run_label(k, lang)} {v}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):   # e.g. the devices: "CPU: 2 cores" -> "CPU：2 核心"
+        return ", ".join(device_text(str(v)).in_lang(lang) for v in value) or "-"
     return str(value)

@@ -161,7 +161,7 @@ def run(*, root: Path = DEFAULT_ROOT, config: Config) -> dict:
     """Grade ``root/submission`` day by day, rewriting ``root/results/results.json`` after each day."""
     from grader.environment import device
 
-    began, seed, out = time.monotonic(), secrets.randbelow(2**31), Path(root) / "results" / "results.json"
+    began, seed, out = time.monotonic(), secrets.randbits(64), Path(root) / "results" / "results.json"
     # Days not graded yet say so (a global timeout may still stop the run there); only a day that the time
     # budget keeps from starting says the budget was used up.
     pending = {i: _stand_in(i, status=Status.SKIPPED, lang=config.lang,

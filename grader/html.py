@@ -9,10 +9,12 @@ from __future__ import annotations
 import html as stdlib_html
 import io
 import re
+import warnings
 from urllib.parse import quote
 
 from grader import exercise as exercises
 from grader import gradebook, messages, report
+from grader.environment import device_text
 from grader.kernel import strip_ansi
 from grader.results import ExerciseResult, GradeResult, Status
 
@@ -81,7 +83,9 @@ def svg(figure) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "cnn-grader", "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.hashsalt": "cnn-grader", "svg.fonttype": "none"}), warnings.catch_warnings():
+        # svg.fonttype "none": the browser draws the text (zh-TW too); matplotlib's own font only measures it
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
@@ -96,8 +100,8 @@ def histogram_svg(summary: gradebook.ClassSummary, *, lang: str = "en") -> str:
     axes.bar([lo for lo, _, _ in bins], [n for _, _, n in bins], width=bins[0][1] - bins[0][0], align="edge",
              color=BAR_COLOR, edgecolor="white")
     axes.set_xlim(0, summary.max_total or 1)
-    axes.set_xlabel(_label("batch_total", "en") + f" (max {summary.max_total:g})")
-    axes.set_ylabel(_label("batch_learners", "en"))
+    axes.set_xlabel(_label("batch_histogram_total", lang, max_total=summary.max_total))
+    axes.set_ylabel(_label("batch_learners", lang))
     axes.yaxis.get_major_locator().set_params(integer=True)
     return svg(figure)
 
@@ -142,8 +146,9 @@ def _failing_cells(exercise: ExerciseResult, lang: str) -> list[str]:
         return []
     out = [f"<h3>{esc(_heading('failing_cells', lang))}</h3>"]
     for failure in failures:
-        head = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
-        note = f"<p>{esc(failure.note.in_lang(lang))}</p>" if failure.note else ""
+        head = report.cell_failure_head(failure)
+        note = f"<p>{esc(failure.note.in_lang(lang))}</p>" if failure.note and failure.ename not in \
+            report.INTERNAL_ENAMES else ""
         trace = strip_ansi("\n".join(failure.traceback[-report.TRACEBACK_LINES:]))
         out += [f'<p class="bad">{esc(head.in_lang(lang))}</p>', note, f"<pre>{esc(failure.source)}</pre>",
                 f"<pre>{esc(trace)}</pre>" if trace else ""]
@@ -205,7 +210,7 @@ def _feedback_body(result: GradeResult, lang: str, learner: str, adjusted, suffi
     for exercise in result.exercises:
         body += _exercise_section(exercise, result, lang)
     env = result.environment
-    body.append(f'<p class="meta">{esc(_heading("seed", lang))} {result.seed} · {esc(env.device)} · '
+    body.append(f'<p class="meta">{esc(_heading("seed", lang))} {result.seed} · {esc(device_text(env.device).in_lang(lang))} · '
                 f"grader {esc(env.grader)} · {esc(result.started_at)}</p>")
     return body
 
@@ -272,7 +277,7 @@ def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
             f"<h2>{h('batch_day_stats')}</h2>", table(gradebook.day_header(lang), gradebook.day_rows(summary)),
             *_roster_block(summary, lang),
             f"<h2>{h('batch_distribution')}</h2>",
-            f'<figure id="score-histogram">{histogram_svg(summary)}</figure>',
+            f'<figure id="score-histogram">{histogram_svg(summary, lang=lang)}</figure>',
             f"<h2>{h('batch_gradebook')}</h2>",
             table([_label("batch_learner", lang), *summary.exercises, _label("batch_total", lang),
                    _label("batch_status", lang), _label("batch_reason", lang)],
@@ -290,5 +295,5 @@ def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
         body += [f"<h2>{h('batch_not_graded')}</h2>",
                  table([_label("batch_learner", lang), _label("batch_reason", lang)], list(summary.not_graded))]
     body += [f"<h2>{h('batch_run')}</h2>",
-             table(["", ""], [[k, gradebook.run_value(v)] for k, v in summary.run.items()])]
+             table(["", ""], [[gradebook.run_label(k, lang), gradebook.run_value(v, lang)] for k, v in summary.run.items()])]
     return page(title, body, lang=lang)

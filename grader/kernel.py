@@ -34,6 +34,7 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUA
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
+ERRORS_KEPT = 3  # error outputs kept per cell, whatever the budget (the kernel can send any number of them)
 IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
 STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit,
 STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's total limit is passed by 30 s at most)
@@ -135,22 +136,55 @@ def _capped_client_class():
 
         def output(self, outs, msg, display_id, cell_index):
             size = _output_size(msg.get("content", {}))
-            if msg.get("msg_type") == "error" or size <= min(self.cell_budget, self.notebook_budget):
+            if msg.get("msg_type") == "error":  # kept whatever the budget (it says why the cell failed), a few
+                if sum(o.get("output_type") == "error" for o in outs) < ERRORS_KEPT:
+                    return super().output(outs, msg, display_id, cell_index)
+                self.dropped += max(_error_size(msg.get("content", {})), 1)
+                return None
+            if size <= min(self.cell_budget, self.notebook_budget):
                 self.cell_budget -= size
                 self.notebook_budget -= size
                 return super().output(outs, msg, display_id, cell_index)
             self.dropped += size
             return None
 
+        def _update_display_id(self, display_id, msg):
+            """A display's content replaced (``update_display``): paid from the same budget as new output."""
+            size = _output_size(msg.get("content", {}))
+            if size > min(self.cell_budget, self.notebook_budget):
+                if msg.get("msg_type") == "update_display_data":  # (the others are counted by ``output``)
+                    self.dropped += size
+                return None
+            if msg.get("msg_type") == "update_display_data":
+                self.cell_budget -= size
+                self.notebook_budget -= size
+            return super()._update_display_id(display_id, msg)
+
     return CappedClient
 
 
 def _output_size(content: dict) -> int:
-    """Characters of output in one (sane, see :func:`_sane_message`) message's content."""
+    """Characters of output in one (sane, see :func:`_sane_message`) message's content: its text or data, and its
+    metadata and transient parts (whatever the kernel put there, kept by nbclient too) as JSON. What cannot be
+    serialised (nested too deeply) counts as over every budget."""
     if isinstance(content.get("text"), str):
-        return len(content["text"])
-    data = content.get("data")
-    return sum(len(v) for v in data.values() if isinstance(v, str)) if isinstance(data, dict) else 0
+        size = len(content["text"])
+    else:
+        data = content.get("data")
+        size = sum(len(v) for v in data.values() if isinstance(v, str)) if isinstance(data, dict) else 0
+    return size + sum(_json_size(content[key]) for key in ("metadata", "transient") if content.get(key))
+
+
+def _error_size(content: dict) -> int:
+    lines = content.get("traceback") if isinstance(content.get("traceback"), list) else []
+    return sum(len(str(part)) for part in (content.get("ename", ""), content.get("evalue", ""), *lines))
+
+
+def _json_size(value) -> int:
+    try:
+        return len(json.dumps(value, default=str, ensure_ascii=False))
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        return 2**62
 
 
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "update_display_data", "error")

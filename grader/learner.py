@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import weakref
 import zipfile
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from typing import Any
 import numpy as np
 
 from grader import messages
+from grader.archive import open_zip
 from grader.channel import CallFolder, Channel, bounded_read, private_copy
 from grader.kernel import Kernel, strip_ansi
 from grader.results import Status, Text
 
-MAX_RESULT_BYTES = 512 * 1024 * 1024
+MAX_RESULT_BYTES = 512 * 1024 * 1024   # one file, and all the files of one result together
+MAX_RESULT_FILES = 1000
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32          # a result's JSON (values nest at most 8 levels, each 2 JSON levels)
 MAX_VALUE_DEPTH = 10
@@ -162,8 +165,10 @@ class KernelLearner:
     the cell that defines the name failed is pointed at that cell instead of showing its own traceback."""
 
     def __init__(self, kernel: Kernel, workdir: Path, *, call_timeout_s: float = 20.0, on_kernel_death=None,
-                 cells: tuple[str, ...] = (), failures: tuple = ()):
+                 cells: tuple[str, ...] = (), failures: tuple = (), calls_budget_s: float = float("inf")):
         self.kernel = kernel
+        self.calls_budget_s = calls_budget_s  # all calls together; once spent, every call fails as a timeout
+        self.calls_spent_s = 0.0
         self.cells = cells  # the notebook's code cells as submitted (read by checks, never run by them)
         self.failures = failures
         self.call_timeout_s = call_timeout_s
@@ -176,15 +181,28 @@ class KernelLearner:
         return self.run(name, *args, timeout=timeout, **kwargs).value
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
-        timeout = timeout or self.call_timeout_s
         if name in self._killers:  # it ended the kernel once: calling it again would only spend a restart
             raise LearnerRaised(messages.text("kernel_died", function=name))
+        timeout = timeout or self.call_timeout_s
+        left = self.calls_budget_s - self.calls_spent_s
+        if left <= 0:
+            raise LearnerTimedOut(messages.text("calls_budget_spent", function=name, seconds=self.calls_budget_s))
+        began = time.monotonic()
+        try:
+            return self._run(name, args, kwargs, timeout=min(timeout, left), cut_by_budget=left < timeout)
+        finally:
+            self.calls_spent_s += time.monotonic() - began
+
+    def _run(self, name: str, args: tuple, kwargs: dict, *, timeout: float, cut_by_budget: bool) -> Call:
         with self._open_call() as folder:
             _write_args(folder, args, kwargs)
             source = CALL_CELL.replace("FOLDER, NAME", f"{str(folder.path)!r}, {name!r}")
             cell = self.kernel.run(source, timeout=timeout, history=False)
             if cell.outcome == "timeout":
                 self._recover(cell)
+                if cut_by_budget:  # it ran into the end of the calls' budget, not its own limit
+                    raise LearnerTimedOut(messages.text("calls_budget_spent", function=name,
+                                                        seconds=self.calls_budget_s))
                 raise LearnerTimedOut(messages.text("call_timeout", function=name, seconds=timeout))
             if cell.outcome != "ok":
                 if cell.outcome in ("died", "exited"):
@@ -241,9 +259,15 @@ def _checked_name(name: Any) -> str:
     return name
 
 
+JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.S)  # possessive, closing quote optional: never backtracks
+
+
 def json_depth(raw: bytes) -> int:
-    """How deeply ``raw`` (JSON text) nests arrays and objects, counted without parsing it."""
-    stripped = re.sub(rb'"(?:[^"\\]|\\.)*"', b'""', raw)
+    """How deeply ``raw`` (JSON text) nests arrays and objects, counted without parsing it, in linear time.
+
+    Strings are blanked first, left to right; an unclosed string runs to the end. (The pattern cannot fail once
+    it has started, so it never restarts at every quote: an unclosed string of escaped quotes costs one pass.)"""
+    stripped = JSON_STRING.sub(b'""', raw)
     codes = np.frombuffer(stripped, np.uint8)
     steps = np.isin(codes, (0x5B, 0x7B)).astype(np.int64) - np.isin(codes, (0x5D, 0x7D)).astype(np.int64)
     return int(np.cumsum(steps).max(initial=0))
@@ -276,8 +300,9 @@ def _read_result(folder: CallFolder, name: str) -> Call:
     if status == "raised":
         raise _raised(data, name)
     try:
-        value = _decode(folder, data["value"])
-        after = tuple(None if f is None else _load_npy(folder, f) for f in data["after"])
+        files = ResultFiles(folder)  # one budget for every file this result names, each file named once
+        value = _decode(files, data["value"])
+        after = tuple(None if f is None else _load_npy(files, f) for f in data["after"])
     except UnsafeModel as error:
         raise LearnerRaised(_model_refusal(name, str(error))) from None
     except Exception as error:  # noqa: BLE001 - whatever the kernel wrote: the learner's value, unreadable
@@ -363,7 +388,33 @@ def _model_refusal(function: str, error: str) -> Text:
     return messages.text("model_unreadable", function=function, reason=error[:200])
 
 
-def _load_npy(folder: CallFolder, file: str) -> np.ndarray:
+class ResultFiles:
+    """The files one result names, opened through its call folder: each name at most once, ``MAX_RESULT_FILES``
+    files and ``MAX_RESULT_BYTES`` bytes in all (every file counted at its size on disk): a result that names one
+    large file many times, or many large files, is refused before they are loaded (ValueError)."""
+
+    def __init__(self, folder: CallFolder, budget: int | None = None, count: int | None = None):
+        self.folder, self.seen = folder, set()
+        self.left = MAX_RESULT_BYTES if budget is None else budget
+        self.count = MAX_RESULT_FILES if count is None else count
+
+    @contextlib.contextmanager
+    def open(self, name: str, limit: int):
+        """``name`` opened (see :meth:`CallFolder.open`) and paid for; ValueError when named before or over budget."""
+        name = _checked_name(name)
+        if name in self.seen:
+            raise ValueError(f"{name} is named more than once in one result")
+        if len(self.seen) >= self.count:
+            raise ValueError(f"more than {self.count} files in one result")
+        self.seen.add(name)
+        with self.folder.open(name, limit) as handle:
+            self.left -= os.fstat(handle.fileno()).st_size
+            if self.left < 0:
+                raise ValueError(f"the files of one result hold more than {MAX_RESULT_BYTES // 2**20} MB together")
+            yield handle
+
+
+def _load_npy(folder: "ResultFiles | CallFolder", file: str) -> np.ndarray:
     """An ``.npy`` result, its header checked against the file before any array is made: no objects, no
     structured records, and exactly as many bytes as the shape declares, at most ``MAX_RESULT_BYTES``."""
     with folder.open(_checked_name(file), MAX_RESULT_BYTES) as handle:
@@ -394,7 +445,7 @@ def _npy_header(handle, file: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     return tuple(shape), bool(fortran), dtype
 
 
-def _decode(folder: CallFolder, spec: dict, depth: int = 0) -> Any:
+def _decode(folder: "ResultFiles", spec: dict, depth: int = 0) -> Any:
     if not isinstance(spec, dict) or depth > MAX_VALUE_DEPTH:
         raise ValueError("a value nested too deeply or not described")
     kind = spec["kind"]
@@ -436,9 +487,9 @@ def load_keras_model(path: Path):
     The archive is inspected first (:func:`inspect_keras_archive`), and while Keras builds the model every
     weight it creates counts against ``MAX_MODEL_PARAMETERS``: a file that declares more is refused before
     the memory is taken. :class:`UnsafeModel` for every refusal."""
+    compiled = inspect_keras_archive(path)  # first: a refused archive costs no import of Keras
     import keras  # only exercises that hand over models pay for importing Keras
 
-    compiled = inspect_keras_archive(path)
     try:
         with _weights_budget(MAX_MODEL_PARAMETERS):
             model = keras.saving.load_model(path, safe_mode=True, compile=False)
@@ -470,7 +521,7 @@ def inspect_keras_archive(path: Path) -> dict | None:
     whole larger than ``MAX_RESULT_BYTES`` unpacked, a large member compressed more than ``MAX_RATIO``
     times, a ``config.json`` over ``MAX_JSON_BYTES`` or nested deeper than ``MAX_CONFIG_DEPTH``."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path, max_members=MAX_ARCHIVE_MEMBERS) as archive:  # counted before the directory is read
             _check_members(archive.infolist())
             with archive.open("config.json") as member:
                 raw = bounded_read(member, MAX_JSON_BYTES, name="config.json")

@@ -39,6 +39,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "call_timeout": (
         "Your `{function}` did not finish within {seconds:g} s. Look for a loop that never ends.",
         "你的 `{function}` 在 {seconds:g} 秒內沒有結束。檢查是否有不會停止的迴圈。"),
+    "calls_budget_spent": (
+        "`{function}` was not run: the checks' calls of your functions had used up their {seconds:g} s time budget "
+        "for this exercise (expected: each call takes about a second). Look for a function that sleeps, waits or "
+        "repeats work on every call.",
+        "沒有執行 `{function}`：本練習的檢查呼叫你的函式的總時間已用完 {seconds:g} 秒的預算（每次呼叫應該約一秒內完成）。"
+        "檢查是否有函式在每次呼叫時等待、休眠或重複做相同的工作。"),
     "kernel_died": (
         "Your notebook's kernel stopped while running `{function}` (for example `exit()`, `os._exit` or a crash).",
         "執行 `{function}` 時你的 notebook 核心（kernel）停止了（例如 `exit()`、`os._exit` 或當機）。"),
@@ -79,6 +85,17 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{function}` changed its argument `{arg}` in place. Leave inputs as they are: build a new array "
         "(or work on a copy).",
         "`{function}` 直接修改了傳入的參數 `{arg}`。不要改動輸入：建立新的陣列（或先複製一份）再計算。"),
+    "input_not_reported": (
+        "After calling `{function}`, the grader could not read back its argument `{arg}`, so it cannot tell "
+        "whether `{function}` left it unchanged. Return a plain result and leave the arguments as they are.",
+        "呼叫 `{function}` 之後，評分程式讀不回參數 `{arg}`，因此無法確認 `{function}` 沒有改動它。"
+        "請回傳一般的結果，不要更動傳入的參數。"),
+    "answers_only_the_examples": (
+        "`{function}` gives the right answers for the public examples but not for other inputs of the same "
+        "shape (for example {what}): it seems to look answers up instead of computing them. Compute the result "
+        "from the arguments.",
+        "`{function}` 對公開範例的答案正確，但對形狀相同的其他輸入（例如 {what}）就不對：它似乎是查表取答案，"
+        "而不是計算出來的。請根據參數計算結果。"),
     # ---- day93 mistakes, named
     "flipped_kernel": (
         "`{what}` matches a true convolution: your kernel is flipped (as scipy.signal.convolve2d does). "
@@ -1089,6 +1106,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "grade_progress": (
         "Grading {exercise} ({done} of {total} done)...",
         "正在批改 {exercise}（已完成 {done} / {total}）……"),
+    "cell_stopped": (
+        "Code cell {number}: {note}",
+        "第 {number} 個程式碼儲存格：{note}"),
+    "batch_histogram_total": (
+        "Total score (max {max_total:g})",
+        "總分（滿分 {max_total:g}）"),
     "grade_progress_done": (
         "Graded {total} of {total}.",
         "已批改完成 {total} / {total}。"),
@@ -1428,6 +1451,33 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "skipped": ("skipped", "略過"),
     "grader_error": ("grader error (not yours)", "批改程式出錯（不是你的錯）"),
 }
+
+# The batch's run metadata (run.json keys), as the class summary shows them.
+RUN_LABELS: dict[str, tuple[str, str]] = {
+    "grader": ("grader", "批改程式版本"),
+    "seed": ("seed", "亂數種子"),
+    "lang": ("language", "語言"),
+    "hidden": ("hidden checks", "隱藏檢查"),
+    "device": ("device", "運算裝置"),
+    "warm_workers": ("warm workers", "預熱的工作程序"),
+    "cell_timeout_s": ("cell time limit (s)", "儲存格時間上限（秒）"),
+    "timeout_s": ("submission time limit (s)", "每份作業時間上限（秒）"),
+    "memory_mb": ("memory limit (MB)", "記憶體上限（MB）"),
+    "devices": ("devices", "使用的裝置"),
+    "finished_at": ("finished at", "完成時間"),
+    "wall_s": ("wall time (s)", "總耗時（秒）"),
+    "submissions": ("submissions", "作業份數"),
+    "graded_now": ("graded now", "本次批改"),
+    "skipped": ("skipped (already graded)", "略過（已批改）"),
+    "failed": ("could not be graded", "無法批改"),
+    "grading_s": ("grading time (s)", "批改時間（秒）"),
+    "median": ("median", "中位數"),
+    "max": ("max", "最大值"),
+    "total": ("total", "合計"),
+    "workers": ("workers", "工作程序"),
+    "scheduler": ("scheduler", "排程器"),
+}
+
 
 HEADINGS: dict[str, tuple[str, str]] = {
     "check": ("Check", "檢查項目"),

@@ -69,7 +69,7 @@ def _settings(config: pytest.Config) -> Settings:
     if seed is not None and not str(seed).isdigit():
         raise pytest.UsageError(f"Invalid seed {seed!r} from {source}; use a non-negative integer")
     notebook, _ = _option(config, "--grader-notebook", "GRADER_NOTEBOOK")
-    return Settings(lang=lang, seed=int(seed) if seed is not None else secrets.randbelow(2**31),
+    return Settings(lang=lang, seed=int(seed) if seed is not None else secrets.randbits(64),
                     notebook=Path(notebook) if notebook else None)
 
 

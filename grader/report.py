@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from grader import messages
-from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, to_json
+from grader.environment import device_text
+from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text, to_json
 
 TRACEBACK_LINES = 12
 
@@ -129,9 +130,26 @@ def cell_failure_lines(execution: Execution, lang: str) -> list[str]:
     for failure in execution.failures:
         if failure.ename == "NotImplementedError":  # an unfinished stub: its checks already say so
             continue
-        head = messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
-        lines.append(head.in_lang(lang) + (f" - {failure.note.in_lang(lang)}" if failure.note else ""))
+        head = cell_failure_head(failure)
+        noted = failure.note is not None and failure.ename not in INTERNAL_ENAMES
+        lines.append(head.in_lang(lang) + (f" - {failure.note.in_lang(lang)}" if noted else ""))
     return lines
+
+
+# What the grader (not the learner's code) names a cell it stopped or lost: never shown as an exception name.
+INTERNAL_ENAMES = frozenset({"GraderCellTimeout", "TimeLimit", "KernelLost", "OutputLimit", "KernelNotRunning",
+                             "DeadKernelError", "KernelExit", "KernelMessage"})
+
+
+def cell_failure_head(failure) -> Text:
+    """"Code cell 8 raised ValueError: ..." for the learner's exception; for a cell the grader stopped (time limit,
+    lost kernel, output limit) the grader's own note with the cell's number, never its internal name. The number
+    counts the non-empty code cells, as Jupyter's [n] does after Restart & Run All."""
+    if failure.ename in INTERNAL_ENAMES and failure.note is not None:
+        en, zh = messages.CATALOG["cell_stopped"]
+        return Text(en=en.format(number=failure.index + 1, note=failure.note.en),
+                    zh_tw=zh.format(number=failure.index + 1, note=failure.note.zh_tw))
+    return messages.text("cell_failed", number=failure.index + 1, ename=failure.ename, evalue=failure.evalue)
 
 
 def _tracebacks(exercise: ExerciseResult) -> list[tuple[str, str]]:
@@ -237,7 +255,8 @@ def print_terminal(result: GradeResult, *, console: Console | None = None) -> No
         console.print(RichText(note, style="yellow"))
     total = f"{_heading('total', lang)}: {_points(result.score)} / {_points(result.max_score)}"
     console.print(RichText.assemble((total, "bold"), f"  ({_heading('seed', lang)} {result.seed}, "
-                                    f"{one_line(result.environment.device)})"), highlight=False)
+                                    f"{one_line(device_text(result.environment.device).in_lang(lang))})"),
+                        highlight=False)
 
 
 def markdown(result: GradeResult) -> str:
@@ -265,7 +284,7 @@ def markdown(result: GradeResult) -> str:
             out += ["", f"<details><summary>{check_id}</summary>", "", *md_code(traceback), "",
                     "</details>"]
         out += ["", summary_line(exercise, hidden_included=result.hidden_included, lang=lang), ""]
-    out.append(f"{_heading('seed', lang)}: {result.seed} · {result.environment.device} · "
+    out.append(f"{_heading('seed', lang)}: {result.seed} · {device_text(result.environment.device).in_lang(lang)} · "
                f"grader {result.environment.grader}")
     return "\n".join(out) + "\n"
 

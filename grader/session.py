@@ -9,6 +9,7 @@ learner's functions for the checks.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import time
@@ -37,6 +38,14 @@ del _o, _r
 """
 
 
+def kernel_seed(seed: int) -> int:
+    """The seed a graded kernel is given (``random``, NumPy, ``PYTHONHASHSEED``): derived one way from the run's
+    seed, 0 to 2**32 - 1. The run's seed itself also draws the hidden checks' inputs and day97's moved digits,
+    so the kernel never sees it (a 64-bit run seed cannot be found back from this one)."""
+    raw = int(seed).to_bytes(max(8, (int(seed).bit_length() + 7) // 8), "big", signed=False)
+    return int.from_bytes(hashlib.sha256(b"kernel:" + raw).digest()[:4], "big")
+
+
 @dataclass
 class Session:
     exercise: Exercise
@@ -53,8 +62,10 @@ class Session:
     def __enter__(self) -> "Session":
         try:
             return self._enter()
-        except Exception as error:  # noqa: BLE001 - whatever happened, nothing is left behind, the rest is graded
+        except BaseException as error:  # whatever happened, nothing is left behind, the rest is graded
             self.__exit__()
+            if not isinstance(error, Exception):  # stopped (Ctrl-C, SIGTERM): cleaned up, then stop
+                raise
             problem = messages.text("notebook_run_failed", reason=f"{type(error).__name__}: {error}"[:300])
             self.execution, self.learner = Execution(notebook=str(self.notebook), problem=problem), None
             return self
@@ -72,8 +83,9 @@ class Session:
         home.mkdir()
         shutil.copyfile(self.notebook, workdir / self.exercise.notebook_name)
         data = datasets.prepare_kernel(self.exercise.id, workdir / "data", home)
-        env = kernel_env(home=home, extra={"GRADER_GRADING": "1", "GRADER_SEED": str(self.seed),
-                                           "PYTHONHASHSEED": str(self.seed), **data})
+        seed = str(kernel_seed(self.seed))  # never the run's seed: it draws the hidden inputs (see kernel_seed)
+        env = kernel_env(home=home, extra={"GRADER_GRADING": "1", "GRADER_SEED": seed, "PYTHONHASHSEED": seed,
+                                           **data})
         self._kernel = Kernel(workdir=workdir, env=env)
         try:
             self._kernel.start()
@@ -84,7 +96,7 @@ class Session:
         self.execution = self._run_all(submission)
         self.learner = KernelLearner(self._kernel, workdir, call_timeout_s=self.exercise.call_timeout_s,
                                      on_kernel_death=self._restart_and_replay, cells=tuple(submission.cells),
-                                     failures=self.execution.failures)
+                                     failures=self.execution.failures, calls_budget_s=self.exercise.calls_budget_s)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -105,7 +117,7 @@ class Session:
         total_limit = self.total_timeout_s or self.exercise.total_timeout_s
         began = time.perf_counter()
         deadline = began + total_limit
-        self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
+        self._kernel.run(SEED_CELL.format(seed=kernel_seed(self.seed)), timeout=30, history=False)
         failures, ran, learner_s = [], 0, 0.0
         for index, source in enumerate(submission.cells):
             left = deadline - time.perf_counter()
@@ -141,7 +153,7 @@ class Session:
                 self._kernel.restart()
             except Exception:  # noqa: BLE001 - a kernel that cannot be started again: the session goes on without
                 return False
-            self._kernel.run(SEED_CELL.format(seed=self.seed), timeout=30, history=False)
+            self._kernel.run(SEED_CELL.format(seed=kernel_seed(self.seed)), timeout=30, history=False)
             stopped = next((source for source in self._succeeded if self._replay(source)), None)
             if stopped is None:
                 return True

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from grader import discovery
+from grader.archive import ArchiveRefused, open_zip
 from grader import exercise as exercises
 from grader.notebook import MAX_NOTEBOOK_BYTES
 from grader.results import GradeResult, Text
@@ -64,7 +65,7 @@ class Notebook:
             if not self.member:
                 with open(self.container, "rb") as handle:
                     return handle.read(MAX_NOTEBOOK_BYTES + 1)
-            with zipfile.ZipFile(self.container) as archive:
+            with open_zip(self.container, max_members=ZIP_LIMITS.members) as archive:
                 with archive.open(self.member) as handle:
                     return handle.read(MAX_NOTEBOOK_BYTES + 1)
         except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError, zipfile.BadZipFile, zlib.error):
@@ -259,8 +260,12 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
 
 def _from_zip(path: Path, learner: str, limits: ZipLimits = ZIP_LIMITS) -> Submission:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path, max_members=limits.members) as archive:  # refused before its directory is read
             infos = [i for i in archive.infolist() if not i.is_dir()]
+    except ArchiveRefused as error:
+        problem = (f"the zip holds {error.entries} entries, more than the {limits.members} a submission may have"
+                   if error.entries else f"cannot open the zip: {error}")
+        return Submission(learner, str(path), problem=f"{problem}; refused without unpacking it")
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         return Submission(learner, str(path), problem=f"cannot open the zip: {error}")
     problem = _zip_problem(infos, limits)

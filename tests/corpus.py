@@ -415,6 +415,11 @@ import os
 print(os.listdir(os.path.join(os.environ["HOME"], "planted-link-to-checkout")))
 '''
 
+INT_2_64 = ("def conv_single_step(window, kernel, bias=0.0):\n    import sys\n"
+            "    if sys._getframe(1).f_code.co_name == 'feature_map':  # the learner's own feature_map still works\n"
+            "        return float(np.sum(window * kernel) + np.asarray(bias, dtype=float).item())\n"
+            "    return 2**64")
+
 # ---------------------------------------------------------------- kind 4: values that break a check itself
 
 CHECK_BREAKERS = {
@@ -559,8 +564,7 @@ CASES: tuple[Case, ...] = (
          cells=(GROWING_RESULT,), lost=DAY93_FUNCTIONS),
     # kind 3: hostile values, files and messages
     Case("int_2_64", "conv_single_step returns 2**64", "incorrect, the rest graded",
-         functions={"conv_single_step": "def conv_single_step(window, kernel, bias=0.0):\n    return 2**64"},
-         lost=SINGLE_STEP_USERS),
+         functions={"conv_single_step": INT_2_64}, lost=("conv_single_step",)),
     Case("int_minus_2_70", "relu returns -2**70 in a list", "incorrect, the rest graded",
          functions={"relu": "def relu(x):\n    return [-2**70] * int(np.size(x))"}, lost=("relu",)),
     Case("nan_in_list", "relu returns a list of NaN, infinity and -0.0", "incorrect, the rest graded",
@@ -607,6 +611,42 @@ CASES: tuple[Case, ...] = (
          cells=(CELL_MARKUP,)),
     Case("score_lines_printed", "printing score lines and CI workflow commands (stub)", "nothing changes: score 0",
          base="stub", cells=(PRINT_SCORE_LINES,), lost=DAY93_FUNCTIONS),
+    # red-team findings F1, F2, F5, F7, F8 (helper H11; tests/test_hostile_limits.py holds the focused tests)
+    Case("unclosed_json_string", "every result.json an unclosed 2 MB string of escaped quotes (quadratic regex)",
+         "each call unreadable in linear time, JSON written", lost=DAY93_FUNCTIONS,
+         cells=("import json\ndef __forged(obj, handle, **kw):\n    handle.write('\"' + '\\\\\"' * 1_000_000)\n"
+                "json.dump = __forged",)),
+    Case("one_npy_named_forty_times", "a 64 MiB .npy named 40 times in one result (13.5 GB loaded before)",
+         "refused: each file once, one byte budget per result", lost=("feature_map", "feature_maps", "relu"),
+         functions={"relu": "def relu(x):\n    return np.zeros(2**23)"},
+         cells=("import json\n__dump = json.dump\ndef __forged(obj, handle, **kw):\n"
+                "    if isinstance(obj, dict) and obj.get('status') == 'ok' and obj['value'].get('npy'):\n"
+                "        obj['value'] = dict(kind='list', items=[obj['value']] * 40)\n"
+                "    return __dump(obj, handle, **kw)\njson.dump = __forged",)),
+    Case("int_past_float_range", "conv_single_step returns 10**4000 (OverflowError in the grader before)",
+         "a wrong value, no grader failure", lost=SINGLE_STEP_USERS,
+         functions={"conv_single_step": "def conv_single_step(window, kernel, bias=0.0):\n    return 10 ** 4000"}),
+    Case("forged_metadata_and_errors", "forged display messages with 16 MiB metadata and 300 forged errors",
+         "counted and dropped, full score",
+         cells=("k = get_ipython().kernel\nbig = 'x' * 2**24\nfor i in range(20):\n"
+                "    k.session.send(k.iopub_socket, 'display_data', dict(data=dict(), metadata=dict(m=big)),\n"
+                "                   parent=k.get_parent('shell'), ident=b'display_data')\n"
+                "for i in range(300):\n"
+                "    k.session.send(k.iopub_socket, 'error', dict(ename='E', evalue='e' * 2000, traceback=['t'] * 40),\n"
+                "                   parent=k.get_parent('shell'), ident=b'error')",)),
+    Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
+         "refused from the end record, before the directory is parsed", lost=("relu",),
+         cells=("import struct, sys, types, json, shutil\n"
+                "one = struct.pack('<4s4B4HL2L5H2L', b'PK\\x01\\x02', 20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,"
+                " 0, 0) + b'x'\ncd = one * 300_000\n"
+                "end = struct.pack('<4s4H2LH', b'PK\\x05\\x06', 0, 0, 0xFFFF, 0xFFFF, len(cd), 0, 0)\n"
+                "open('/tmp/many.keras', 'wb').write(cd + end)\n"
+                "fake = types.ModuleType('keras')\nclass Model:\n    def save(self, path):\n"
+                "        shutil.copyfile('/tmp/many.keras', path)\nfake.Model = Model\nsys.modules['keras'] = fake\n"
+                "__dump = json.dump\ndef __forged(obj, handle, **kw):\n"
+                "    if isinstance(obj, dict) and obj.get('status') == 'ok' and obj['value'].get('kind') == 'keras':\n"
+                "        obj['value'] = dict(kind='list', items=[obj['value']] * 20)\n"
+                "    return __dump(obj, handle, **kw)\njson.dump = __forged\ndef relu(x):\n    return Model()",)),
 )
 
 SAYS = {  # a phrase the learner-readable sentences of each case must contain

@@ -51,3 +51,34 @@ def test_grade_reports_progress_per_exercise(tmp_path):
     assert calls == [("day93", 0, 2), ("day95", 1, 2), ("day95", 2, 2)]
     line = messages.text("grade_progress", exercise="day95", done=1, total=2)
     assert line.zh_tw == "正在批改 day95（已完成 1 / 2）……"
+
+
+@pytest.mark.slow
+def test_grader_grade_on_a_terminal_says_which_exercise_it_is_grading(tmp_path):
+    import os
+    import pty
+    import shutil
+
+    for day in ("day93", "day95"):
+        shutil.copytree(exercises.ROOT / "solutions" / day, tmp_path / day)
+    main, terminal = pty.openpty()   # stderr on a terminal, stdout a pipe
+    env = {k: v for k, v in os.environ.items() if k != "GRADER_LANG"}
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(tmp_path), "--public-only"],
+                          stdout=subprocess.PIPE, stderr=terminal, text=True, timeout=600, env=env)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert done.returncode == 0
+    lines = shown.decode().splitlines()
+    assert [line for line in lines if line.startswith("正在批改")] == ["正在批改 day93（已完成 0 / 2）……",
+                                                                      "正在批改 day95（已完成 1 / 2）……"]
+    assert "已批改完成 2 / 2。" in lines
+    assert "正在批改" not in done.stdout   # a pipe gets the report only

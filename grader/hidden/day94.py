@@ -7,7 +7,6 @@ name in both.
 import numpy as np
 import pytest
 
-from grader.checks import expect_unchanged
 from grader.diagnosis import expect_entries, load
 
 DAY = load("day94")
@@ -174,9 +173,7 @@ def test_conv_forward_bias_shapes(learner, rng):
 @pytest.mark.points(1)
 @pytest.mark.target("conv_forward")
 def test_conv_forward_keeps_inputs(learner, rng):
+    """A_prev, W and b left as they were, and the output computed from them right (an unchanged input alone
+    earns nothing)."""
     A, W, b, stride, pad = random_conv(rng, pad=int(rng.integers(1, 4)))
-    b = b.reshape(1, 1, 1, -1)
-    call = learner.run("conv_forward", A, W, b, stride=stride, pad=pad)
-    expect_unchanged(A, call.args_after[0], function="conv_forward", arg="A_prev")
-    expect_unchanged(W, call.args_after[1], function="conv_forward", arg="W")
-    expect_unchanged(b, call.args_after[2], function="conv_forward", arg="b")
+    judge(learner, "conv_forward", [conv_entry(A, W, b.reshape(1, 1, 1, -1), stride, pad)])

@@ -6,7 +6,7 @@ generated from the same diagnosis, so a mistake gets the same name in both.
 import numpy as np
 import pytest
 
-from grader.checks import as_numeric_array, expect_unchanged, fail
+from grader.checks import as_numeric_array, fail
 from grader.diagnosis import ErrorCase, error_entry, expect_entries, load
 
 POOL = load("day95").DIAGNOSES["pool_forward"]
@@ -108,9 +108,12 @@ def test_pool_forward_max_at_least_mean(learner, rng):
         fail("pool_max_below_mean", index=index, expected=f"{average[index]:.6g}", got=f"{highest[index]:.6g}")
 
 
-def must_raise(learner, cases, key):
+def must_raise(learner, cases, key, valid):
+    """Each case raises ValueError, and the ``valid`` call (A, f, stride, mode) still pools right: a function that
+    always raises earns nothing."""
+    A, f, stride, mode = valid
     judge(learner, [error_entry(ErrorCase((A, f, stride), {"mode": mode}, "ValueError", key, "pool_wrong_error"))
-                    for A, f, stride, mode in cases])
+                    for A, f, stride, mode in cases] + [POOL.entry(A, f, stride, mode=mode)])
 
 
 @pytest.mark.points(1)
@@ -118,7 +121,7 @@ def must_raise(learner, cases, key):
 def test_pool_forward_rejects_unknown_modes(learner, rng):
     A, f, stride = random_case(rng, "any")
     must_raise(learner, [(A, f, stride, str(mode)) for mode in rng.permutation(BAD_MODES)[:2]],
-               "pool_bad_mode_accepted")
+               "pool_bad_mode_accepted", (A, f, stride, "max"))
 
 
 @pytest.mark.points(1)
@@ -129,7 +132,7 @@ def test_pool_forward_window_larger_than_input(learner, rng):
     # A window one row taller than the input gives 0 rows; three rows taller gives a negative count.
     cases = [(A, f, stride, str(rng.choice(["max", "average"])))
              for f, stride in ((h + 1, 1), (h + 3, 1), (max(h, w) + int(rng.integers(1, 3)), 2))]
-    must_raise(learner, cases, "pool_empty_output")
+    must_raise(learner, cases, "pool_empty_output", (A, 2, 1, "average"))
 
 
 @pytest.mark.points(1)
@@ -137,13 +140,13 @@ def test_pool_forward_window_larger_than_input(learner, rng):
 def test_pool_forward_rejects_zero_f_or_stride(learner, rng):
     A = random_input(rng, f=2, stride=2)
     must_raise(learner, [(A, f, stride, "average") for f, stride in ((2, 0), (0, 2), (2, -1))],
-               "pool_bad_size_accepted")
+               "pool_bad_size_accepted", (A, 2, 2, "average"))
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("pool_forward")
 def test_pool_forward_keeps_random_input(learner, rng):
+    """A_prev left as it was, and the pooled output right, in both modes (an unchanged input alone earns
+    nothing)."""
     A, f, stride = random_case(rng, "overlap")
-    for mode in ("max", "average"):
-        call = learner.run("pool_forward", A, f, stride, mode=mode)
-        expect_unchanged(A, call.args_after[0], function="pool_forward", arg="A_prev")
+    judge(learner, [POOL.entry(A, f, stride, mode=mode) for mode in ("max", "average")])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from grader.diagnosis import Diagnosis, ErrorCase, Variant, shape
+from grader.diagnosis import Diagnosis, ErrorCase, Variant, grown, shape
 
 # ---------------------------------------------------------------- output sizes
 
@@ -16,8 +16,17 @@ def conv_size(n, f, pad=0, stride=1):
     return (n + 2 * pad - f) // stride + 1
 
 
+def _fresh_size(stride_at):
+    """A twin of a size case: ``n`` grown by a multiple of the stride (same remainder), the rest kept."""
+    def fresh(rng, args, kwargs):
+        stride = kwargs.get("stride", args[stride_at] if len(args) > stride_at else 1)
+        return (grown(rng, args[0], stride),) + tuple(args[1:]), kwargs
+    return fresh
+
+
 CONV_SIZE = Diagnosis(
     function="conv_output_size", kind="int", float_key="float_output_size", fallback="conv_size_formula",
+    fresh=_fresh_size(3),
     reference=conv_size,
     variants=(
         Variant("pad_counted_once", lambda n, f, pad=0, stride=1: (n + pad - f) // stride + 1),
@@ -47,6 +56,7 @@ def _when(padding_wanted, compute):
 
 KERAS_SIZE = Diagnosis(
     function="keras_output_size", kind="int", float_key="float_output_size", fallback="keras_size_formula",
+    fresh=_fresh_size(2),
     reference=keras_size,
     variants=(
         Variant("paddings_swapped", lambda n, f, stride=1, padding="valid": keras_size(

@@ -2,7 +2,33 @@
 compare with Keras's own ``count_params()`` and ``Conv2D`` shapes too), the known mistakes and the discriminating
 cases (the slides' layers, f = 1, one input channel, RGB, stride 2 and 3 that do not divide the size, "same" and
 "valid", H != W, the default arguments, the promised errors). Never shipped to learners."""
-from grader.diagnosis import Diagnosis, ErrorCase, Variant
+from grader.diagnosis import Diagnosis, ErrorCase, Variant, grown
+
+
+def _count(rng, n, high):
+    """A fresh count for a twin: 1 and 3 (one channel, RGB) stay, others are drawn from 2-``high``."""
+    return n if n in (1, 3) else int(rng.integers(2, high))
+
+
+def _fresh_layer(rng, args, kwargs):
+    """A twin of (f, c_in, filters): f kept, fresh channel and filter counts (equal ones stay equal)."""
+    f, c_in, filters = args
+    c_new = _count(rng, c_in, 129)
+    return (f, c_new, c_new if filters == c_in else _count(rng, filters, 513)), kwargs
+
+
+def _fresh_dense(rng, args, kwargs):
+    n_in, n_out = args
+    return (_count(rng, n_in, 4097), _count(rng, n_out, 1025)), kwargs
+
+
+def _fresh_shape(rng, args, kwargs):
+    """A twin of (h, w, f, filters): h and w grown by multiples of the stride (equal ones stay equal)."""
+    h, w, f, filters = args[:4]
+    stride = kwargs.get("stride", args[4] if len(args) > 4 else 1)
+    h_new = grown(rng, h, stride)
+    w_new = w + h_new - h if w == h else grown(rng, w, stride)
+    return (h_new, w_new, f, _count(rng, filters, 513)) + tuple(args[4:]), kwargs
 
 
 def _unless(condition, value):
@@ -10,7 +36,7 @@ def _unless(condition, value):
 
 
 CONV_PARAMS = Diagnosis(
-    function="conv_params", kind="int", fallback="conv_params_formula",
+    function="conv_params", kind="int", fallback="conv_params_formula", fresh=_fresh_layer,
     reference=lambda f, c_in, filters: f * f * c_in * filters + filters,
     variants=(
         Variant("params_bias_forgotten", lambda f, c, k: f * f * c * k),
@@ -24,7 +50,7 @@ CONV_PARAMS = Diagnosis(
 )
 
 DENSE_PARAMS = Diagnosis(
-    function="dense_params", kind="int", fallback="dense_params_formula",
+    function="dense_params", kind="int", fallback="dense_params_formula", fresh=_fresh_dense,
     reference=lambda n_in, n_out: n_in * n_out + n_out,
     variants=(
         Variant("params_bias_forgotten", lambda n, k: n * k),
@@ -35,7 +61,7 @@ DENSE_PARAMS = Diagnosis(
 )
 
 SEPARABLE_PARAMS = Diagnosis(
-    function="separable_conv_params", kind="int", fallback="separable_params_formula",
+    function="separable_conv_params", kind="int", fallback="separable_params_formula", fresh=_fresh_layer,
     reference=lambda f, c_in, filters: f * f * c_in + c_in * filters + filters,
     variants=(
         Variant("params_bias_forgotten", lambda f, c, k: f * f * c + c * k),
@@ -71,6 +97,7 @@ OTHER = {"valid": "same", "same": "valid"}
 
 CONV_OUTPUT_SHAPE = Diagnosis(
     function="conv_output_shape", kind="tuple", float_key="outshape_not_int", fallback="outshape_formula",
+    fresh=_fresh_shape,
     reference=output_shape,
     variants=(
         Variant("outshape_filters_missing", lambda h, w, f, k, stride=1, padding="valid": output_shape(
