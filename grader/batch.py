@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader import adjustments as adjusting
-from grader import deadline, lms, roster, similarity
+from grader import deadline, lms, messages, roster, similarity
 from grader import engine as engines
 from grader import exercise as exercises
 from grader import gradebook, html, messages
@@ -53,18 +53,24 @@ class BatchReport:
     roster: roster.Match | None = None
     pairs: tuple[similarity.Pair, ...] = ()
 
-    def line(self) -> str:
+    def line(self, lang: str = "zh-TW") -> str:
+        """The last line ``grader batch`` prints, in ``lang``: counts, failures, the roster and similar code."""
+        say = lambda key, **fields: messages.text(key, **fields).in_lang(lang)  # noqa: E731
         why = "; ".join(f"{learner}: {reason}" for learner, reason in self.failed)
-        extra = ""
+        parts = [say("batch_line_counts", graded=len(self.graded), skipped=len(self.skipped),
+                     failed=len(self.failed)) + (f" ({why})" if why else "")]
         if self.roster is not None:
-            extra += (f"; roster: {len(self.roster.missing)} with no submission"
-                      f"{' (' + ', '.join(self.roster.missing) + ')' if self.roster.missing else ''}, "
-                      f"{len(self.roster.unknown)} not on the roster"
-                      f"{' (' + ', '.join(self.roster.unknown) + ')' if self.roster.unknown else ''}")
+            parts.append(say("batch_line_roster", missing=len(self.roster.missing),
+                             missing_names=_listed(self.roster.missing), unknown=len(self.roster.unknown),
+                             unknown_names=_listed(self.roster.unknown)))
         if self.pairs:
-            extra += "; similar code: " + ", ".join(f"{p.exercise} {p.first}+{p.second}" for p in self.pairs)
-        return (f"graded {len(self.graded)}, skipped {len(self.skipped)} (already graded), failed {len(self.failed)}"
-                f"{f' ({why})' if why else ''}{extra} in {self.wall_s:.0f} s -> {self.out / 'gradebook.csv'}")
+            parts.append(say("batch_line_similar", pairs=", ".join(f"{p.exercise} {p.first}+{p.second}"
+                                                                   for p in self.pairs)))
+        return "; ".join(parts) + say("batch_line_end", seconds=round(self.wall_s), path=self.out / "gradebook.csv")
+
+
+def _listed(names) -> str:
+    return f" ({', '.join(names)})" if names else ""
 
 
 @dataclass(frozen=True)

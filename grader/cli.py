@@ -189,7 +189,7 @@ def _batch(args: argparse.Namespace) -> int:
         print("grader: interrupted; every file written is complete. Run the same command again to grade the rest.",
               file=sys.stderr)
         return 130
-    print(result.line(), file=sys.stderr)
+    print(result.line(messages.resolve_lang(args.lang)), file=sys.stderr)
     return 1 if result.failed else 0
 
 

@@ -928,6 +928,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_similarity_none": ("No pair of learners wrote code this alike.", "沒有任何兩位學員的程式碼如此相似。"),
     "batch_similarity_pair": ("{exercise}: {first} and {second}, {share:.0%} alike",
                               "{exercise}：{first} 與 {second}，相似度 {share:.0%}"),
+    "batch_line_counts": (
+        "graded {graded}, skipped {skipped} (already graded), failed {failed}",
+        "已批改 {graded} 份，略過 {skipped} 份（先前已批改），失敗 {failed} 份"),
+    "batch_line_roster": (
+        "roster: {missing} with no submission{missing_names}, {unknown} not on the roster{unknown_names}",
+        "名單：{missing} 人沒有繳交{missing_names}，{unknown} 份不在名單上{unknown_names}"),
+    "batch_line_similar": (
+        "similar code: {pairs}",
+        "程式碼相似：{pairs}"),
+    "batch_line_end": (
+        " in {seconds} s -> {path}",
+        "，共 {seconds} 秒 -> {path}"),
     "batch_other_language": ("中文版 (Chinese)", "English（英文版）"),
     # ---- sandbox
     "notebook_symlink": (

@@ -163,3 +163,13 @@ def test_the_class_reports_rendered_in_zh_tw_have_no_english_sentence(renderer):
         rendered = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", rendered))   # the chart's own words
         assert rendered.strip()
     assert english_words(rendered) == [], rendered[-3000:]
+
+
+def test_the_batch_final_line_in_zh_tw_has_no_english_sentence(tmp_path):
+    from grader import batch, roster
+
+    match = roster.Match(missing=("王小明",), unknown=("hw-ghost",))
+    report = batch.BatchReport(out=tmp_path, graded=("a", "b"), skipped=("c",), failed=(), wall_s=12.3, roster=match)
+    line = report.line("zh-TW")
+    assert "已批改 2 份" in line and "略過 1 份" in line and english_words(line) == [], line
+    assert report.line("en").startswith("graded 2, skipped 1 (already graded), failed 0")
