@@ -318,6 +318,7 @@ DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
 DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
              "stderr": "/proc/self/fd/2"}
 MNT_DETACH = 2
+CGROUP_ROOT = "/sys/fs/cgroup"  # covered by an empty read-only folder inside the allow-list view
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 
 
@@ -412,6 +413,10 @@ def _seal_allow_list(config: dict, report: dict) -> None:
         report["hidden"] = _hide(config["hide"])
     except OSError as error:
         report["hidden"] = f"not covered ({error})"[:300]
+    try:  # other kernels' cgroups (their process lists) are not the kernel's business
+        report["cgroups_view"] = "covered" if _hide([CGROUP_ROOT]) else "absent"
+    except OSError as error:
+        report["cgroups_view"] = f"not covered ({error})"[:300]
     failed = _read_only_everywhere([*TMP_DIRS, config["session"]])
     try:
         _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)

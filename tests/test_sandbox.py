@@ -213,3 +213,20 @@ def _remove_deep_tree(home: Path, depth: int) -> None:
     for _ in range(reached):
         os.chdir("..")
         os.rmdir("d")
+
+
+def test_other_kernels_cgroups_are_out_of_sight(tmp_path):
+    """/sys stays (CPU and GPU discovery read it), but /sys/fs/cgroup, where every grader kernel's cgroup and its
+    process list live, is an empty read-only folder in the kernel's view."""
+    for name in ("work", "home"):
+        (tmp_path / name).mkdir()
+    env = kernel_env(home=tmp_path / "home", extra={})
+    with Kernel(workdir=tmp_path / "work", env=env) as other, Kernel(workdir=tmp_path / "work", env=env) as kernel:
+        assert other.alive()
+        run = kernel.run("import os\nprint(os.listdir('/sys/fs/cgroup'), len(os.listdir('/sys/devices/system/cpu')) > 0)",
+                         timeout=60)
+        view = kernel.sandbox
+    assert os.geteuid() != 0 or view["filesystem"].startswith("allow-list"), view  # root can always build it
+    if view["filesystem"].startswith("allow-list"):
+        assert view["cgroups_view"] in ("covered", "absent")
+        assert run.ok and run.stdout.strip() == "[] True", run
