@@ -235,7 +235,8 @@ def test_grade_format_classroom_prints_the_reporters_base64(tmp_path):
     assert run.returncode == 0, run.stderr
     data = classroom.decode(run.stdout)
     canonical = from_json(out.read_text())
-    assert classroom.totals(data) == (canonical.score, canonical.max_score) == (3, 5)
+    # a flipped kernel loses feature_map_slides and feature_map_keeps_its_input (which also checks the value)
+    assert classroom.totals(data) == (canonical.score, canonical.max_score) == (2, 5)
     slides = next(t for t in data["tests"] if t["name"] == "day93 feature_map_slides (public)")
     assert slides["status"] == "fail" and slides["score"] == 0 and "flipped" in slides["message"]
     assert slides["filename"] == "exercises/day93/test_day93.py" and data["status"] == "fail"

@@ -5,7 +5,6 @@ time budget, forged output metadata and error floods are counted, huge numbers a
 `grader grade` stopped by SIGTERM leaves nothing behind."""
 import glob
 import json
-import os
 import signal
 import struct
 import subprocess
@@ -14,7 +13,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from grader import diagnosis, exercise as exercises
@@ -34,7 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 DEFINITIONS = r'''
 import json, time
-import numpy as np
 
 def _once(change):
     """json.dump replaced for the grader's next result only (the call cell imports json afresh)."""
