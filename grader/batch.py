@@ -370,7 +370,7 @@ def resolve_seed(out: Path, seed: int | None) -> int:
     for state in sorted((Path(out) / "learners").glob(f"*/{STATE}")):  # a first run that was interrupted
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             return int(json.loads(json.loads(state.read_text(encoding="utf-8"))["settings"])["seed"])
-    return secrets.randbelow(2**31)
+    return secrets.randbits(64)  # 64 bits, as `grader grade`: never guessed from the kernel's derived seed
 
 
 @contextlib.contextmanager

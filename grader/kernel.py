@@ -30,7 +30,7 @@ from grader.sandbox import Limits
 
 ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
                "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "TF_CPP_MIN_LOG_LEVEL",
-               "XLA_FLAGS", "KERAS_HOME", "GRADER_DATASETS", "OMP_NUM_THREADS")
+               "XLA_FLAGS", "TF_FORCE_GPU_ALLOW_GROWTH", "KERAS_HOME", "GRADER_DATASETS", "OMP_NUM_THREADS")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed

@@ -107,11 +107,15 @@ KINDS = (
       "result_fifo", "result_directory", "result_device", "result_growing")),
     ("3. Bytes that crash or exhaust the grader",
      "sizes, depths and types checked before anything is parsed or loaded (JSON depth and size, `.npy` header "
-     "against the file, `.keras` members, ratios and declared weights, output messages of any type); HOME walked "
-     "with bounds, never following the kernel's links",
+     "against the file, `.keras` members, ratios and declared weights, a zip's central directory read from its "
+     "end record before `ZipFile`, output messages of any type with their metadata counted, at most 3 errors kept "
+     "per cell); one byte budget and one load per file for a whole result; one time budget for all calls of an "
+     "exercise; HOME walked with bounds, never following the kernel's links",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
-      "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload")),
+      "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",
+      "one_npy_named_forty_times", "int_past_float_range", "forged_metadata_and_errors",
+      "keras_zip_directory_300k")),
     ("4. One grader-side exception losing the whole submission",
      "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
      "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",
@@ -126,11 +130,15 @@ KINDS = (
      "sizes and ratios before anything is inflated, one learner's undrawable value never stops the class's files",
      ("colliding_learner_ids", "zip_bomb", "zip_100k_members", "undrawable_values")),
     ("7. day97 accuracy without training",
-     "an evaluation the learner cannot have seen in advance (tests/test_day97.py: a memorising model earns none "
-     "of the accuracy points, the reference earns all of them)", ()),
+     "an evaluation the learner cannot have seen in advance: the test digits also moved by one pixel in directions "
+     "drawn from the run's 64-bit seed, which the kernel never sees (it gets a seed derived by SHA-256); credited "
+     "accuracy = min(clean, moved + 0.02) (tests/test_day97.py: a memorising model earns none of the accuracy "
+     "points, the reference earns all of them at 3 seeds)", ()),
     ("8. Different results on a re-grade",
-     "every corpus entry is graded twice and must give the same score and the same outcome", ()),
+     "every corpus entry is graded twice and must give the same score and the same outcome; a cell's time limit "
+     "counts the time the kernel had the CPU, not time spent waiting for it on a loaded machine", ()),
 )
+
 
 LIMIT_ROWS = (
     ("memory (resident, page cache, tmpfs)", "memory_bytes", "cgroup memory.limit_in_bytes / memory.max"),
