@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 DEFINITIONS = r'''
 import json, time
+import numpy as np
 
 def _once(change):
     """json.dump replaced for the grader's next result only (the call cell imports json afresh)."""
