@@ -1,6 +1,6 @@
-import re
 """Bad submissions get a clear report and never crash the grader; the rest of the notebook is still graded."""
 import json
+import re
 import tempfile
 from pathlib import Path
 
