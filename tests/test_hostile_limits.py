@@ -20,12 +20,13 @@ from grader import learner as learner_module
 from grader.archive import ArchiveRefused, open_zip
 from grader.checks import CheckFailed
 from grader.grading import grade
-from grader.kernel import ERRORS_KEPT, Kernel, kernel_env
+from grader.kernel import ERRORS_KEPT
 from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, UnsafeModel, inspect_keras_archive,
                             json_depth, load_bounded_json)
 from grader.results import Status
 from grader.session import Session, kernel_seed
 from grader.submissions import _from_zip
+from kernels import fresh_kernel
 from samples import notebook_with, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,11 +72,7 @@ def quick():
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
-    (root / "work").mkdir()
-    (root / "home").mkdir()
-    with Kernel(workdir=root / "work", env=kernel_env(home=root / "home", extra={})) as kernel:
-        assert kernel.run(DEFINITIONS, timeout=60).ok
+    with fresh_kernel(tmp_path_factory.mktemp("hostile"), setup=DEFINITIONS) as kernel:
         yield kernel
 
 

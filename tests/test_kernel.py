@@ -2,15 +2,13 @@
 import pytest
 
 from grader import sandbox
-from grader.kernel import Kernel, kernel_env
+from kernels import fresh_kernel
 from test_session import FORK_THEN_LOOP
 
 
 @pytest.fixture
 def kernel(tmp_path):
-    (tmp_path / "work").mkdir()
-    (tmp_path / "home").mkdir()
-    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as started:
+    with fresh_kernel(tmp_path) as started:
         yield started
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from grader.kernel import Kernel, kernel_env
+from kernels import fresh_kernel
 from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted, UnsafeModel,
                             inspect_keras_archive, load_keras_model)
 
@@ -49,12 +50,8 @@ def model(kind):
 
 @pytest.fixture(scope="module")
 def learner(tmp_path_factory):
-    root = tmp_path_factory.mktemp("learner")
-    (root / "work").mkdir()
-    (root / "home").mkdir()
-    with Kernel(workdir=root / "work", env=kernel_env(home=root / "home", extra={})) as kernel:
-        assert kernel.run(DEFINITIONS, timeout=30).ok
-        yield KernelLearner(kernel, root / "work", call_timeout_s=20)
+    with fresh_kernel(tmp_path_factory.mktemp("learner"), setup=DEFINITIONS, timeout=30) as kernel:
+        yield KernelLearner(kernel, kernel.workdir, call_timeout_s=20)
 
 
 def test_plain_values_keep_their_python_types(learner):
@@ -190,12 +187,8 @@ def probe_shared(path):
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    root = tmp_path_factory.mktemp("attacked")
-    (root / "work").mkdir()
-    (root / "home").mkdir()
-    with Kernel(workdir=root / "work", env=kernel_env(home=root / "home", extra={})) as kernel:
-        assert kernel.run(ATTACKS, timeout=30).ok
-        yield KernelLearner(kernel, root / "work", call_timeout_s=20)
+    with fresh_kernel(tmp_path_factory.mktemp("attacked"), setup=ATTACKS, timeout=30) as kernel:
+        yield KernelLearner(kernel, kernel.workdir, call_timeout_s=20)
 
 
 @pytest.fixture

@@ -57,11 +57,9 @@ def test_grading_a_sample_learner_twice_gives_the_same_json_but_timings(tmp_path
 
 @pytest.fixture
 def kernel(tmp_path):
-    from grader.kernel import Kernel, kernel_env
+    from kernels import fresh_kernel
 
-    (tmp_path / "work").mkdir()
-    (tmp_path / "home").mkdir()
-    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as started:
+    with fresh_kernel(tmp_path) as started:
         yield started
 
 
