@@ -3,10 +3,11 @@
     python benchmarks/grading_overhead.py [--repeat 5] [--days day93 day94 day95 day96] [--no-together]
 
 Each day's reference solution is graded ``--repeat`` times in this one process, after one warm-up grading that is
-not counted (it pays the imports once, as a warm grading worker does: grader.worker), and, as the warm worker does,
-``gc.freeze()`` after it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's heap,
-~3 s). "Overhead" is the whole ``grade()`` wall time less the time the learner's cells computed (kernel start,
-sandbox, execution bookkeeping, checks). Then, unless --no-together, days 93-96 graded together as one folder (one
+not counted (it pays the imports once), as a warm grading worker (grader.worker) does: with ``gc.freeze()`` after
+it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's heap, ~3 s) and the next
+submission's kernel launched while the checks of one run (:func:`grader.pool.keep_warm`; unless --cold).
+"Overhead" is the whole ``grade()`` wall time less the time the learner's cells computed (kernel start, sandbox,
+execution bookkeeping, checks). Then, unless --no-together, days 93-96 graded together as one folder (one
 ``grade()`` call, learner cells included). Issue 15's targets on 2 cores: overhead at most 0.5 s (day93, day95)
 and 1.5 s (days 94, 96, 97, 98); days 93-96 together at most 22 s. Prints figures only: nothing here passes or fails.
 """
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 from grader import exercise as exercises
+from grader import pool
 from grader.grading import grade
 
 PARTS = ("kernel start", "notebook", "learner cells", "checks")
@@ -71,7 +73,10 @@ def main() -> None:
     parser.add_argument("--days", nargs="+", default=["day93", "day94", "day95", "day96"])
     parser.add_argument("--no-together", action="store_true", help="skip days 93-96 graded together")
     parser.add_argument("--no-freeze", action="store_true", help="no gc.freeze() after the warm-up")
+    parser.add_argument("--cold", action="store_true", help="no kernel launched ahead (grader.pool.keep_warm off)")
     args = parser.parse_args()
+    if not args.cold:
+        pool.keep_warm()  # as grader.worker does: the next submission's kernel boots while this one is checked
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     print(f"median of {args.repeat} gradings per day after one warm-up"
           f"{'' if args.no_freeze else ' and gc.freeze()'}; seconds\n")

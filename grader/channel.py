@@ -31,6 +31,7 @@ OUT = "out"
 READ_CHUNK = 1 << 20
 READ_SECONDS = 30.0  # the longest any one read of a result file may take
 REMOVE_SECONDS = 120.0
+FLAT_MAX = 64  # entries of a call's out folder removed in-process; more (or a folder) go to rm -rf
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
 
@@ -138,11 +139,31 @@ class CallFolder:
             return bounded_read(handle, limit, name=name)
 
     def remove(self) -> None:
+        """Remove the call's folder: in this process when ``out`` holds only files (each unlinked by name relative
+        to the folder's descriptor, so a link is removed, never followed), else by :func:`remove_tree`."""
+        try:
+            gone = self._remove_flat()
+        except OSError:
+            gone = False
         for fd in (self._out, self._fd):
             if fd >= 0:
                 os.close(fd)
         self._out = self._fd = -1
-        remove_tree(self.path)
+        if not gone:
+            remove_tree(self.path)
+
+    def _remove_flat(self) -> bool:
+        """True when ``out`` held at most ``FLAT_MAX`` plain entries and the whole call folder is gone."""
+        names = os.listdir(self._out)
+        if len(names) > FLAT_MAX:
+            return False
+        for name in names:
+            os.unlink(name, dir_fd=self._out)  # IsADirectoryError for a folder: then rm -rf does it all
+        os.rmdir(OUT, dir_fd=self._fd)
+        for name in os.listdir(self._fd):
+            os.unlink(name, dir_fd=self._fd)  # the grader's own argument files
+        os.rmdir(self.name, dir_fd=self._channel._fd)
+        return True
 
 
 def bounded_read(handle, limit: int, *, name: str, seconds: float = READ_SECONDS) -> bytes:

@@ -17,12 +17,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from grader import discovery
+from grader import discovery, environment
 from grader import exercise as exercises
-from grader import messages, plugin
+from grader import messages, plugin, pool
 from grader.environment import describe
 from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text
-from grader.session import Session
+from grader.session import Session, kernel_seed
 
 
 class GradingError(Exception):
@@ -87,14 +87,16 @@ def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidde
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     lang = messages.resolve_lang(lang)
     seed = secrets.randbits(64) if seed is None else seed  # 64 bits: never guessed from the kernel's seed
+    environment.quiet_env()  # settled before the first kernel, so every kernel of the process gets the same
     choices = discover_choices(path)
-    results = []
+    results, ids = [], [c.exercise for c in choices]
     for done, c in enumerate(choices):
         if progress is not None:
             progress(c.exercise, done, len(choices))
         results.append(discovery.annotate(grade_exercise(
             exercises.get(c.exercise), Path(c.chosen.location), seed=seed, hidden=hidden, lang=lang,
-            cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s), c))
+            cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s,
+            prepare_next=pool.next_after(ids, done)), c))
     if progress is not None and choices:
         progress(choices[-1].exercise, len(choices), len(choices))
     results = tuple(results)
@@ -106,13 +108,15 @@ def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidde
 
 def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool = True,
                    lang: str = "en", cell_timeout_s: float | None = None,
-                   total_timeout_s: float | None = None) -> ExerciseResult:
+                   total_timeout_s: float | None = None, prepare_next: str | None = None) -> ExerciseResult:
     """One exercise's result. Never raises for the grader's own failures either: an exception while running the
     notebook or its checks becomes every check of the exercise at 0 of its points, status ``error``, saying it is
-    not the learner's fault, with the traceback for the instructor; the other exercises are graded as usual."""
+    not the learner's fault, with the traceback for the instructor; the other exercises are graded as usual.
+    ``prepare_next``: an exercise whose kernel :mod:`grader.pool` launches while this one's checks run."""
     try:
         return _grade_exercise(exercise, notebook, seed=seed, hidden=hidden, lang=lang,
-                               cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s)
+                               cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s,
+                               prepare_next=prepare_next)
     except Exception as error:  # noqa: BLE001 - one exercise's grader failure must not lose the submission
         detail = "".join(tb.format_exception(error))
         checks = tuple(_grader_fault(p, type(error).__name__, detail, 0.0)
@@ -123,9 +127,12 @@ def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, h
 
 
 def _grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool, lang: str,
-                    cell_timeout_s: float | None, total_timeout_s: float | None) -> ExerciseResult:
+                    cell_timeout_s: float | None, total_timeout_s: float | None,
+                    prepare_next: str | None) -> ExerciseResult:
     with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s,
                  total_timeout_s=total_timeout_s) as session:
+        if prepare_next is not None:  # it boots while these checks run
+            pool.prepare(prepare_next, seed, kernel_seed(seed))
         learner = session.learner or plugin._BrokenNotebook(session.execution.problem)
         began = time.perf_counter()
         collector = collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang)

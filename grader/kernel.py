@@ -260,6 +260,7 @@ class Kernel:
     _killed: int = 0
     _iopub_watch: object | None = field(default=None, repr=False)
     _private: Path | None = field(default=None, repr=False)  # this start's socket folder
+    _report: Path | None = field(default=None, repr=False)  # where this start's launcher writes what it applied
 
     def __enter__(self) -> "Kernel":
         self.start()
@@ -279,8 +280,13 @@ class Kernel:
         self.close()
 
     def start(self) -> None:
-        from jupyter_core.utils import run_sync
+        """Start the kernel and wait until it answers: :meth:`launch` then :meth:`connect`."""
+        self.launch()
+        self.connect()
 
+    def launch(self) -> None:
+        """Start the kernel's process in its sandbox without waiting for it (it boots while the grader does other
+        work, see :mod:`grader.pool`); :meth:`connect` waits for it. Raises what starting the process raises."""
         began = time.perf_counter()
         self._uid = sandbox.kernel_uid(self._number)
         # a fresh socket folder for every start, made by the grader in its own folder: nothing an earlier kernel
@@ -289,23 +295,38 @@ class Kernel:
         private.mkdir()
         self._hand_over(private)
         self._cgroup = sandbox.Cgroup(f"grader-{os.getpid()}-{self._number}-{self.restarts}", self.limits)
-        report = private.parent / f".sandbox-{os.getpid()}-{self._number}.json"
+        report = self._report = private.parent / f".sandbox-{os.getpid()}-{self._number}.json"
         report.unlink(missing_ok=True)
         client = None
         try:
             client = self._new_client(private, report)
             client.start_new_kernel(cwd=str(self.workdir), env=self.env)
+        except BaseException:
+            self._client = client
+            self.close()
+            raise
+        self._client = client
+        self.start_seconds += time.perf_counter() - began
+
+    def connect(self) -> None:
+        """Wait (up to ``startup_timeout``) until the launched kernel answers, then make it ready for cells: its
+        sandbox report read, the output guard run. Raises when it does not answer (the kernel is then closed)."""
+        from jupyter_core.utils import run_sync
+
+        began = time.perf_counter()
+        client = self._client
+        try:
+            if client is None:
+                raise RuntimeError("the kernel was not launched")
             client.kc = client.km.client(context=self._context)
             client.kc.start_channels()
             run_sync(client.kc.wait_for_ready)(timeout=self.startup_timeout)
             client.kc.allow_stdin = False
             self._watch_iopub(client.kc)
         except BaseException:
-            self._client = client
             self.close()
             raise
-        self._client = client
-        self.sandbox = self._read_report(report)
+        self.sandbox = self._read_report(self._report)
         self._pids = _kernel_pids(client.km, self.sandbox)
         client.hold_for_interrupt = self._strays_stopped
         self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)), timeout=30, history=False)
@@ -321,6 +342,7 @@ class Kernel:
         client = _capped_client_class()(nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
                                error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
                                startup_timeout=int(self.startup_timeout), record_timing=False,
+                               shutdown_kernel="immediate",  # nothing of the kernel is kept: no polite wait
                                resources={"metadata": {"path": str(self.workdir)}})
         client.on_cell_executed = self._remember_reply
         client.notebook_budget = self._output_left if self._output_left >= 0 else self.limits.notebook_output_bytes

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,13 +87,30 @@ def pytest_collect_file(file_path: Path, parent) -> None:
     (``cuInit UNKNOWN ERROR (303)`` and the like are noise in a learner's pytest output)."""
     day = file_path.parent.name if file_path.parent.name in exercises.EXERCISES else file_path.stem
     if file_path.suffix == ".py" and day in exercises.EXERCISES:
+        _launch_kernel_early(parent.config, day)
         if "keras" in file_path.read_text(encoding="utf-8", errors="replace"):
             environment.quiet_tensorflow()
+
+
+def _launch_kernel_early(config: pytest.Config, day: str) -> None:
+    """A learner's ``pytest exercises/dayNN``: the day's kernel is launched now, so it boots while pytest imports
+    the checks (and TensorFlow); the ``learner`` fixture's session then takes it (see :mod:`grader.pool`)."""
+    if config.stash.get(INJECTED, None) is not None or day in config.stash.get(SESSIONS, {}):
+        return  # grading in-process: the grader runs the sessions itself
+    from grader import pool
+    from grader.session import kernel_seed
+
+    if not pool.waiting():
+        seed = config.stash[SETTINGS].seed
+        pool.prepare(day, seed, kernel_seed(seed))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     for session in config.stash.get(SESSIONS, {}).values():
         session.__exit__(None, None, None)
+    pool = sys.modules.get("grader.pool")
+    if pool is not None and config.stash.get(INJECTED, None) is None:
+        pool.discard()  # a kernel launched early for a day whose checks did not run (grading keeps its own)
 
 
 # ---------------------------------------------------------------- fixtures

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import datasets, messages
+from grader import messages, pool
 from grader.channel import remove_tree
 from grader.exercise import Exercise
-from grader.kernel import CellRun, Kernel, kernel_env
+from grader.kernel import CellRun, Kernel
 from grader.learner import KernelLearner
 from grader.notebook import Submission, read_submission
 from grader.results import CellFailure, Execution, Status
@@ -77,18 +76,14 @@ class Session:
         if submission.problem is not None:
             self.execution = Execution(notebook=str(self.notebook), problem=submission.problem)
             return self
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"grader-{self.exercise.id}-"))
-        workdir, home = self._tmp / "work", self._tmp / "home"
-        workdir.mkdir()
-        home.mkdir()
-        shutil.copyfile(self.notebook, workdir / self.exercise.notebook_name)
-        data = datasets.prepare_kernel(self.exercise.id, workdir / "data", home)
-        seed = str(kernel_seed(self.seed))  # never the run's seed: it draws the hidden inputs (see kernel_seed)
-        env = kernel_env(home=home, extra={"GRADER_GRADING": "1", "GRADER_SEED": seed, "PYTHONHASHSEED": seed,
-                                           **data})
-        self._kernel = Kernel(workdir=workdir, env=env)
+        stage = self._stage()
+        if stage is None:
+            return self
+        self._tmp, workdir, self._kernel = stage.folder, stage.workdir, stage.kernel
+        with open(workdir / self.exercise.notebook_name, "xb") as copy, open(self.notebook, "rb") as original:
+            shutil.copyfileobj(original, copy)  # "x": a new file; nothing of any learner ran in this kernel yet
         try:
-            self._kernel.start()
+            self._kernel.connect()
         except Exception as error:  # noqa: BLE001 - reported as a problem of this notebook, not a crash
             problem = messages.text("notebook_kernel_failed", reason=f"{type(error).__name__}: {error}"[:300])
             self.execution = Execution(notebook=str(self.notebook), problem=problem)
@@ -109,6 +104,19 @@ class Session:
         finally:
             if tmp is not None:
                 remove_tree(tmp)  # never follows the kernel's links, at any depth
+
+    def _stage(self) -> pool.Stage | None:
+        """The session's folder and launched kernel: the one :mod:`grader.pool` prepared for this exercise and
+        seed, else a new one; None (with ``execution`` saying why) when no kernel can be launched."""
+        stage = pool.take(self.exercise.id, self.seed)
+        if stage is not None:
+            return stage
+        try:
+            return pool.build(self.exercise.id, self.seed, kernel_seed(self.seed))
+        except pool.LaunchError as error:  # reported as a problem of this notebook, not a crash
+            problem = messages.text("notebook_kernel_failed", reason=str(error)[:300])
+            self.execution = Execution(notebook=str(self.notebook), problem=problem)
+            return None
 
     # ------------------------------------------------------------ running the notebook
 

@@ -111,6 +111,21 @@ ATTACKS = '''
 import os, sys, json, numpy
 def _folder():
     return sys._getframe(2).f_locals["folder"]
+def drop_helper():
+    del get_ipython().user_ns["__grader_call"]
+    return 1
+def fake_helper():
+    def fake(folder, name):
+        raise NameError("name '__grader_call' is not defined")
+    get_ipython().user_ns["__grader_call"] = fake
+    return 2
+def leave_behind(target):
+    out = os.path.join(_folder(), "out")
+    os.symlink(target, os.path.join(out, "link"))
+    os.makedirs(os.path.join(out, "a", "b"))
+    with open(os.path.join(out, "a", "b", "file"), "w") as handle:
+        handle.write("x")
+    return 3
 def rename_everything():
     folder, tried = _folder(), {}
     calls = os.path.dirname(folder)
@@ -231,6 +246,19 @@ def test_call_folders_are_removed_and_never_in_the_working_copy(attacked):
     attacked.call("big_int")
     assert not list(attacked.workdir.glob(".grader-call*"))
     assert os.listdir(attacked.kernel.session_dir / ".grader-calls") == []
+
+
+def test_a_call_helper_removed_or_replaced_by_the_learner_is_defined_again(attacked):
+    assert attacked.call("drop_helper") == 1
+    assert attacked.call("big_int") == 2**64
+    assert attacked.call("fake_helper") == 2
+    assert attacked.call("big_int") == 2**64
+
+
+def test_links_and_folders_left_in_a_call_folder_are_removed_and_links_never_followed(attacked, secret):
+    assert attacked.call("leave_behind", str(secret)) == 3
+    assert os.listdir(attacked.kernel.session_dir / ".grader-calls") == []
+    assert np.load(secret).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # what the link pointed at is untouched
 
 
 HEADERS = {
