@@ -121,6 +121,17 @@ def discard() -> None:
         _waiting.pop(next(iter(_waiting))).close()
 
 
+def waiting_pids() -> list[int]:
+    """The process ids of the waiting stages' kernel launchers (each kernel runs below its launcher): what a warm
+    worker must not kill as strays between submissions."""
+    pids = []
+    for stage in _waiting.values():
+        process = getattr(getattr(getattr(stage.kernel._client, "km", None), "provisioner", None), "process", None)
+        if process is not None and process.pid:
+            pids.append(int(process.pid))
+    return pids
+
+
 def waiting() -> list[tuple[str, int]]:
     """(exercise, seed) of the stages waiting, oldest first."""
     return [key[:2] for key in _waiting]

@@ -86,6 +86,7 @@ def test_discarded_kernels_leave_no_process_and_no_folder():
     pool.prepare(DAY, SEED, kernel_seed(SEED))
     stage = pool._waiting[next(iter(pool._waiting))]
     launcher = stage.kernel._client.km.provisioner.process.pid
+    assert pool.waiting_pids() == [launcher]
     pool.prepare("day95", SEED, kernel_seed(SEED))  # another exercise: the first is closed
     assert pool.waiting() == [("day95", SEED)]
     assert not stage.folder.exists() and _gone(launcher)
