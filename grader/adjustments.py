@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import exercise as exercises
-from grader.results import GradeResult
+from grader import messages
+from grader.results import GradeResult, Text
 
 WHOLE = ("", "*")
 LATE = "late"
@@ -28,7 +29,21 @@ COLUMNS = ("learner", "exercise", "check", "score", "points", "reason", "by")
 
 
 class AdjustmentError(ValueError):
-    """An adjustments file that cannot be applied: names the file and line."""
+    """An adjustments file that cannot be applied: names the file and line; ``text`` in both languages (``str``:
+    its English)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+
+def _error(key: str, **fields) -> AdjustmentError:
+    return AdjustmentError(messages.text(key, **fields))
+
+
+def _at(source: str, line: int) -> Text:
+    """``adjust.csv, line 2`` / ``adjust.csv 第 2 行``."""
+    return messages.text("adjust_where", source=source, line=line)
 
 
 @dataclass(frozen=True)
@@ -43,8 +58,8 @@ class Adjustment:
     line: int = 0                # where it came from (0: made by the grader, e.g. the late policy)
     source: str = ""
 
-    def where(self) -> str:
-        return f"{self.source}, line {self.line}" if self.line else "late policy"
+    def where(self) -> Text:
+        return _at(self.source, self.line) if self.line else messages.text("batch_by_late_policy")
 
     def change(self, before: float) -> float:
         return max(0.0, round(self.score if self.score is not None else before + (self.points or 0.0), 6))
@@ -87,26 +102,25 @@ class Adjusted:
 
 # ---------------------------------------------------------------- reading
 
-def _number(value, column: str, where: str) -> float | None:
+def _number(value, column: str, where: Text) -> float | None:
     if value is None or str(value).strip() == "":
         return None
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise AdjustmentError(f"{where}: {column} {value!r} is not a number") from None
+        raise _error("adjust_not_number", where=where, column=column, value=repr(value)) from None
 
 
 def _adjustment(row: dict, line: int, source: str) -> Adjustment:
-    where = f"{source}, line {line}"
+    where = _at(source, line)
     row = {str(k).strip().lower(): ("" if v is None else str(v).strip()) for k, v in row.items() if k is not None}
     score, points = _number(row.get("score"), "score", where), _number(row.get("points"), "points", where)
     if (score is None) == (points is None):
-        raise AdjustmentError(f"{where}: give either a score (the new score) or points (added), not "
-                              f"{'both' if score is not None else 'neither'}")
+        raise _error("adjust_score_and_points" if score is not None else "adjust_score_or_points", where=where)
     if not row.get("learner") or not row.get("exercise"):
-        raise AdjustmentError(f"{where}: learner and exercise are required")
+        raise _error("adjust_learner_exercise", where=where)
     if not row.get("reason"):
-        raise AdjustmentError(f"{where}: a reason is required (it is shown to the learner)")
+        raise _error("adjust_reason", where=where)
     check = row.get("check", "")
     check = "" if check in WHOLE else check.removeprefix("test_")
     return Adjustment(row["learner"], row["exercise"], check, score, points, row["reason"], row.get("by", ""),
@@ -118,15 +132,19 @@ def load(path: Path) -> tuple[Adjustment, ...]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AdjustmentError(f"Cannot read the adjustments file {path}: {error}") from None
+    except FileNotFoundError:
+        raise _error("adjust_missing", path=path) from None
+    except UnicodeDecodeError as error:
+        raise _error("adjust_not_utf8", path=path, why=error.reason) from None
+    except OSError as error:
+        raise _error("adjust_unreadable", path=path, why=error) from None
     if path.suffix.lower() in (".yml", ".yaml"):
         return _load_yaml(text, path.name)
     reader = csv.DictReader(io.StringIO(text))
     unknown = set(reader.fieldnames or []) - set(COLUMNS)
     if unknown or not {"learner", "exercise", "reason"} <= set(reader.fieldnames or []):
-        raise AdjustmentError(f"{path.name}, line 1: the columns must be {', '.join(COLUMNS)} "
-                              f"(found {', '.join(reader.fieldnames or [])})")
+        raise _error("adjust_columns", where=_at(path.name, 1), columns=", ".join(COLUMNS),
+                     found=", ".join(reader.fieldnames or []))
     found = []
     for row in reader:
         if any((v or "").strip() for v in row.values() if isinstance(v, str)):
@@ -141,11 +159,11 @@ def _load_yaml(text: str, source: str) -> tuple[Adjustment, ...]:
         document = yaml.compose(text, Loader=yaml.SafeLoader)
         items = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise AdjustmentError(f"{source}: not valid YAML: {error}") from None
+        raise _error("adjust_not_yaml", where=source, why=error) from None
     if items is None:
         return ()
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise AdjustmentError(f"{source}, line 1: expected a list of mappings (learner, exercise, check, ...)")
+        raise _error("adjust_not_list", where=_at(source, 1))
     return tuple(_adjustment(item, node.start_mark.line + 1, source) for item, node in zip(items, document.value))
 
 
@@ -160,15 +178,14 @@ def validate(adjustments: tuple[Adjustment, ...], learners: set[str], results: d
     lowered = {learner.lower() for learner in learners}
     for a in adjustments:
         if a.learner.lower() not in lowered:
-            raise AdjustmentError(f"{a.where()}: unknown learner {a.learner!r} "
-                                  "(not among the submissions or the roster)")
+            raise _error("adjust_unknown_learner", where=a.where(), learner=repr(a.learner))
         if a.exercise not in exercises.EXERCISES:
-            raise AdjustmentError(f"{a.where()}: unknown exercise {a.exercise!r} "
-                                  f"(one of {', '.join(exercises.EXERCISES)})")
+            raise _error("adjust_unknown_exercise", where=a.where(), exercise=repr(a.exercise),
+                         known=", ".join(exercises.EXERCISES))
         known = checks.get(a.exercise)
         if a.check and a.check != LATE and known is not None and a.check not in known:
-            raise AdjustmentError(f"{a.where()}: unknown check {a.check!r} of {a.exercise} "
-                                  f"(one of {', '.join(sorted(known))}, or * for the whole exercise)")
+            raise _error("adjust_unknown_check", where=a.where(), check=repr(a.check), exercise=a.exercise,
+                         known=", ".join(sorted(known)))
 
 
 def for_learner(adjustments: tuple[Adjustment, ...], learner: str) -> tuple[Adjustment, ...]:

@@ -15,6 +15,7 @@ the mistake in every check. The model is looked at only through Keras's public A
 from __future__ import annotations
 
 from grader import messages
+from grader.answers import remembered
 from grader.checks import expect_number, fail
 from grader.learner import LearnerRaised
 
@@ -29,11 +30,14 @@ def _raised_text(error: LearnerRaised, function: str) -> str:
 
 
 def learner_model(learner, spec: dict):
-    """(the learner's model for ``spec``'s arguments, its description); the input stage: a named failure if wrong."""
+    """(the learner's model for ``spec``'s arguments, its description); the input stage: a named failure if wrong.
+
+    The model is asked for once per grading and arguments (:mod:`grader.answers`): every check of it looks at the
+    same loaded model, only through Keras's public API."""
     kwargs = spec["kwargs"]
     what = "build_model(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
     try:
-        model = learner.call("build_model", **kwargs)
+        model = remembered(learner).call("build_model", **kwargs)
     except LearnerRaised as error:
         if "negative" not in error.text.en.lower():
             raise

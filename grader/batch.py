@@ -23,6 +23,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,16 +32,20 @@ from grader import adjustments as adjusting
 from grader import deadline, lms, messages, roster, similarity
 from grader import engine as engines
 from grader import exercise as exercises
-from grader import gradebook, html, messages
+from grader import gradebook, html
 from grader.environment import version
 from grader.job import Job, Outcome, Settings, default_memory_mb, grade_job
-from grader.results import GradeResult, from_dict, from_json, to_dict, to_json, write_atomic
-from grader.worker import grade_job_warm
+from grader.results import GradeResult, Text, from_dict, from_json, to_dict, to_json, write_atomic
+from grader.worker import grade_job_warm, warm_pool
 from grader.submissions import Submission, annotate, discover
 
 
 class BatchError(Exception):
-    """The batch cannot run at all: a one-line reason for the user."""
+    """The batch cannot run at all: a one-line reason for the user, in the batch's language."""
+
+
+def _error(lang: str, key: str, **fields) -> BatchError:
+    return BatchError(messages.text(key, **fields).in_lang(lang))
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class BatchReport:
     out: Path
     graded: tuple[str, ...]
     skipped: tuple[str, ...]
-    failed: tuple[tuple[str, str], ...]
+    failed: tuple[tuple[str, Text], ...]    # (learner, why), in both languages
     wall_s: float
     roster: roster.Match | None = None
     pairs: tuple[similarity.Pair, ...] = ()
@@ -56,21 +61,24 @@ class BatchReport:
     def line(self, lang: str = "zh-TW") -> str:
         """The last line ``grader batch`` prints, in ``lang``: counts, failures, the roster and similar code."""
         say = lambda key, **fields: messages.text(key, **fields).in_lang(lang)  # noqa: E731
-        why = "; ".join(f"{learner}: {reason}" for learner, reason in self.failed)
+        colon, semicolon = gradebook.colon(lang), gradebook.semicolon(lang)
+        why = semicolon.join(f"{learner}{colon}{gradebook.reason_text(reason).in_lang(lang)}"
+                             for learner, reason in self.failed)
         parts = [say("batch_line_counts", graded=len(self.graded), skipped=len(self.skipped),
-                     failed=len(self.failed)) + (f" ({why})" if why else "")]
+                     failed=len(self.failed)) + (gradebook.parenthesized(why, lang) if why else "")]
         if self.roster is not None:
             parts.append(say("batch_line_roster", missing=len(self.roster.missing),
-                             missing_names=_listed(self.roster.missing), unknown=len(self.roster.unknown),
-                             unknown_names=_listed(self.roster.unknown)))
+                             missing_names=_listed(self.roster.missing, lang), unknown=len(self.roster.unknown),
+                             unknown_names=_listed(self.roster.unknown, lang)))
         if self.pairs:
             parts.append(say("batch_line_similar", pairs=", ".join(f"{p.exercise} {p.first}+{p.second}"
                                                                    for p in self.pairs)))
-        return "; ".join(parts) + say("batch_line_end", seconds=round(self.wall_s), path=self.out / "gradebook.csv")
+        end = say("batch_line_end", seconds=round(self.wall_s), path=self.out / "gradebook.csv")
+        return semicolon.join(parts) + end
 
 
-def _listed(names) -> str:
-    return f" ({', '.join(names)})" if names else ""
+def _listed(names, lang: str) -> str:
+    return gradebook.parenthesized(", ".join(names), lang) if names else ""
 
 
 @dataclass(frozen=True)
@@ -97,19 +105,19 @@ class _Plan:
     lateness: dict = field(default_factory=dict)   # learner -> deadline.Lateness
 
 
-def _plan(term: Term) -> _Plan:
+def _plan(term: Term, lang: str) -> _Plan:
     unknown = [e for e in term.exercises if e not in exercises.EXERCISES]
     if unknown:
-        raise BatchError(f"--exercises: unknown {', '.join(unknown)} (one of {', '.join(exercises.EXERCISES)})")
+        raise _error(lang, "batch_error_exercises", unknown=", ".join(unknown), known=", ".join(exercises.EXERCISES))
     if term.late_policy and not term.due:
-        raise BatchError("--late-policy needs --due (the deadline it counts from)")
+        raise _error(lang, "batch_error_policy_needs_due")
     try:
         return _Plan(term, due=deadline.parse_due(term.due) if term.due else None,
                      policy=deadline.parse_policy(term.late_policy) if term.late_policy else None,
                      roster=roster.read(term.roster) if term.roster else None,
                      adjustments=adjusting.load(term.adjustments) if term.adjustments else ())
     except (deadline.DeadlineError, roster.RosterError, adjusting.AdjustmentError) as error:
-        raise BatchError(str(error)) from None
+        raise BatchError(error.text.in_lang(lang)) from None
 
 
 # ---------------------------------------------------------------- the class, on this machine
@@ -145,7 +153,7 @@ def _record(out: Path, submission: Submission, digest: str, settings: Settings, 
             result = annotate(replace(from_json(outcome.result), submission=submission.source), submission)
             write_atomic(folder / "result.json", to_json(result))
         except Exception as error:  # noqa: BLE001 - a result that cannot be stored is this learner's failure only
-            outcome = replace(outcome, ok=False, reason=f"its result could not be stored ({_why(error)})")
+            outcome = replace(outcome, ok=False, reason=messages.text("batch_reason_unstorable", why=_why(error)))
         else:
             with contextlib.suppress(Exception):  # drawn again with the class (_write_pages), which records a failure
                 write_atomic(folder / "feedback.html", html.render_feedback(result, lang=settings.lang,
@@ -154,10 +162,19 @@ def _record(out: Path, submission: Submission, digest: str, settings: Settings, 
         for name in ("result.json", "feedback.html", "adjustments.json"):
             (folder / name).unlink(missing_ok=True)
     state = {"learner": submission.learner, "source": submission.source, "digest": digest, "run": run,
-             "settings": settings.key(), "lang": settings.lang, "ok": outcome.ok, "reason": outcome.reason,
+             "settings": settings.key(), "lang": settings.lang, "ok": outcome.ok,
+             **_said("reason", None if outcome.ok else gradebook.reason_text(outcome.reason), settings.lang),
              "duration_s": round(outcome.duration_s, 3), "worker": outcome.worker,
              "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     write_atomic(folder / STATE, json.dumps(state, ensure_ascii=False, indent=2))
+
+
+def _said(name: str, text: Text | None, lang: str) -> dict:
+    """A sentence as batch.json keeps it: ``name`` in the batch's language, ``name + "s"`` in both (read back by
+    :func:`grader.gradebook.reason_text`, as is a plain string from an earlier run)."""
+    if text is None:
+        return {name: ""}
+    return {name: text.in_lang(lang), f"{name}s": {"en": text.en, "zh-TW": text.zh_tw}}
 
 
 def _load_record(out: Path, submission: Submission, days: tuple[str, ...] = ()) -> gradebook.Record:
@@ -166,7 +183,8 @@ def _load_record(out: Path, submission: Submission, days: tuple[str, ...] = ()) 
     base = dict(learner=submission.learner, source=submission.source, duration_s=state.get("duration_s", 0.0),
                 worker=state.get("worker", ""))
     if not state.get("ok"):
-        return gradebook.Record(**base, reason=state.get("reason") or submission.problem or "not graded")
+        why = state.get("reasons") or state.get("reason") or submission.reason
+        return gradebook.Record(**base, reason=gradebook.reason_text(why))
     result = from_json((learner_dir(out, submission.learner) / "result.json").read_text(encoding="utf-8"))
     if days:
         result = replace(result, exercises=tuple(e for e in result.exercises if e.id in days))
@@ -193,7 +211,7 @@ def _adjust(record: gradebook.Record, plan: _Plan) -> gradebook.Record:
         lateness = {e.id: record_late for e in record.result.exercises}
         if plan.policy is not None and late.late_s > 0:
             fraction = plan.policy.fraction(late.late_s)
-            why = f"late by {deadline.duration(late.late_s)} ({plan.policy.text})"
+            why = messages.text("batch_late_by", late=deadline.duration(late.late_s), policy=plan.policy.text).en
     adjusted = adjusting.apply(record.result, adjusting.for_learner(plan.adjustments, record.learner),
                                learner=record.learner, late_fraction=fraction, late_why=why, lateness=lateness)
     return replace(record, adjusted=adjusted)
@@ -213,12 +231,12 @@ def _write_pages(out: Path, record: gradebook.Record, lang: str, missing: dict[s
                 attempt.result, lang=lang, learner=record.learner, adjusted=record.adjusted, missing=missing))
             write_if_changed(folder / "adjustments.json", record.adjusted.to_json(record.learner))
             if attempt is not record:
-                _note_state(out, record.learner, page_error="text the page cannot show was replaced by U+FFFD")
+                _note_state(out, record.learner, **_said("page_error", messages.text("batch_page_mended"), lang))
             return
         except Exception as error:  # noqa: BLE001 - one learner's page must not cost the class its gradebook
             why = _why(error)
     (folder / "feedback.html").unlink(missing_ok=True)
-    _note_state(out, record.learner, page_error=f"the feedback page could not be drawn ({why})")
+    _note_state(out, record.learner, **_said("page_error", messages.text("batch_page_failed", why=why), lang))
 
 
 SURROGATES = re.compile("[\ud800-\udfff]")  # halves of a UTF-16 pair, alone: no UTF-8 file can hold them
@@ -264,10 +282,10 @@ def _drawable(out: Path, record: gradebook.Record, lang: str, plan: "_Plan") -> 
     repaired = replace(record, result=mended(record.result))
     error = _draw_error(repaired, lang, plan)
     if error is None:
-        _note_state(out, record.learner, page_error="text the summaries cannot show was replaced by U+FFFD")
+        _note_state(out, record.learner, **_said("page_error", messages.text("batch_summary_mended"), lang))
         return repaired
-    reason = f"graded, but the result could not be drawn ({error}); see learners/{record.learner}/result.json"
-    _note_state(out, record.learner, page_error=reason)
+    reason = messages.text("batch_reason_undrawable", why=error, learner=record.learner)
+    _note_state(out, record.learner, **_said("page_error", reason, lang))
     return replace(record, result=None, adjusted=None, reason=reason)
 
 
@@ -275,7 +293,7 @@ def _draw_error(record: gradebook.Record, lang: str, plan: "_Plan") -> str | Non
     """Why ``record`` alone cannot be drawn by the class's renderers, or None."""
     try:
         summary = gradebook.analyse([record])
-        for text in (gradebook.to_csv(summary), gradebook.to_markdown(summary, lang=lang),
+        for text in (gradebook.to_csv(summary, lang), gradebook.to_markdown(summary, lang=lang),
                      html.render_summary(summary, lang=lang), lms.canvas_csv(summary, plan.roster),
                      lms.moodle_csv(summary, plan.roster)):
             text.encode("utf-8")
@@ -297,8 +315,9 @@ def _stage(folder: Path, out: Path, staging: Path, plan: _Plan) -> dict[str, dea
             try:
                 found[entry.name] = deadline.stage_repository(entry, target, plan.due, plan.policy)
             except (deadline.DeadlineError, OSError, ValueError) as error:
+                why = error.text if isinstance(error, deadline.DeadlineError) else str(error)
                 found[entry.name] = deadline.Lateness("git", plan.due.isoformat(timespec="minutes"),
-                                                      problem=f"cannot read the repository: {error}")
+                                                      problem=messages.text("batch_reason_repository", why=why))
         elif not entry.is_symlink():
             os.symlink(entry.resolve(), target, target_is_directory=entry.is_dir())
     return found
@@ -321,7 +340,7 @@ def _discover(folder: Path, out: Path, plan: _Plan, stack: contextlib.ExitStack)
         if late is None and plan.term.due_file_times:
             late = deadline.by_file_time(folder / relative, plan.due)
         if late is not None and late.problem and not submission.notebooks:
-            submission = replace(submission, problem=late.problem)
+            submission = submission.refused(late.problem)
         found.append(replace(submission, source=original))
         if late is not None:
             lateness[submission.learner] = late
@@ -338,18 +357,20 @@ def _choose_days(found: list[Submission], days: tuple[str, ...]) -> list[Submiss
         if s.problem or kept:
             chosen.append(replace(s, notebooks=kept) if not s.problem else s)
         else:
-            chosen.append(replace(s, notebooks=(), problem=f"no notebook of {', '.join(days)} in "
-                                                            f"{Path(s.source).name}"))
+            problem = messages.text("batch_reason_no_day", days=", ".join(days), source=Path(s.source).name)
+            chosen.append(s.refused(problem))
     return chosen
 
 
-def _submissions(submissions: Path, out: Path, plan: _Plan, stack) -> list[Submission]:
+def _submissions(submissions: Path, out: Path, plan: _Plan, stack, lang: str) -> list[Submission]:
+    if not Path(submissions).is_dir():
+        raise _error(lang, "batch_error_no_folder", folder=submissions)
     try:
         found, lateness = _discover(Path(submissions), out, plan, stack)
     except FileNotFoundError as error:
         raise BatchError(str(error)) from None
     if not found:
-        raise BatchError(f"{submissions} holds no submission (learner folders, zips or notebooks)")
+        raise _error(lang, "batch_error_empty", folder=submissions)
     if plan.roster is not None:
         renamed = roster.assign(found, plan.roster)
         lateness = {new.learner: lateness[old.learner] for old, new in zip(found, renamed) if old.learner in lateness}
@@ -357,7 +378,7 @@ def _submissions(submissions: Path, out: Path, plan: _Plan, stack) -> list[Submi
     plan.lateness.update(lateness)
     unknown = sorted(set(plan.term.learners) - {s.learner for s in found})
     if unknown:
-        raise BatchError(f"--learners: {', '.join(unknown)} not among the submissions in {submissions}")
+        raise _error(lang, "batch_error_learners", unknown=", ".join(unknown), folder=submissions)
     return _choose_days(found, plan.term.exercises)
 
 
@@ -374,7 +395,7 @@ def resolve_seed(out: Path, seed: int | None) -> int:
 
 
 @contextlib.contextmanager
-def _locked(out: Path):
+def _locked(out: Path, lang: str):
     import fcntl
 
     out.mkdir(parents=True, exist_ok=True)
@@ -384,12 +405,13 @@ def _locked(out: Path):
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchError(f"Another grader batch is writing to {out}; wait for it or choose another --out") from None
+            raise _error(lang, "batch_error_locked", out=out) from None
         yield
 
 
 @contextlib.contextmanager
-def _progress(total: int, enabled: bool):
+def _progress(total: int, enabled: bool, lang: str):
+    """A rich progress bar on stderr in ``lang``; yields ``advance(ok)``."""
     if not enabled or total == 0:
         yield lambda ok: None
         return
@@ -397,11 +419,12 @@ def _progress(total: int, enabled: bool):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
+    say = lambda key, **fields: messages.text(key, **fields).in_lang(lang)  # noqa: E731
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]failed {task.fields[failed]}"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
+               TextColumn("[red]" + say("batch_progress_failed", failed="{task.fields[failed]}")),
+               TimeElapsedColumn(), TextColumn(say("batch_progress_eta")), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task, failed = bar.add_task("grading", total=total, failed=0), [0]
+        task, failed = bar.add_task(say("batch_progress_task"), total=total, failed=0), [0]
 
         def advance(ok: bool) -> None:
             failed[0] += not ok
@@ -410,7 +433,8 @@ def _progress(total: int, enabled: bool):
         yield advance
 
 
-def _lost(job: Job, reason: str) -> Outcome:
+def _lost(job: Job, reason: Text) -> Outcome:
+    """The outcome of a job Dask lost (``reason``: :mod:`grader.engine`'s, in both languages)."""
     return Outcome(job.learner, False, reason=reason)
 
 
@@ -422,21 +446,20 @@ def run_batch(submissions: Path, *, out: Path, workers: int | None = None, sched
     """Grade every submission in ``submissions`` into ``out``; see the module docstring and :class:`Term`.
     ``per_gpu``: workers sharing each GPU; ``warm``: grade on warm workers (:mod:`grader.worker`), else in a
     child process per submission (:func:`grader.job.grade_job`)."""
-    began, out = time.perf_counter(), Path(out)
+    began, out, lang = time.perf_counter(), Path(out), messages.resolve_lang(lang)
     if device not in ("auto", "cpu", "gpu"):
-        raise BatchError(f"Invalid device {device!r}; choose auto, cpu or gpu")
+        raise _error(lang, "batch_error_device", device=repr(device))
     if memory_mb is not None and 0 < memory_mb < MIN_MEMORY_MB:
-        raise BatchError(f"Memory limit {memory_mb} MB is too low for the grader itself (TensorFlow alone reserves "
-                         f"about 4 GB of address space); give at least {MIN_MEMORY_MB}, or 0 for no limit")
-    plan = _plan(term or Term())
+        raise _error(lang, "batch_error_memory", mb=memory_mb, least=MIN_MEMORY_MB)
+    plan = _plan(term or Term(), lang)
     with contextlib.ExitStack() as stack:
-        found = _submissions(submissions, out, plan, stack)
+        found = _submissions(submissions, out, plan, stack, lang)
         everyone = {s.learner for s in found} | {e.learner for e in (plan.roster.entries if plan.roster else ())}
         try:
             adjusting.validate(plan.adjustments, everyone, {})
         except adjusting.AdjustmentError as error:
-            raise BatchError(str(error)) from None
-        settings = Settings(seed=resolve_seed(out, seed), lang=messages.resolve_lang(lang), hidden=hidden,
+            raise BatchError(error.text.in_lang(lang)) from None
+        settings = Settings(seed=resolve_seed(out, seed), lang=lang, hidden=hidden,
                             cell_timeout_s=cell_timeout_s, timeout_s=timeout_s, memory_mb=memory_mb, device=device,
                             warm=warm)
         return _run(found, out=out, plan=plan, settings=settings, force=force, progress=progress, workers=workers,
@@ -446,7 +469,7 @@ def run_batch(submissions: Path, *, out: Path, workers: int | None = None, sched
 def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings, force: bool, progress: bool,
          workers, scheduler, began: float, everyone: set[str], per_gpu: int = 1) -> BatchReport:
     chosen = set(plan.term.learners)
-    with _locked(out):
+    with _locked(out, settings.lang):
         run = uuid.uuid4().hex[:12]
         digests = {s.learner: s.digest() for s in found}
         if chosen:  # regrade only these; every other learner's files stay exactly as they are
@@ -454,13 +477,15 @@ def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings,
         else:
             skipped = [s for s in found if not force and _up_to_date(out, s, digests[s.learner], settings)]
         todo = [s for s in found if s not in skipped]
-        meta = {"workers": [], "scheduler": "none needed (every learner up to date)"}
-        with _progress(len(todo), progress) as advance:
+        meta = {"workers": [], "scheduler": "none"}   # none needed: every learner up to date
+        with _progress(len(todo), progress, settings.lang) as advance:
             for submission in (s for s in todo if s.problem):
                 _record(out, submission, digests[submission.learner], settings,
-                        Outcome(submission.learner, False, reason=submission.problem), run)
+                        Outcome(submission.learner, False, reason=submission.reason), run)
                 advance(False)
             gradable = [s for s in todo if not s.problem]
+            similar = _soon(similarity.report, {s.learner: dict(s.files()) for s in found if s.notebooks and not
+                                                s.problem}, threshold=plan.term.similarity_threshold)
             if gradable:
                 meta = _grade_on_dask(gradable, out=out, settings=settings, digests=digests, run=run,
                                       advance=advance, workers=workers, scheduler=scheduler, per_gpu=per_gpu)
@@ -468,29 +493,38 @@ def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings,
         try:
             adjusting.validate(plan.adjustments, everyone, {r.learner: r.result for r in records if r.result})
         except adjusting.AdjustmentError as error:
-            raise BatchError(str(error)) from None
+            raise BatchError(error.text.in_lang(settings.lang)) from None
         records = [_adjust(r, plan) for r in records]
         missing = missing_days(records)
         for record in records:
             if not chosen or record.learner in chosen:
                 _write_pages(out, record, settings.lang, missing.get(record.learner))
         match = roster.match([s.learner for s in found], plan.roster) if plan.roster else None
-        pairs = similarity.report({s.learner: dict(s.files()) for s in found if s.notebooks and not s.problem},
-                                  threshold=plan.term.similarity_threshold)
+        pairs = similar.result()
         report = BatchReport(out=out, graded=tuple(s.learner for s in todo if read_state(out, s.learner)["ok"]),
                              skipped=tuple(s.learner for s in skipped),
-                             failed=tuple((r.learner, r.reason) for r in records if r.result is None),
+                             failed=tuple((r.learner, gradebook.reason_text(r.reason)) for r in records
+                                          if r.result is None),
                              wall_s=time.perf_counter() - began, roster=match, pairs=tuple(pairs))
         run_meta = {**meta, **_run_metadata(settings, report, records), **_term_metadata(plan)}
         try:
             _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
         except Exception:  # noqa: BLE001 - find the learner(s) whose result cannot be drawn, record it, draw the rest
             records = [_drawable(out, r, settings.lang, plan) for r in records]
-            failed = tuple((r.learner, r.reason) for r in records if r.result is None)
+            failed = tuple((r.learner, gradebook.reason_text(r.reason)) for r in records if r.result is None)
             report = replace(report, failed=failed, graded=tuple(g for g in report.graded if g not in dict(failed)))
             run_meta = {**run_meta, "failed": len(report.failed)}
             _write_class(out, records, settings, run_meta, plan=plan, match=match, pairs=pairs)
     return report
+
+
+def _soon(function, *args, **kwargs) -> Future:
+    """``function(*args, **kwargs)`` started now in a thread of its own (work that does not wait for the grading,
+    such as the similarity report, so that it is done when the grading is); ``.result()`` waits for it."""
+    background = ThreadPoolExecutor(1, thread_name_prefix="grader-batch")
+    future = background.submit(function, *args, **kwargs)
+    background.shutdown(wait=False)
+    return future
 
 
 def _term_metadata(plan: _Plan) -> dict:
@@ -507,7 +541,8 @@ def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, a
     jobs = (Job(s.learner, tuple(s.files()), settings) for s in gradable)
     used: set[str] = set()
     try:
-        with engines.connect(workers=workers, scheduler=scheduler, device=settings.device, per_gpu=per_gpu) as engine:
+        with engines.connect(workers=workers, scheduler=scheduler, device=settings.device, per_gpu=per_gpu,
+                             warm_up=(lambda n: warm_pool(settings, n)) if settings.warm else None) as engine:
             task = grade_job_warm if settings.warm else grade_job
             for job, outcome in engines.run_all(engine, jobs, task, _lost):
                 _record(out, by_learner[job.learner], digests[job.learner], settings, outcome, run)
@@ -515,7 +550,7 @@ def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, a
                 used.add(outcome.worker)
             return {"workers": sorted(used.union(engine.workers) - {""}), "scheduler": engine.scheduler}
     except engines.EngineError as error:
-        raise BatchError(str(error)) from None
+        raise BatchError(error.text.in_lang(settings.lang)) from None
 
 
 def _run_metadata(settings: Settings, report: BatchReport, records: list[gradebook.Record]) -> dict:
@@ -535,7 +570,7 @@ def _run_metadata(settings: Settings, report: BatchReport, records: list[gradebo
 def _write_class(out: Path, records: list[gradebook.Record], settings: Settings, run: dict, *, plan: _Plan,
                  match=None, pairs=()) -> None:
     summary = gradebook.analyse(records, run=run, roster=match, pairs=pairs)
-    write_atomic(out / "gradebook.csv", gradebook.to_csv(summary))
+    write_atomic(out / "gradebook.csv", gradebook.to_csv(summary, settings.lang))
     write_atomic(out / "canvas.csv", lms.canvas_csv(summary, plan.roster))
     write_atomic(out / "moodle.csv", lms.moodle_csv(summary, plan.roster))
     write_atomic(out / "score_histogram.svg", html.histogram_svg(summary, lang=settings.lang))
@@ -544,15 +579,16 @@ def _write_class(out: Path, records: list[gradebook.Record], settings: Settings,
     write_atomic(out / "run.json", json.dumps(run, ensure_ascii=False, indent=2))
 
 
-def learner_list(names: list[str] | None) -> tuple[str, ...]:
-    """``--learners a b @file.txt``: names, and files of names (one a line or whitespace-separated, # comments)."""
+def learner_list(names: list[str] | None, lang: str = "en") -> tuple[str, ...]:
+    """``--learners a b @file.txt``: names, and files of names (one a line or whitespace-separated, # comments);
+    a file that cannot be read is a :class:`BatchError` in ``lang``."""
     found = []
     for name in names or ():
         if name.startswith("@"):
             try:
                 text = Path(name[1:]).read_text(encoding="utf-8-sig")
             except OSError as error:
-                raise BatchError(f"--learners: cannot read {name[1:]}: {error}") from None
+                raise _error(lang, "batch_error_learners_file", path=name[1:], why=error) from None
             found += [w for line in text.splitlines() for w in line.split("#")[0].split()]
         else:
             found.append(name)
@@ -560,8 +596,9 @@ def learner_list(names: list[str] | None) -> tuple[str, ...]:
 
 
 def term_from(args) -> Term:
-    """The :class:`Term` of ``grader batch``'s command-line options."""
-    return Term(exercises=tuple(dict.fromkeys(args.exercises or ())), learners=learner_list(args.learners),
+    """The :class:`Term` of ``grader batch``'s command-line options (an error in ``--lang``'s language)."""
+    lang = messages.resolve_lang(getattr(args, "lang", None))
+    return Term(exercises=tuple(dict.fromkeys(args.exercises or ())), learners=learner_list(args.learners, lang),
                 adjustments=args.adjustments, due=args.due, late_policy=args.late_policy,
                 due_file_times=args.due_file_times, roster=args.roster,
                 similarity_threshold=similarity.THRESHOLD if args.similarity_threshold is None

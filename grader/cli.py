@@ -186,11 +186,18 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("grader: interrupted; every file written is complete. Run the same command again to grade the rest.",
-              file=sys.stderr)
+        print(f"grader: {messages.text('batch_interrupted').in_lang(_lang_or_english(args.lang))}", file=sys.stderr)
         return 130
     print(result.line(messages.resolve_lang(args.lang)), file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _lang_or_english(lang: str | None) -> str:
+    """``--lang`` resolved; English when it is not a language (its own error says so, in English)."""
+    try:
+        return messages.resolve_lang(lang)
+    except ValueError:
+        return "en"
 
 
 def safe_streams() -> None:

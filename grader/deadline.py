@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
+from grader import messages
 from grader.notebook import MAX_NOTEBOOK_BYTES
+from grader.results import Text
 
 GIT_TIMEOUT_S = 30
 POLICY = re.compile(r"^\s*(?P<rate>\d+(?:\.\d+)?)%/(?P<unit>day|hour)\s*"
@@ -32,7 +34,12 @@ POLICY = re.compile(r"^\s*(?P<rate>\d+(?:\.\d+)?)%/(?P<unit>day|hour)\s*"
 
 
 class DeadlineError(ValueError):
-    """A deadline or late policy that cannot be read: a one-line reason."""
+    """A deadline or late policy that cannot be read: a one-line reason, ``text`` in both languages (``str``: its
+    English)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ class Lateness:
     late_s: float = 0.0          # how late the graded work is (only with a late policy; else 0)
     later_commits: int = 0       # commits after the deadline that were not graded
     newest_late_s: float = 0.0   # how late the newest commit (or file) is; 0: on time
-    problem: str = ""            # e.g. "no commit before the deadline"
+    problem: Text | None = None  # e.g. "no commit before the deadline"
 
     @property
     def late(self) -> bool:
@@ -82,7 +89,8 @@ class Lateness:
     def as_dict(self) -> dict:
         return {"source": self.source, "due": self.due, "commit": self.commit, "committed_at": self.committed_at,
                 "late": self.late, "late_s": round(self.late_s), "later_commits": self.later_commits,
-                "newest_late_s": round(self.newest_late_s), "problem": self.problem}
+                "newest_late_s": round(self.newest_late_s),
+                "problem": {"en": self.problem.en, "zh-TW": self.problem.zh_tw} if self.problem else ""}
 
 
 def parse_due(text: str) -> datetime:
@@ -90,9 +98,9 @@ def parse_due(text: str) -> datetime:
     try:
         due = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DeadlineError(f"Invalid --due {text!r}; write it as 2026-12-01T23:59+08:00") from None
+        raise DeadlineError(messages.text("deadline_invalid_due", text=repr(text))) from None
     if due.tzinfo is None:
-        raise DeadlineError(f"--due {text!r} has no time zone; add one, e.g. {text}+08:00")
+        raise DeadlineError(messages.text("deadline_no_zone", text=repr(text), example=f"{text}+08:00"))
     return due
 
 
@@ -100,7 +108,7 @@ def parse_policy(text: str) -> LatePolicy:
     """``10%/day``, ``10%/day,max=3d``, ``2%/hour,max=48h``."""
     match = POLICY.match(text or "")
     if not match:
-        raise DeadlineError(f"Invalid --late-policy {text!r}; write e.g. 10%/day,max=3d or 2%/hour,max=48h")
+        raise DeadlineError(messages.text("deadline_invalid_policy", text=repr(text)))
     unit = match["unit"]
     max_units = None
     if match["max"]:
@@ -110,13 +118,20 @@ def parse_policy(text: str) -> LatePolicy:
 
 
 def duration(seconds: float) -> str:
-    """``1 d 9 h 1 min``."""
+    """``1 d 9 h 1 min`` (rounded to the minute)."""
+    return duration_text(seconds).en
+
+
+def duration_text(seconds: float) -> Text:
+    """``1 d 9 h 1 min`` and ``1 天 9 小時 1 分鐘`` (rounded to the minute)."""
     minutes = int(round(seconds / 60))
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
-             f"{mins} min" if mins or not (days or hours) else ""]
-    return " ".join(p for p in parts if p)
+    parts = ([("batch_duration_days", days)] if days else []) + ([("batch_duration_hours", hours)] if hours else [])
+    if mins or not (days or hours):
+        parts.append(("batch_duration_minutes", mins))
+    said = [messages.text(key, count=count) for key, count in parts]
+    return Text(" ".join(t.en for t in said), " ".join(t.zh_tw for t in said))
 
 
 # ---------------------------------------------------------------- git, read-only
@@ -137,8 +152,9 @@ def _git(repo: Path, *args: str, binary: bool = False):
     done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
                           cwd=git_dir)
     if done.returncode != 0:
-        raise DeadlineError(f"git {args[0]} failed in {repo.name}: "
-                            f"{done.stderr.decode(errors='replace').strip().splitlines()[-1:] or done.returncode}")
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        why = said[-1] if said else f"status {done.returncode}"   # git's own words (LC_ALL=C: English)
+        raise DeadlineError(messages.text("deadline_git_failed", command=args[0], repo=repo.name, why=why))
     return done.stdout if binary else done.stdout.decode("utf-8", errors="replace")
 
 
@@ -161,14 +177,14 @@ def choose_commit(repo: Path, due: datetime, policy: LatePolicy | None) -> tuple
     commits = _commits(repo)
     iso = due.isoformat(timespec="minutes")
     if not commits:
-        return "", Lateness("git", iso, problem="no commit in the repository")
+        return "", Lateness("git", iso, problem=messages.text("batch_reason_no_commit"))
     limit = due + timedelta(seconds=policy.limit_s) if policy and policy.limit_s is not None else None
     accept = (lambda when: limit is None or when <= limit) if policy else (lambda when: when <= due)
     chosen = next(((sha, when) for sha, when in commits if accept(when)), None)
     newest_late = max(0.0, (commits[0][1] - due).total_seconds())
     if chosen is None:
         return "", Lateness("git", iso, later_commits=len(commits), newest_late_s=newest_late,
-                            problem=f"no commit before the deadline (the first is {duration(newest_late)} late)")
+                            problem=messages.text("batch_reason_no_commit_before", late=duration_text(newest_late)))
     sha, when = chosen
     later = sum(1 for _, w in commits if w > when)
     return sha, Lateness("git", iso, commit=sha, committed_at=when.isoformat(), later_commits=later,

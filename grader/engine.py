@@ -2,7 +2,10 @@
 
 ``connect(...)`` gives a ``Client``: to an existing scheduler (``--scheduler`` or ``DASK_SCHEDULER_ADDRESS``), or
 to an embedded cluster on this machine: ``per_gpu`` single-threaded workers per GPU (default 1) pinned with
-``CUDA_VISIBLE_DEVICES`` (resource ``GPU=1`` each), else ``--workers`` single-threaded CPU workers. ``run_all``
+``CUDA_VISIBLE_DEVICES`` (resource ``GPU=1`` each; a process each), else ``--workers`` single-threaded CPU workers
+as threads of this process (a task only supervises a grading child of its own, so a worker process would add
+nothing but its start: 2-4 s a batch on 2 cores; ``warm_up`` then starts those children before the cluster, so
+their imports overlap its start). ``run_all``
 keeps a small window of jobs in flight and yields each outcome as it finishes; a job whose worker died is
 reported, never retried forever.
 """
@@ -14,14 +17,20 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from grader import messages
 from grader.environment import gpus
+from grader.results import Text
 
 ALLOWED_FAILURES = 1
 WINDOW_PER_WORKER = 2
 
 
 class EngineError(Exception):
-    """No engine can be had: a one-line reason for the user."""
+    """No engine can be had: a one-line reason for the user, ``text`` in both languages (``str``: its English)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ def gpu_worker_spec(ids: list[str], per_gpu: int = 1) -> dict[str, dict]:
     from distributed import Nanny
 
     if per_gpu < 1:
-        raise EngineError(f"Invalid --per-gpu {per_gpu}; give 1 or more")
+        raise EngineError(messages.text("engine_per_gpu", count=per_gpu))
     spec = {}
     for g in ids:
         env = {"CUDA_VISIBLE_DEVICES": g, **({"TF_FORCE_GPU_ALLOW_GROWTH": "true"} if per_gpu > 1 else {})}
@@ -59,41 +68,69 @@ def gpu_worker_spec(ids: list[str], per_gpu: int = 1) -> dict[str, dict]:
     return spec
 
 
-def _local_cluster(workers: int | None, device: str, per_gpu: int = 1):
-    from distributed import LocalCluster, Scheduler, SpecCluster
-
+def _local_gpus(workers: int | None, device: str) -> list[str]:
+    """The GPU ids an embedded cluster pins workers to; none: CPU workers."""
     ids = [] if device == "cpu" else gpu_ids()
     if device == "gpu" and not ids:
-        raise EngineError("--device gpu was asked for, but no GPU is visible (nvidia-smi, CUDA_VISIBLE_DEVICES)")
+        raise EngineError(messages.text("engine_no_gpu"))
+    return ids[:workers] if workers else ids
+
+
+def _local_cluster(ids: list[str], count: int, per_gpu: int = 1):
+    from distributed import LocalCluster, Scheduler, SpecCluster
+
     quiet = {"silence_logs": logging.ERROR}
+    # the scheduler always serves HTTP; ":0" takes any free port (None means 8787, and a warning on the
+    # instructor's terminal when another cluster holds it)
     if ids:
-        ids = ids[:workers] if workers else ids
         return SpecCluster(workers=gpu_worker_spec(ids, per_gpu),
-                           scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}, **quiet)
-    count = workers or os.cpu_count() or 1
-    return LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
-                        memory_limit=0, env={"CUDA_VISIBLE_DEVICES": ""}, **quiet)
+                           scheduler={"cls": Scheduler, "options": {"dashboard_address": ":0"}}, **quiet)
+    return LocalCluster(n_workers=count, threads_per_worker=1, processes=False, dashboard_address=":0",
+                        memory_limit=0, **quiet)
 
 
 @contextlib.contextmanager
 def connect(*, workers: int | None = None, scheduler: str | None = None, device: str = "auto",
-            per_gpu: int = 1) -> Iterator[Engine]:
+            per_gpu: int = 1, warm_up: Callable[[int], contextlib.AbstractContextManager] | None = None
+            ) -> Iterator[Engine]:
+    """The engine (see the module docstring). ``warm_up(n)``: a context entered before an embedded CPU cluster of
+    ``n`` in-process workers starts and left before it stops (the jobs run in this process's threads); it is not
+    used with a scheduler or GPU workers, whose jobs run in processes of their own."""
+    if workers is not None and workers < 1:
+        raise EngineError(messages.text("engine_workers", count=workers))
+    remote = _address_given(scheduler)
+    ids = [] if remote else _local_gpus(workers, device)
+    count = workers or os.cpu_count() or 1
+    with contextlib.ExitStack() as warm:  # left here too if the cluster cannot start
+        if warm_up is not None and not remote and not ids:
+            warm.enter_context(warm_up(count))
+        with _connected(scheduler=scheduler, ids=ids, count=count, per_gpu=per_gpu) as engine:
+            try:
+                yield engine
+            finally:  # before the cluster stops: what the warm-up started must not outlive its worker threads
+                warm.close()
+
+
+def _address_given(scheduler: str | None) -> bool:
+    return bool(scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS"))
+
+
+@contextlib.contextmanager
+def _connected(*, scheduler, ids: list[str], count: int, per_gpu: int) -> Iterator[Engine]:
     import dask
     from distributed import Client
 
-    if workers is not None and workers < 1:
-        raise EngineError(f"Invalid number of workers {workers}; give 1 or more")
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         if address:
             try:
                 client = Client(address, timeout=30)
             except OSError as error:
-                raise EngineError(f"Cannot reach the Dask scheduler at {address}: {error}") from None
+                raise EngineError(messages.text("engine_unreachable", address=address, why=error)) from None
             with client:
                 yield _engine(client, address)
             return
-        with _local_cluster(workers, device, per_gpu) as cluster, Client(cluster) as client:
+        with _local_cluster(ids, count, per_gpu) as cluster, Client(cluster) as client:
             client.wait_for_workers(len(cluster.worker_spec), timeout=120)
             yield _engine(client, "local")
 
@@ -116,7 +153,8 @@ def _takes_n_workers(client) -> bool:
 
 
 def run_all(engine: Engine, jobs: Iterable, task: Callable, failed: Callable) -> Iterator[tuple[object, object]]:
-    """(job, outcome) as each job finishes; ``failed(job, reason)`` makes the outcome of a job Dask lost."""
+    """(job, outcome) as each job finishes; ``failed(job, reason)`` makes the outcome of a job Dask lost
+    (``reason``: a :class:`Text`)."""
     from distributed import as_completed
 
     client, pending = engine.client, iter(jobs)
@@ -149,6 +187,7 @@ def _outcome(future, job, failed: Callable):
     try:
         return future.result()
     except KilledWorker:
-        return failed(job, f"the Dask worker grading it died ({ALLOWED_FAILURES + 1} times); not retried")
+        return failed(job, messages.text("batch_reason_lost", times=ALLOWED_FAILURES + 1))
     except Exception as error:  # noqa: BLE001 - whatever Dask lost, this submission is reported, the rest go on
-        return failed(job, f"{type(error).__name__}: {error}"[:300])
+        said = f"{type(error).__name__}: {error}"[:300]   # Dask's own words, in no language of ours
+        return failed(job, Text(said, said))

@@ -20,6 +20,7 @@ from grader import exercise as exercises
 from grader import messages
 from grader.environment import device_text
 from grader.adjustments import Adjusted
+from grader.deadline import duration_text
 from grader.results import GradeResult, Status, Text
 
 FAILED = (Status.FAILED, Status.ERROR, Status.TIMEOUT)
@@ -33,7 +34,7 @@ class Record:
     learner: str
     source: str = ""
     result: GradeResult | None = None
-    reason: str = ""
+    reason: Text | str = ""              # why there is no result (a string: stored by an earlier run; reason_text)
     duration_s: float = 0.0
     worker: str = ""
     adjusted: Adjusted | None = None     # adjustments and the late penalty, applied to ``result``
@@ -44,8 +45,8 @@ class Row:
     learner: str
     scores: dict[str, float]      # exercise id -> score, for the exercises submitted
     total: float
-    status: str                   # graded | incomplete | not graded
-    note: str = ""
+    status: str                   # graded | incomplete | not graded (data: the CSV keeps these words)
+    notes: tuple[Text, ...] = ()  # missing days, notebook problems, adjustments and lateness; or why not graded
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class ClassSummary:
     max_scores: dict[str, float]
     checks: tuple[CheckStat, ...]
     mistakes: tuple[Mistake, ...]
-    not_graded: tuple[tuple[str, str], ...]
+    not_graded: tuple[tuple[str, Text], ...]
     run: dict = field(default_factory=dict)
     days: tuple[DayStat, ...] = ()
     roster: object | None = None               # grader.roster.Match, when a roster was given
@@ -127,7 +128,7 @@ def analyse(records: list[Record], *, run: dict | None = None, roster=None, pair
     return ClassSummary(rows=rows, exercises=ids,
                         max_scores={e: max_scores[e] for e in ids}, checks=_check_stats(results, ids),
                         mistakes=_mistakes(results), run=dict(run or {}),
-                        not_graded=tuple((r.learner, r.reason) for r in records if r.result is None),
+                        not_graded=tuple((r.learner, reason_text(r.reason)) for r in records if r.result is None),
                         days=_day_stats(rows, ids, max_scores), roster=roster, pairs=tuple(pairs),
                         adjusted={r.learner: r.adjusted for r in records
                                   if r.adjusted is not None and (r.adjusted.applied or r.adjusted.lateness)})
@@ -152,45 +153,126 @@ def adjustment_note(adjusted: Adjusted | None, lang: str = "en", *, full: bool =
         a = applied.adjustment
         what = f"{a.exercise} " + (a.check if a.check and a.check != "late" else
                                    label("batch_late_penalty" if a.check == "late" else "batch_whole_exercise", lang))
+        by = label("batch_by_late_policy", lang) if _by_policy(a) else a.by or "-"
         notes.append(label("batch_adjusted", lang, what=what, before=applied.before, after=applied.after,
-                           reason=a.reason, by=a.by or "-"))
+                           reason=_adjustment_reason(a, adjusted.lateness.get(a.exercise), lang), by=by))
     for exercise_id, late in adjusted.lateness.items():
         if full or late.get("late") or late.get("problem"):
-            notes += [f"{exercise_id}: {line}" for line in lateness_lines(late, lang)]
+            notes += [f"{exercise_id}{colon(lang)}{line}" for line in lateness_lines(late, lang)]
     return notes
+
+
+def _by_policy(adjustment) -> bool:
+    """The late policy's own penalty (made by the grader, line 0), not an instructor's line."""
+    return adjustment.check == "late" and not adjustment.line
+
+
+def _adjustment_reason(adjustment, late: dict | None, lang: str) -> str:
+    """The instructor's reason as written; the late policy's penalty said again from its deadline record."""
+    if not _by_policy(adjustment):
+        return adjustment.reason
+    if late and late.get("late_s"):
+        return label("batch_late_by", lang, late=duration(late["late_s"], lang), policy=late.get("policy", ""))
+    return reason_text(adjustment.reason).in_lang(lang)
+
+
+def adjustment_texts(adjusted: Adjusted | None, *, full: bool = True) -> list[Text]:
+    """:func:`adjustment_note` in both languages."""
+    return [Text(en, zh) for en, zh in zip(adjustment_note(adjusted, "en", full=full),
+                                           adjustment_note(adjusted, "zh-TW", full=full))]
+
+
+def duration(seconds: float, lang: str = "en") -> str:
+    """``1 d 9 h 1 min`` or ``1 天 9 小時 1 分鐘`` (:func:`grader.deadline.duration_text`)."""
+    return duration_text(seconds).in_lang(lang)
 
 
 def lateness_lines(late: dict, lang: str) -> list[str]:
     """The deadline record (:meth:`grader.deadline.Lateness.as_dict`) in words."""
-    from grader.deadline import duration
-
     lines = []
     if late.get("commit"):
         lines.append(label("batch_as_of", lang, due=late["due"], commit=late["commit"][:10],
                            when=late["committed_at"]))
     if late.get("source") == "file times" and late.get("newest_late_s"):
-        lines.append(label("batch_late_file", lang, late=duration(late["newest_late_s"]), due=late["due"]))
+        lines.append(label("batch_late_file", lang, late=duration(late["newest_late_s"], lang), due=late["due"]))
     elif late.get("late_s"):
-        lines.append(label("batch_late_graded", lang, late=duration(late["late_s"]), policy=late.get("policy", "")))
+        lines.append(label("batch_late_graded", lang, late=duration(late["late_s"], lang),
+                           policy=late.get("policy", "")))
     if late.get("source") == "git" and late.get("newest_late_s") and late.get("later_commits"):
-        lines.append(label("batch_late", lang, late=duration(late["newest_late_s"]), later=late["later_commits"]))
+        lines.append(label("batch_late", lang, late=duration(late["newest_late_s"], lang),
+                           later=late["later_commits"]))
     if late.get("problem"):
-        lines.append(late["problem"])
+        lines.append(reason_text(late["problem"]).in_lang(lang))
     return lines
+
+
+# Reasons stored as English strings by an earlier version (batch.json's "reason" without "reasons"; a deadline
+# record's "problem"): recognised by their catalog template, so each still renders in either language. Reasons made
+# now are Text from the start (grader.submissions, grader.deadline, grader.engine, grader.job) and never matched.
+RECOGNISED = tuple(k for k in messages.CATALOG if k.startswith("batch_reason_")) + ("batch_late_by",)
+DURATION_UNITS = {"d": "batch_duration_days", "h": "batch_duration_hours", "min": "batch_duration_minutes"}
+
+
+def reason_text(reason) -> Text:
+    """Why a learner was not graded (or a notebook problem), in both languages: a :class:`Text` as it is; the
+    ``{"en", "zh-TW"}`` form of batch.json; a string recognised by its English template (:data:`RECOGNISED`),
+    else the string itself in both languages (an instructor's own words, or an unknown reason)."""
+    if isinstance(reason, Text):
+        return reason
+    if isinstance(reason, dict) and {"en", "zh-TW"} <= set(reason):
+        return Text(str(reason["en"]), str(reason["zh-TW"]))
+    reason = str(reason or "") or messages.CATALOG["batch_reason_not_graded"][0]
+    for key, pattern in _reason_patterns():
+        found = pattern.match(reason)
+        if found:
+            fields = found.groupdict()
+            if "late" in fields:
+                fields["late"] = Text(fields["late"], _units(fields["late"], "zh-TW"))
+            return messages.text(key, **fields)
+    return Text(reason, reason)
+
+
+def _units(english: str, lang: str) -> str:
+    """``1 d 9 h`` in ``lang``'s units."""
+    return re.sub(r"\b(\d+) (d|h|min)\b", lambda m: label(DURATION_UNITS[m[2]], lang, count=m[1]), english)
+
+
+@functools.lru_cache(maxsize=1)
+def _reason_patterns() -> list[tuple[str, re.Pattern]]:
+    """(key, its English template as a regex with a named group per field): the most literal text first."""
+    found = []
+    for key in RECOGNISED:
+        regex, literal, seen = "", 0, set()
+        for text, name, _, _ in string.Formatter().parse(messages.CATALOG[key][0]):
+            regex += re.escape(text)
+            literal += len(text)
+            if name:
+                regex += f"(?P={name})" if name in seen else f"(?P<{name}>.*?)"
+                seen.add(name)
+        found.append((literal, key, re.compile(regex + r"\Z", re.S)))
+    return [(key, pattern) for _, key, pattern in sorted(found, key=lambda f: -f[0])]
 
 
 def _row(record: Record, ids: tuple[str, ...]) -> Row:
     if record.result is None:
-        return Row(record.learner, {}, 0.0, NOT_GRADED, record.reason)
+        return Row(record.learner, {}, 0.0, NOT_GRADED, (reason_text(record.reason),))
     scores = {e.id: e.score for e in record.result.exercises}
     total = record.result.score
     if record.adjusted is not None:
         scores, total = dict(record.adjusted.scores), record.adjusted.total
     missing = [e for e in ids if e not in scores]
-    problems = [f"{e.id}: {e.execution.problem.en}" for e in record.result.exercises if e.execution.problem]
-    note = "; ".join(([f"missing {', '.join(missing)}"] if missing else []) + problems
-                     + adjustment_note(record.adjusted, full=False))
-    return Row(record.learner, scores, total, "incomplete" if missing else "graded", note)
+    problems = [messages.text("batch_note_problem", exercise=e.id, problem=e.execution.problem)
+                for e in record.result.exercises if e.execution.problem]
+    notes = ([messages.text("batch_note_missing", days=", ".join(missing))] if missing else []) + problems \
+        + adjustment_texts(record.adjusted, full=False)
+    return Row(record.learner, scores, total, "incomplete" if missing else "graded", tuple(notes))
+
+
+def note_text(row: Row, lang: str) -> str:
+    """The row's note in ``lang``: its phrases joined by "; " (in Chinese by "；", less each phrase's "。")."""
+    if lang == "zh-TW":
+        return "；".join(note.zh_tw.rstrip("。") for note in row.notes)
+    return "; ".join(note.en for note in row.notes)
 
 
 def _check_stats(results: list[GradeResult], ids: tuple[str, ...]) -> tuple[CheckStat, ...]:
@@ -264,15 +346,31 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def to_csv(summary: ClassSummary) -> str:
-    """One row per learner: id, a score per exercise (blank when not submitted), total, max, status, note."""
+def to_csv(summary: ClassSummary, lang: str = "en") -> str:
+    """One row per learner: id, a score per exercise (blank when not submitted), total, max, status (a word of
+    the data: graded, incomplete, not graded) and the note in ``lang``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["learner", *summary.exercises, "total", "max_total", "status", "note"])
     for row in summary.rows:
         scores = [_points(row.scores[e]) if e in row.scores else "" for e in summary.exercises]
-        writer.writerow([row.learner, *scores, _points(row.total), _points(summary.max_total), row.status, row.note])
+        writer.writerow([row.learner, *scores, _points(row.total), _points(summary.max_total), row.status,
+                         note_text(row, lang)])
     return buffer.getvalue()
+
+
+def colon(lang: str) -> str:
+    """Punctuation between phrases: full-width in Chinese text."""
+    return "：" if lang == "zh-TW" else ": "
+
+
+def semicolon(lang: str) -> str:
+    return "；" if lang == "zh-TW" else "; "
+
+
+def parenthesized(text: str, lang: str) -> str:
+    """`` (text)`` or ``（text）``, to follow a word."""
+    return f"（{text}）" if lang == "zh-TW" else f" ({text})"
 
 
 def label(key: str, lang: str, **fields) -> str:
@@ -311,7 +409,7 @@ def check_rows(checks, lang: str) -> list[list[str]]:
     kind = {True: messages.label(messages.HEADINGS, "hidden", lang), False: messages.label(messages.HEADINGS,
                                                                                            "public", lang)}
     share = lambda n, c: f"{n / c.learners:.0%}" if c.learners else "-"  # noqa: E731
-    return [[c.exercise, f"{c.check} ({kind[c.hidden]})", str(c.passed), str(c.learners), f"{c.rate:.0%}",
+    return [[c.exercise, c.check + parenthesized(kind[c.hidden], lang), str(c.passed), str(c.learners), f"{c.rate:.0%}",
              share(c.not_attempted, c), share(c.wrong, c)] for c in checks]
 
 
@@ -358,7 +456,7 @@ def to_markdown(summary: ClassSummary, *, lang: str) -> str:
     out += [f"## {h('batch_gradebook')}", ""]
     out += _table([h("batch_learner"), *summary.exercises, h("batch_total"), h("batch_status"), h("batch_reason")],
                   [[r.learner, *(_points(r.scores[e]) if e in r.scores else "-" for e in summary.exercises),
-                    _points(r.total), status_label(r.status, lang), r.note] for r in summary.rows])
+                    _points(r.total), status_label(r.status, lang), note_text(r, lang)] for r in summary.rows])
     out += [f"## {h('batch_item_analysis')}", "", f"### {h('batch_most_failed')}", ""]
     worst = summary.most_failed()
     out += _table(checks_head, check_rows(worst, lang)) if worst else [h("batch_none_failed"), ""]
@@ -378,8 +476,10 @@ def to_markdown(summary: ClassSummary, *, lang: str) -> str:
         out += [h("batch_similarity_none"), ""]
     if summary.not_graded:
         out += [f"## {h('batch_not_graded')}", ""]
-        out += _table([h("batch_learner"), h("batch_reason")], [list(pair) for pair in summary.not_graded])
-    out += [f"## {h('batch_run')}", ""] + [f"- {run_label(k, lang)}: {run_value(v, lang)}" for k, v in summary.run.items()]
+        out += _table([h("batch_learner"), h("batch_reason")],
+                      [[learner, reason.in_lang(lang)] for learner, reason in summary.not_graded])
+    out += [f"## {h('batch_run')}", ""] + [f"- {run_label(k, lang)}{colon(lang)}{run_value(v, lang, k)}"
+                                          for k, v in summary.run.items()]
     return "\n".join(out) + "\n"
 
 
@@ -393,9 +493,18 @@ def run_label(key: str, lang: str) -> str:
     return messages.label(messages.RUN_LABELS, key, lang) if key in messages.RUN_LABELS else key
 
 
-def run_value(value, lang: str = "en") -> str:
+RUN_WORDS = {("device", "auto"): "batch_device_auto", ("scheduler", "local"): "batch_scheduler_local",
+             ("scheduler", "none"): "batch_scheduler_none"}
+
+
+def run_value(value, lang: str = "en", key: str = "") -> str:
+    """A run.json value (of ``key``) as the class summary shows it in ``lang``."""
+    if isinstance(value, bool):
+        return label("batch_yes" if value else "batch_no", lang)
     if isinstance(value, dict):
-        return ", ".join(f"{run_label(k, lang)} {v}" for k, v in value.items())
+        return ("、" if lang == "zh-TW" else ", ").join(f"{run_label(k, lang)} {v}" for k, v in value.items())
     if isinstance(value, (list, tuple)):   # e.g. the devices: "CPU: 2 cores" -> "CPU：2 核心"
         return ", ".join(device_text(str(v)).in_lang(lang) for v in value) or "-"
+    if isinstance(value, str) and (key, value) in RUN_WORDS:
+        return label(RUN_WORDS[(key, value)], lang)
     return str(value)

@@ -106,8 +106,8 @@ def histogram_svg(summary: gradebook.ClassSummary, *, lang: str = "en") -> str:
     return svg(figure)
 
 
-def curve_svg(curves: dict[str, tuple[float, ...]]) -> str:
-    """Learning curves per epoch: accuracy-like keys on the left, losses on the right."""
+def curve_svg(curves: dict[str, tuple[float, ...]], lang: str = "en") -> str:
+    """Learning curves per epoch: accuracy-like keys on the left, losses on the right; axes in ``lang``."""
     from matplotlib.figure import Figure
 
     groups = [[k for k in sorted(curves) if "loss" not in k], [k for k in sorted(curves) if "loss" in k]]
@@ -117,7 +117,7 @@ def curve_svg(curves: dict[str, tuple[float, ...]]) -> str:
         axes = figure.add_subplot(1, len(groups), index)
         for key in keys:
             axes.plot(range(1, len(curves[key]) + 1), curves[key], marker="o", label=key)
-        axes.set_xlabel("epoch")
+        axes.set_xlabel(_label("batch_epoch", lang))
         axes.legend(fontsize=8)
     figure.tight_layout()
     return svg(figure)
@@ -133,7 +133,7 @@ def _checks_table(exercise: ExerciseResult, lang: str) -> str:
         message = "" if check.message is None else check.message.in_lang(lang)
         trace = "" if not check.traceback else \
             f"<details><pre>{esc(strip_ansi(chr(10).join(check.traceback[-report.TRACEBACK_LINES:])))}</pre></details>"
-        rows.append([f"<code>{esc(check.id)}</code> ({esc(kind)})",
+        rows.append([f"<code>{esc(check.id)}</code>{esc(gradebook.parenthesized(kind, lang))}",
                      f'<span class="{STATUS_CLASS[check.status]}">{esc(status)}</span>',
                      f"{check.score:g} / {check.max_score:g}", code_html(message) + trace])
     header = [_heading(k, lang) for k in ("check", "status", "points", "message")]
@@ -158,7 +158,8 @@ def _failing_cells(exercise: ExerciseResult, lang: str) -> list[str]:
 def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) -> list[str]:
     title = exercises.EXERCISES[exercise.id].title.in_lang(lang) if exercise.id in exercises.EXERCISES else ""
     out = [f'<section id="{esc(exercise.id)}">',
-           f"<h2>{esc(exercise.id)} {esc(title)}: {exercise.score:g} / {exercise.max_score:g}</h2>"]
+           f"<h2>{esc(exercise.id)} {esc(title)}{gradebook.colon(lang)}"
+           f"{exercise.score:g} / {exercise.max_score:g}</h2>"]
     if exercise.execution.problem is not None:
         out.append(f'<p class="bad">{esc(exercise.execution.problem.in_lang(lang))}</p>')
     out += [f'<p class="note">{esc(note.in_lang(lang))}</p>' for note in exercise.execution.file_notes]
@@ -170,7 +171,7 @@ def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) 
                 table([_label("batch_metrics", lang), ""], [[k, f"{v:.4g}"] for k, v in exercise.metrics.items()])]
     if exercise.curves:
         out += [f"<h3>{esc(_label('batch_curves', lang))}</h3>",
-                f'<figure class="curves">{curve_svg(exercise.curves)}</figure>']
+                f'<figure class="curves">{curve_svg(exercise.curves, lang)}</figure>']
     return out + ["</section>"]
 
 
@@ -201,7 +202,7 @@ def _feedback_body(result: GradeResult, lang: str, learner: str, adjusted, suffi
     title = _label("batch_feedback_title", lang, learner=learner or result.submission)
     total = adjusted.total if adjusted is not None else result.score
     body = [f"<h1>{esc(title)}</h1>",
-            f'<p class="score" id="total-score{suffix}">{esc(_label("batch_total", lang))}: '
+            f'<p class="score" id="total-score{suffix}">{esc(_label("batch_total", lang))}{gradebook.colon(lang)}'
             f"{total:g} / {result.max_score + sum(missing.values()):g}</p>"]
     if missing:
         said = _label("batch_missing_exercises", lang, days=", ".join(missing), points=sum(missing.values()))
@@ -234,7 +235,7 @@ def _gradebook_rows(summary: gradebook.ClassSummary, lang: str) -> list[list[str
             name = f'<a href="learners/{quote(row.learner)}/feedback.html">{name}</a>'
         scores = [f"{row.scores[e]:g}" if e in row.scores else "-" for e in summary.exercises]
         rows.append([name, *scores, f"<b>{row.total:g}</b>", esc(gradebook.status_label(row.status, lang)),
-                     esc(row.note)])
+                     esc(gradebook.note_text(row, lang))])
     return rows
 
 
@@ -293,7 +294,9 @@ def render_summary(summary: gradebook.ClassSummary, *, lang: str) -> str:
     body += _adjustment_table(summary, lang) + _similarity_block(summary, lang)
     if summary.not_graded:
         body += [f"<h2>{h('batch_not_graded')}</h2>",
-                 table([_label("batch_learner", lang), _label("batch_reason", lang)], list(summary.not_graded))]
+                 table([_label("batch_learner", lang), _label("batch_reason", lang)],
+                       [[learner, reason.in_lang(lang)] for learner, reason in summary.not_graded])]
     body += [f"<h2>{h('batch_run')}</h2>",
-             table(["", ""], [[gradebook.run_label(k, lang), gradebook.run_value(v, lang)] for k, v in summary.run.items()])]
+             table(["", ""], [[gradebook.run_label(k, lang), gradebook.run_value(v, lang, k)]
+                               for k, v in summary.run.items()])]
     return page(title, body, lang=lang)

@@ -3,7 +3,8 @@
 Dask cannot stop or limit a running task, so a task only supervises: ``grade_job`` writes the learner's
 notebooks (sent as bytes, so no shared filesystem is needed) into a temporary folder, runs
 ``grader grade --json`` there in a child process started with ``start_new_session=True`` and an address-space
-limit (``RLIMIT_AS``), and on timeout kills the child's whole process group and the kernels it started.
+limit (``RLIMIT_AS``), and on timeout stops it (:func:`kill_tree`: SIGTERM so that it closes its kernels, then
+SIGKILL for its process group and the kernels it started, then :func:`sweep` for their cgroups and folders).
 The child also dies with its worker (``PR_SET_PDEATHSIG``). Nothing a submission does can raise here.
 :mod:`grader.worker` keeps such a child warm across submissions (the default of ``grader batch``); this module's
 :func:`grade_job` is the child-per-submission path (``--no-warm``) and the warm worker's fallback.
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import exercise as exercises
+from grader import messages
 from grader.environment import gpus
+from grader.results import Text
 
 STDERR_KEPT = 4000
+TERM_GRACE_S = 20.0  # a grader told to stop closes its kernels: about 1 s, more on a loaded machine
 CHILD_PREAMBLE = """\
 import ctypes, os, resource, signal, sys
 limit, parent = int(sys.argv.pop(1)), int(sys.argv.pop(1))
@@ -83,7 +87,7 @@ class Outcome:
     learner: str
     ok: bool
     result: str = ""    # the canonical JSON, when graded
-    reason: str = ""    # why not, when not
+    reason: Text | None = None    # why not, when not (both languages; ``.en`` for a log)
     duration_s: float = 0.0
     worker: str = ""
 
@@ -131,31 +135,77 @@ def _child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def kill_tree(process: subprocess.Popen) -> None:
-    """Kill the child's process group and every process it started, kernels in sessions of their own included."""
+def kill_tree(process: subprocess.Popen, *, grace_s: float = TERM_GRACE_S) -> None:
+    """Stop the grading child and everything it started. SIGTERM first, to the child alone: ``grader.cli`` turns it
+    into ``SystemExit``, so the grading closes its kernels, cgroups and session folders as on Ctrl-C. If the child
+    is not gone within ``grace_s`` seconds: SIGKILL for its process group and every process it had started
+    (kernels in sessions of their own included). Last, :func:`sweep` removes what a killed grader could not."""
     import psutil
 
-    try:
-        descendants = psutil.Process(process.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
+    def tree() -> list:
+        try:
+            return psutil.Process(process.pid).children(recursive=True)
+        except psutil.Error:
+            return []
+
+    descendants = tree()  # before it exits: its orphans can no longer be found from it
+    if process.poll() is None and grace_s > 0:
+        with contextlib.suppress(OSError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace_s)
+    if process.poll() is None:
+        descendants += tree()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     for child in descendants:
         with contextlib.suppress(psutil.Error):
             child.kill()
     process.wait()
+    sweep(process.pid)
 
 
-def _why(returncode: int, stderr: str, memory: int) -> str:
+def sweep(pid: int) -> None:
+    """Remove what the grader process ``pid``, once gone, may have left (it was killed before it could close its
+    kernels): the kernels' cgroups ``grader-<pid>-*`` (their processes killed first) and the session folders
+    (``grader-*`` in the temporary folder, holding a ``.kernel-<pid>-*`` or ``.sandbox-<pid>-*`` entry)."""
+    from grader import sandbox
+    from grader.channel import remove_tree
+
+    bases = {sandbox._cgroup_base(controller) for controller in ("memory", "pids", "cpu")} - {None}
+    for group in (g for base in bases for g in base.glob(f"grader-{pid}-*")):
+        sandbox.kill_until_gone(lambda: _pids_in(group / "cgroup.procs"))
+        sandbox._rmdir(group)
+    for folder in Path(tempfile.gettempdir()).glob("grader-*"):
+        with contextlib.suppress(OSError):
+            if next(folder.glob(f".kernel-{pid}-*"), None) or next(folder.glob(f".sandbox-{pid}-*"), None):
+                remove_tree(folder)
+
+
+def _pids_in(procs: Path) -> set[int]:
+    try:
+        return {int(p) for p in procs.read_text().split()}
+    except (OSError, ValueError):
+        return set()
+
+
+def timed_out(seconds: float) -> Text:
+    """The reason of a submission stopped at its time limit (``seconds``)."""
+    return messages.text("batch_reason_timeout", seconds=f"{seconds:g}")
+
+
+def _why(returncode: int, stderr: str, memory: int) -> Text:
+    """Why the grading child failed: its signal, or its exit status and the last line it wrote (cut to 240)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     if returncode < 0:
         name = signal.Signals(-returncode).name
-        return f"the grader was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
-    last = lines[-1] if lines else f"exit status {returncode}"
+        return messages.text("batch_reason_killed_memory" if name == "SIGKILL" else "batch_reason_killed", signal=name)
     if "MemoryError" in stderr or "std::bad_alloc" in stderr:
-        return f"ran out of memory (limit {memory // 2**20} MB per process): {last}"[:300]
-    return f"the grader exited with status {returncode}: {last}"[:300]
+        return messages.text("batch_reason_out_of_memory", mb=memory // 2**20,
+                             last=lines[-1][:240] if lines else f"exit status {returncode}")
+    if not lines:
+        return messages.text("batch_reason_exit_silent", status=returncode)
+    return messages.text("batch_reason_exit", status=returncode, last=lines[-1][:240])
 
 
 def grade_job(job: Job) -> Outcome:
@@ -173,7 +223,7 @@ def grade_job(job: Job) -> Outcome:
                 returncode = child.wait(timeout=job_timeout(job))
             except subprocess.TimeoutExpired:
                 kill_tree(child)
-                return Outcome(job.learner, False, reason=f"timed out after {job_timeout(job):g} s and was stopped",
+                return Outcome(job.learner, False, reason=timed_out(job_timeout(job)),
                                duration_s=time.perf_counter() - began, worker=worker)
             finally:
                 if child.returncode is None:  # interrupted while waiting: leave nothing running

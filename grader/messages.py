@@ -941,6 +941,137 @@ CATALOG: dict[str, tuple[str, str]] = {
         " in {seconds} s -> {path}",
         "，共 {seconds} 秒 -> {path}"),
     "batch_other_language": ("中文版 (Chinese)", "English（英文版）"),
+    # ---- why a learner was not graded (grader.batch, grader.job): stored as both languages in batch.json. The
+    # English of each is also recognised in a reason stored as a string (an earlier run; grader.submissions and
+    # grader.deadline, which say it in English): see gradebook.reason_text. Fields are plain {name}.
+    "batch_reason_not_graded": ("not graded", "未能批改"),
+    "batch_reason_unstorable": ("its result could not be stored ({why})", "批改結果無法儲存（{why}）"),
+    "batch_reason_undrawable": (
+        "graded, but the result could not be drawn ({why}); see learners/{learner}/result.json",
+        "已批改，但結果無法呈現（{why}）；請見 learners/{learner}/result.json"),
+    "batch_reason_timeout": ("timed out after {seconds} s and was stopped", "超過時間上限 {seconds} 秒，已被停止"),
+    "batch_reason_killed": ("the grader was killed by {signal}", "批改程式被 {signal} 訊號終止"),
+    "batch_reason_killed_memory": ("the grader was killed by {signal} (out of memory?)",
+                                   "批改程式被 {signal} 訊號終止（可能是記憶體不足）"),
+    "batch_reason_out_of_memory": ("ran out of memory (limit {mb} MB per process): {last}",
+                                   "記憶體不足（每個行程上限 {mb} MB）：{last}"),
+    "batch_reason_exit_silent": ("the grader exited with status {status}: exit status {status}",
+                                 "批改程式以狀態 {status} 結束，沒有留下任何訊息"),
+    "batch_reason_exit": ("the grader exited with status {status}: {last}", "批改程式以狀態 {status} 結束：{last}"),
+    "batch_reason_lost": ("the Dask worker grading it died ({times} times); not retried",
+                          "批改它的 Dask 工作程序當掉了（{times} 次）；不再重試"),
+    "batch_reason_repository": ("cannot read the repository: {why}", "無法讀取 git 儲存庫：{why}"),
+    "batch_reason_no_day": ("no notebook of {days} in {source}", "{source} 裡沒有 {days} 的 notebook"),
+    "batch_reason_no_notebook": ("no notebook in {source}", "{source} 裡沒有任何 notebook"),
+    "batch_reason_no_known_notebook": ("no notebook of a known exercise in {source}",
+                                       "{source} 裡沒有任何已知練習的 notebook"),
+    "batch_reason_which_exercise": ("cannot tell which exercise {source} is", "無法判斷 {source} 是哪一個練習"),
+    "batch_reason_zip_entries": (
+        "the zip holds {entries} entries, more than the {limit} a submission may have; refused without unpacking it",
+        "這個 zip 有 {entries} 個項目，超過一份作業最多的 {limit} 個；未解壓縮就拒收"),
+    "batch_reason_zip_size": ("the zip would unpack to more than {size} GB; refused without unpacking it",
+                              "這個 zip 解壓縮後會超過 {size} GB；未解壓縮就拒收"),
+    "batch_reason_zip_bomb": (
+        "{name} inside the zip is compressed more than {ratio} times (a zip bomb?); refused without unpacking it",
+        "zip 裡的 {name} 壓縮比超過 {ratio} 倍（壓縮炸彈？）；未解壓縮就拒收"),
+    "batch_reason_zip_refused": ("cannot open the zip: {why}; refused without unpacking it",
+                                 "無法開啟這個 zip：{why}；未解壓縮就拒收"),
+    "batch_reason_zip_unreadable": ("cannot open the zip: {why}", "無法開啟這個 zip：{why}"),
+    "batch_reason_no_commit": ("no commit in the repository", "git 儲存庫裡沒有任何提交"),
+    "batch_reason_no_commit_before": ("no commit before the deadline (the first is {late} late)",
+                                      "截止時間之前沒有任何提交（最早的一個晚了 {late}）"),
+    # ---- a learner's page or summary row that needed mending (batch.json page_error, for the instructor)
+    "batch_page_mended": ("text the page cannot show was replaced by U+FFFD", "頁面無法顯示的文字已換成 U+FFFD"),
+    "batch_summary_mended": ("text the summaries cannot show was replaced by U+FFFD",
+                             "摘要無法顯示的文字已換成 U+FFFD"),
+    "batch_page_failed": ("the feedback page could not be drawn ({why})", "無法產生回饋頁面（{why}）"),
+    # ---- the gradebook's note, the late penalty, durations, the run's values
+    "batch_note_missing": ("missing {days}", "缺交 {days}"),
+    "batch_note_problem": ("{exercise}: {problem}", "{exercise} 的問題：{problem}"),
+    "batch_late_by": ("late by {late} ({policy})", "遲交 {late}（{policy}）"),
+    "batch_by_late_policy": ("late policy", "遲交規則"),
+    "batch_duration_days": ("{count} d", "{count} 天"),
+    "batch_duration_hours": ("{count} h", "{count} 小時"),
+    "batch_duration_minutes": ("{count} min", "{count} 分鐘"),
+    "batch_yes": ("yes", "是"),
+    "batch_no": ("no", "否"),
+    "batch_device_auto": ("auto", "自動"),
+    "batch_scheduler_local": ("local", "本機"),
+    "batch_scheduler_none": ("none needed (every learner up to date)", "不需要（每位學員都已是最新）"),
+    # ---- `grader batch`'s progress bar (on stderr) and the errors that stop a batch before it runs
+    "batch_progress_task": ("grading", "批改中"),
+    "batch_progress_failed": ("failed {failed}", "失敗 {failed}"),
+    "batch_progress_eta": ("ETA", "預計剩餘"),
+    "batch_error_exercises": ("--exercises: unknown {unknown} (one of {known})",
+                              "--exercises：沒有 {unknown} 這個練習（可選：{known}）"),
+    "batch_error_policy_needs_due": ("--late-policy needs --due (the deadline it counts from)",
+                                     "--late-policy 需要 --due（遲交從這個截止時間算起）"),
+    "batch_error_no_folder": ("No such folder: {folder}", "找不到資料夾：{folder}"),
+    "batch_error_empty": ("{folder} holds no submission (learner folders, zips or notebooks)",
+                          "{folder} 裡沒有任何作業（學員資料夾、zip 或 notebook）"),
+    "batch_error_learners": ("--learners: {unknown} not among the submissions in {folder}",
+                             "--learners：{folder} 的作業中沒有 {unknown}"),
+    "batch_error_learners_file": ("--learners: cannot read {path}: {why}", "--learners：無法讀取 {path}：{why}"),
+    "batch_error_locked": ("Another grader batch is writing to {out}; wait for it or choose another --out",
+                           "另一個 grader batch 正在寫入 {out}；請等它結束，或換一個 --out"),
+    "batch_error_device": ("Invalid device {device}; choose auto, cpu or gpu",
+                           "無效的裝置 {device}；請選 auto、cpu 或 gpu"),
+    "batch_error_memory": (
+        "Memory limit {mb} MB is too low for the grader itself (TensorFlow alone reserves about 4 GB of address "
+        "space); give at least {least}, or 0 for no limit",
+        "記憶體上限 {mb} MB 對批改程式本身來說太低（光是 TensorFlow 就會保留約 4 GB 的位址空間）；"
+        "請至少給 {least}，或給 0 表示不設上限"),
+    "batch_interrupted": (
+        "interrupted; every file written is complete. Run the same command again to grade the rest.",
+        "已中斷；已寫出的檔案都是完整的。再執行同一個指令即可批改其餘的作業。"),
+    # ---- `grader batch`'s options read by grader.deadline, grader.roster, grader.adjustments, grader.engine
+    # (their errors carry a Text; grader.batch shows it in the batch's language)
+    "deadline_invalid_due": ("Invalid --due {text}; write it as 2026-12-01T23:59+08:00",
+                             "無效的 --due {text}；請寫成 2026-12-01T23:59+08:00 這樣的格式"),
+    "deadline_no_zone": ("--due {text} has no time zone; add one, e.g. {example}",
+                         "--due {text} 沒有時區；請加上時區，例如 {example}"),
+    "deadline_invalid_policy": ("Invalid --late-policy {text}; write e.g. 10%/day,max=3d or 2%/hour,max=48h",
+                                "無效的 --late-policy {text}；請寫成例如 10%/day,max=3d 或 2%/hour,max=48h"),
+    "deadline_git_failed": ("git {command} failed in {repo}: {why}", "git {command} 在 {repo} 執行失敗：{why}"),
+    "roster_missing": ("Cannot read the roster {path}: no such file", "無法讀取名單 {path}：檔案不存在"),
+    "roster_not_utf8": ("Cannot read the roster {path}: it is not UTF-8 text ({why})",
+                        "無法讀取名單 {path}：它不是 UTF-8 文字檔（{why}）"),
+    "roster_unreadable": ("Cannot read the roster {path}: {why}", "無法讀取名單 {path}：{why}"),
+    "roster_not_classroom": (
+        "{path} is not a GitHub Classroom roster: it needs the columns {columns} (found {found})",
+        "{path} 不是 GitHub Classroom 的名單：需要 {columns} 這些欄位（找到的是：{found}）"),
+    "roster_no_columns": ("none", "沒有任何欄位"),
+    "adjust_where": ("{source}, line {line}", "{source} 第 {line} 行"),
+    "adjust_missing": ("Cannot read the adjustments file {path}: no such file", "無法讀取調整檔 {path}：檔案不存在"),
+    "adjust_not_utf8": ("Cannot read the adjustments file {path}: it is not UTF-8 text ({why})",
+                        "無法讀取調整檔 {path}：它不是 UTF-8 文字檔（{why}）"),
+    "adjust_unreadable": ("Cannot read the adjustments file {path}: {why}", "無法讀取調整檔 {path}：{why}"),
+    "adjust_columns": ("{where}: the columns must be {columns} (found {found})",
+                       "{where}：欄位必須是 {columns}（找到的是：{found}）"),
+    "adjust_not_yaml": ("{where}: not valid YAML: {why}", "{where}：不是有效的 YAML：{why}"),
+    "adjust_not_list": ("{where}: expected a list of mappings (learner, exercise, check, ...)",
+                        "{where}：應該是由對應表（learner、exercise、check 等欄位）組成的清單"),
+    "adjust_not_number": ("{where}: {column} {value} is not a number", "{where}：{column} 的值 {value} 不是數字"),
+    "adjust_score_and_points": ("{where}: give either a score (the new score) or points (added), not both",
+                                "{where}：score（新的分數）與 points（加減的分數）只能給一個，不能兩個都給"),
+    "adjust_score_or_points": ("{where}: give either a score (the new score) or points (added), not neither",
+                               "{where}：請給 score（新的分數）或 points（加減的分數）其中一個"),
+    "adjust_learner_exercise": ("{where}: learner and exercise are required", "{where}：learner 與 exercise 欄位必填"),
+    "adjust_reason": ("{where}: a reason is required (it is shown to the learner)",
+                      "{where}：reason 欄位必填（會顯示給學員看）"),
+    "adjust_unknown_learner": ("{where}: unknown learner {learner} (not among the submissions or the roster)",
+                               "{where}：沒有 {learner} 這位學員（不在作業中，也不在名單上）"),
+    "adjust_unknown_exercise": ("{where}: unknown exercise {exercise} (one of {known})",
+                                "{where}：沒有 {exercise} 這個練習（可選：{known}）"),
+    "adjust_unknown_check": ("{where}: unknown check {check} of {exercise} (one of {known}, or * for the whole "
+                             "exercise)", "{where}：{exercise} 沒有 {check} 這項檢查（可選：{known}；或用 * 表示整個練習）"),
+    "engine_per_gpu": ("Invalid --per-gpu {count}; give 1 or more", "無效的 --per-gpu {count}；請給 1 或更大的數"),
+    "engine_workers": ("Invalid number of workers {count}; give 1 or more",
+                       "無效的工作程序數 {count}；請給 1 或更大的數"),
+    "engine_no_gpu": ("--device gpu was asked for, but no GPU is visible (nvidia-smi, CUDA_VISIBLE_DEVICES)",
+                      "指定了 --device gpu，卻看不到任何 GPU（請檢查 nvidia-smi 與 CUDA_VISIBLE_DEVICES）"),
+    "engine_unreachable": ("Cannot reach the Dask scheduler at {address}: {why}",
+                           "無法連上位於 {address} 的 Dask 排程器：{why}"),
     # ---- sandbox
     "notebook_symlink": (
         "Your notebook {path} is a symbolic link (or sits in a linked folder); submit the notebook file itself.",
@@ -1488,6 +1619,13 @@ RUN_LABELS: dict[str, tuple[str, str]] = {
     "total": ("total", "合計"),
     "workers": ("workers", "工作程序"),
     "scheduler": ("scheduler", "排程器"),
+    "exercises": ("exercises graded", "批改的練習"),
+    "learners_regraded": ("learners regraded", "重新批改的學員"),
+    "adjustments": ("adjustments file", "人工調整檔"),
+    "adjustments_applied": ("adjustments applied", "套用的人工調整"),
+    "due": ("deadline", "截止時間"),
+    "late_policy": ("late policy", "遲交規則"),
+    "roster": ("roster", "名單"),
 }
 
 
@@ -1506,8 +1644,14 @@ HEADINGS: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, **fields) -> Text:
+    """The message ``key`` with ``fields`` filled in, in both languages; a field that is itself a :class:`Text`
+    gives each language its own."""
     en, zh = CATALOG[key]
-    return Text(en=en.format(**fields), zh_tw=zh.format(**fields))
+    return Text(en=en.format(**_in_lang(fields, "en")), zh_tw=zh.format(**_in_lang(fields, "zh-TW")))
+
+
+def _in_lang(fields: dict, lang: str) -> dict:
+    return {k: v.in_lang(lang) if isinstance(v, Text) else v for k, v in fields.items()}
 
 
 def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:

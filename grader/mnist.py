@@ -123,8 +123,9 @@ def moved_digits(images: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     h, w = images.shape[1:3]
     padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
     moved = np.empty_like(images)
-    for i, (dy, dx) in enumerate(offsets):
-        moved[i] = padded[i, 1 - dy:1 - dy + h, 1 - dx:1 - dx + w]
+    for dy, dx in np.unique(offsets, axis=0):   # one slice per direction, not one per image
+        chosen = np.flatnonzero((offsets[:, 0] == dy) & (offsets[:, 1] == dx))
+        moved[chosen] = padded[chosen, 1 - dy:1 - dy + h, 1 - dx:1 - dx + w]
     return moved
 
 

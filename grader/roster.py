@@ -12,11 +12,18 @@ import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader import messages
+from grader.results import Text
+
 COLUMNS = ("identifier", "github_username", "github_id", "name")
 
 
 class RosterError(ValueError):
-    """A roster file that cannot be read: a one-line reason."""
+    """A roster file that cannot be read: a one-line reason, ``text`` in both languages (``str``: its English)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,17 @@ def read(path: Path) -> Roster:
     """Read a Classroom roster CSV (UTF-8, a BOM allowed); extra columns are ignored."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RosterError(f"Cannot read the roster {path}: {error}") from None
+    except FileNotFoundError:
+        raise RosterError(messages.text("roster_missing", path=path)) from None
+    except UnicodeDecodeError as error:
+        raise RosterError(messages.text("roster_not_utf8", path=path, why=error.reason)) from None
+    except OSError as error:
+        raise RosterError(messages.text("roster_unreadable", path=path, why=error)) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     if "identifier" not in header and "github_username" not in header:
-        raise RosterError(f"{path} is not a GitHub Classroom roster: it needs the columns "
-                          f"{', '.join(COLUMNS)} (found {', '.join(header) or 'none'})")
+        found = ", ".join(header) or messages.text("roster_no_columns")
+        raise RosterError(messages.text("roster_not_classroom", path=path, columns=", ".join(COLUMNS), found=found))
     entries = []
     for row in reader:
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}

@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from grader import discovery
+from grader import discovery, messages
 from grader.archive import ArchiveRefused, open_zip
 from grader import exercise as exercises
 from grader.notebook import MAX_NOTEBOOK_BYTES
@@ -77,7 +77,17 @@ class Submission:
     learner: str
     source: str                        # where it came from, as the instructor named it
     notebooks: tuple[Notebook, ...] = ()
-    problem: str = ""                  # why it cannot be graded at all ("" when it can)
+    problem: str = ""                  # why it cannot be graded at all ("" when it can), in English: the digest's
+    why: Text | None = None            # the same problem in both languages (None: the problem's own words)
+
+    @property
+    def reason(self) -> Text:
+        """Why it cannot be graded, in both languages."""
+        return self.why if self.why is not None else Text(self.problem, self.problem)
+
+    def refused(self, why: Text) -> "Submission":
+        """This submission as one that cannot be graded, for ``why`` (its English is what the digest holds)."""
+        return replace(self, notebooks=(), problem=why.en, why=why)
 
     @property
     def exercises(self) -> tuple[str, ...]:
@@ -222,8 +232,8 @@ def _submission(learner: str, source: Path, candidates: list[discovery.Candidate
     notebooks = tuple(_notebook(choice) for choice in discovery.choose(candidates, read=_read))
     if notebooks:
         return Submission(learner, str(source), _ordered(notebooks))
-    why = "no notebook" if not candidates else "no notebook of a known exercise"
-    return Submission(learner, str(source), problem=f"{why} in {source.name}")
+    key = "batch_reason_no_notebook" if not candidates else "batch_reason_no_known_notebook"
+    return Submission(learner, str(source)).refused(messages.text(key, source=source.name))
 
 
 def _notebook(choice: discovery.Choice) -> Notebook:
@@ -242,16 +252,16 @@ def member_name(name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def _zip_problem(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> str:
-    """Why a zip is refused before anything in it is read ("" when it is within the limits)."""
+def _zip_problem(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> Text | None:
+    """Why a zip is refused before anything in it is read (None when it is within the limits)."""
     if len(infos) > limits.members:
-        return f"the zip holds {len(infos)} entries, more than the {limits.members} a submission may have"
+        return messages.text("batch_reason_zip_entries", entries=len(infos), limit=limits.members)
     if sum(i.file_size for i in infos) > limits.total_bytes:
-        return f"the zip would unpack to more than {limits.total_bytes // 2**30} GB"
+        return messages.text("batch_reason_zip_size", size=limits.total_bytes // 2**30)
     for info in infos:
         if info.file_size > limits.ratio * max(info.compress_size, 1) and info.file_size > 2**20:
-            return f"{info.filename[:100]} inside the zip is compressed more than {limits.ratio} times (a zip bomb?)"
-    return ""
+            return messages.text("batch_reason_zip_bomb", name=info.filename[:100], ratio=limits.ratio)
+    return None
 
 
 def _is_link(info: zipfile.ZipInfo) -> bool:
@@ -263,14 +273,14 @@ def _from_zip(path: Path, learner: str, limits: ZipLimits = ZIP_LIMITS) -> Submi
         with open_zip(path, max_members=limits.members) as archive:  # refused before its directory is read
             infos = [i for i in archive.infolist() if not i.is_dir()]
     except ArchiveRefused as error:
-        problem = (f"the zip holds {error.entries} entries, more than the {limits.members} a submission may have"
-                   if error.entries else f"cannot open the zip: {error}")
-        return Submission(learner, str(path), problem=f"{problem}; refused without unpacking it")
+        why = (messages.text("batch_reason_zip_entries", entries=error.entries, limit=limits.members)
+               if error.entries else messages.text("batch_reason_zip_refused", why=error))
+        return Submission(learner, str(path)).refused(why)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        return Submission(learner, str(path), problem=f"cannot open the zip: {error}")
+        return Submission(learner, str(path)).refused(messages.text("batch_reason_zip_unreadable", why=error))
     problem = _zip_problem(infos, limits)
-    if problem:
-        return Submission(learner, str(path), problem=f"{problem}; refused without unpacking it")
+    if problem is not None:
+        return Submission(learner, str(path)).refused(problem)
     candidates, inspected = [], 0
     for info in infos:
         name = member_name(info.filename)
@@ -307,7 +317,7 @@ def _named_notebooks(entries: list[Path]):
         source = candidates[0].location.container
         submission = _submission(safe_id(raw), Path(source), candidates)
         if not submission.notebooks:
-            submission = replace(submission, problem=f"cannot tell which exercise {source} is")
+            submission = submission.refused(messages.text("batch_reason_which_exercise", source=source))
         yield raw, submission
 
 

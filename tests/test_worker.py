@@ -1,8 +1,14 @@
 """Warm grading workers (grader.worker): a worker that graded hostile submissions grades the next one exactly as a
 fresh worker would; warm and per-process batches give identical results on the planted samples of days 93-96;
-a submission past its time limit has its process group killed and the next one gets a fresh worker; and the
-GPU worker layout (``--per-gpu K``) of the Dask engine."""
+a submission past its time limit has its grader stopped (SIGTERM, then SIGKILL and a sweep), leaving no session
+folder, cgroup or process of it, and the next one gets a fresh worker; and the GPU worker layout (``--per-gpu K``)
+of the Dask engine."""
+import glob
 import json
+import tempfile
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -11,7 +17,8 @@ import pytest
 
 from grader import engine as engines
 from grader import exercise as exercises
-from grader import worker
+from grader import job as jobs
+from grader import sandbox, worker
 from grader.batch import run_batch
 from grader.job import Job, Settings
 from corpus import CASES
@@ -27,8 +34,60 @@ def _job(learner: str, path: Path, **settings) -> Job:
 
 
 def _warm_pid() -> int:
-    (child,) = worker._children.values()
+    (child,) = worker._idle
     return child.process.pid
+
+
+def _endless(tmp_path: Path, marker: str) -> Path:
+    """A day93 notebook whose one cell writes ``marker`` in the kernel's working folder, then never ends."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(f"open({marker!r}, 'w').close()\nwhile True:\n    pass"))
+    path = tmp_path / "endless" / "day93" / "day93.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _cgroups(pid: int) -> list[Path]:
+    """The kernels' cgroups of the grader process ``pid`` (named ``grader-<pid>-...`` by grader.kernel)."""
+    bases = {sandbox._cgroup_base(controller) for controller in ("memory", "pids", "cpu")} - {None}
+    return [group for base in bases for group in base.glob(f"grader-{pid}-*")]
+
+
+def _sessions(pid: int) -> list[str]:
+    """The session folders of the grader process ``pid`` (holding its kernels' ``.kernel-<pid>-...`` folders)."""
+    return [f for f in glob.glob(f"{tempfile.gettempdir()}/grader-*")
+            if glob.glob(f"{f}/.kernel-{pid}-*") or glob.glob(f"{f}/.sandbox-{pid}-*")]
+
+
+def _while_grading(grade, marker: str):
+    """``grade()``'s outcome, and what its kernel had while the marked cell ran: (the grader's pid, the session
+    folder, its cgroups)."""
+    done: dict = {}
+    thread = threading.Thread(target=lambda: done.update(outcome=grade()))
+    thread.start()
+    seen = None
+    while thread.is_alive():
+        started = glob.glob(f"{tempfile.gettempdir()}/grader-*/work/{marker}")
+        if started and seen is None:
+            folder = Path(started[0]).parent.parent
+            pid = int(next(folder.glob(".kernel-*")).name.split("-")[1])
+            seen = pid, folder, _cgroups(pid)
+        time.sleep(0.1)
+    thread.join()
+    assert seen is not None, "the endless cell never started"
+    return done["outcome"], seen
+
+
+def _recording_stops(monkeypatch, module, **options) -> list:
+    """(pid, exit status) of every process ``module.kill_tree`` stops, called with ``options``."""
+    stops, kill_tree = [], jobs.kill_tree
+
+    def recording(process, **given):
+        kill_tree(process, **{**given, **options})
+        stops.append((process.pid, process.returncode))
+    monkeypatch.setattr(module, "kill_tree", recording)
+    return stops
 
 
 @pytest.fixture
@@ -55,31 +114,50 @@ def test_a_worker_that_graded_hostile_submissions_grades_the_next_as_a_fresh_one
     assert after.ok, after.reason
     assert _warm_pid() == pid, "the submission after the hostile ones was not graded by the same warm worker"
     assert stable(json.loads(after.result)) == stable(json.loads(fresh.result))
-    assert psutil.Process(pid).children(recursive=True) == [], "the hostile submissions left processes behind"
+    (child,) = worker._idle
+    assert len(child.kept) <= 1, "more than the next submission's kernel was launched ahead"
+    assert worker.strays(pid, list(child.kept)) == [], "the hostile submissions left processes behind"
+    worker.shutdown()  # retired with the kernel it launched ahead: nothing of it is left
+    assert not psutil.pid_exists(pid) and _sessions(pid) == [] and _cgroups(pid) == []
 
 
 def test_a_submission_past_its_time_limit_is_killed_with_its_worker_and_the_next_gets_a_fresh_one(tmp_path,
                                                                                                     fresh_workers,
                                                                                                     monkeypatch):
-    nb = nbformat.read(exercises.get("day93").solution, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("while True:\n    pass"))
-    endless = tmp_path / "endless" / "day93" / "day93.ipynb"
-    endless.parent.mkdir(parents=True)
-    nbformat.write(nb, endless)
+    marker = f"started-{uuid.uuid4().hex}"
+    endless = _endless(tmp_path, marker)
     solution = exercises.get("day93").solution
     first = worker.grade_job_warm(_job("solution", solution, cell_timeout_s=10))
     assert first.ok, first.reason
     pid = _warm_pid()
-    group = psutil.Process(pid).children(recursive=True)
-    stopped = worker.grade_job_warm(_job("endless", endless, cell_timeout_s=600, timeout_s=20))
-    assert not stopped.ok and stopped.reason == "timed out after 20 s and was stopped"
+    stops = _recording_stops(monkeypatch, worker)
+    stopped, (grader_pid, folder, groups) = _while_grading(
+        lambda: worker.grade_job_warm(_job("endless", endless, cell_timeout_s=600, timeout_s=20)), marker)
+    assert not stopped.ok and stopped.reason.en == "timed out after 20 s and was stopped"
+    assert grader_pid == pid, "the endless notebook was not graded by the warm worker"
+    # stopped, and graded once more on a fresh worker (a failure on a worker that graded before), stopped too
+    assert [p for p, _ in stops][:1] == [pid] and len(stops) == 2, stops
+    assert [code for _, code in stops] == [0, 0], "a warm worker did not stop by itself on SIGTERM"
+    assert not folder.exists(), f"left behind: {folder}"
+    assert [(_sessions(p), _cgroups(p)) for p, _ in stops] == [([], [])] * 2, f"left behind ({groups} seen)"
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    assert not [p for p in group if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert worker._children == {}
+    assert worker._idle == [] and worker._busy == []
     monkeypatch.setenv("GRADER_WORKER_MAX_RSS_MB", "1")  # and a worker grown past its bound is retired after grading
     after = worker.grade_job_warm(_job("solution", solution, cell_timeout_s=10))
     assert after.ok and json.loads(after.result)["score"] == json.loads(first.result)["score"]
-    assert worker._children == {}
+    assert worker._idle == [] and worker._busy == []
+
+
+def test_a_grader_that_ignores_sigterm_is_killed_and_its_session_folder_and_cgroups_swept(tmp_path, monkeypatch):
+    marker = f"started-{uuid.uuid4().hex}"
+    endless = _endless(tmp_path, marker)
+    stops = _recording_stops(monkeypatch, jobs, grace_s=0)  # no time to close anything: SIGKILL at once
+    stopped, (pid, folder, groups) = _while_grading(
+        lambda: jobs.grade_job(_job("endless", endless, cell_timeout_s=600, timeout_s=15)), marker)
+    assert not stopped.ok and stopped.reason.en == "timed out after 15 s and was stopped"
+    assert stops == [(pid, -9)], "the per-submission grader was not the one killed"
+    assert not folder.exists() and _sessions(pid) == [] and _cgroups(pid) == [], f"left behind ({groups} seen)"
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(folder) in " ".join(p.info["cmdline"] or [])]
 
 
 def test_warm_and_per_process_batches_give_identical_results_on_the_planted_samples(tmp_path):

@@ -9,6 +9,7 @@ More checks (scaling and labels with fresh random inputs, no test data in `fit`)
 import numpy as np
 import pytest
 
+from grader.answers import remembered
 from grader.checks import CheckFailed, fail
 from grader.learner import LearnerProblem
 from grader.mnist import (accuracy_on_test_set, check_scale_images, expect_accuracy, expect_loss_matches, label_format,
@@ -29,11 +30,11 @@ def test_scale_images_small_batch(learner):
 @pytest.mark.points(1)
 @pytest.mark.target("format_labels")
 def test_format_labels_integer_or_one_hot(learner):
-    label_format(learner.call("format_labels", LABELS.copy()), LABELS, what="format_labels(labels)")
+    label_format(remembered(learner).call("format_labels", LABELS.copy()), LABELS, what="format_labels(labels)")
 
 
 def convnet(learner):
-    model = learner.call("build_convnet")
+    model = remembered(learner).call("build_convnet")   # asked once per grading, shared by the checks
     if not hasattr(model, "layers") or not hasattr(model, "count_params"):
         fail("wrong_type", what="build_convnet()", expected="a keras.Model", got=type(model).__name__)
     return model
@@ -56,7 +57,8 @@ def test_build_convnet_input_and_output(learner):
 @pytest.mark.points(2)
 @pytest.mark.target("build_convnet")
 def test_build_convnet_loss_matches_the_labels(learner):
-    labels_format = label_format(learner.call("format_labels", LABELS.copy()), LABELS, what="format_labels(labels)")
+    labels_format = label_format(remembered(learner).call("format_labels", LABELS.copy()), LABELS,
+                                 what="format_labels(labels)")
     expect_loss_matches(convnet(learner), labels_format, what="build_convnet()")
 
 
@@ -68,7 +70,7 @@ def moved_rng(request):
 
 
 def _accuracy_step(learner, measure, rng, threshold):
-    model = learner.call("trained_model")
+    model = remembered(learner).call("trained_model")
     if not hasattr(model, "layers"):
         fail("wrong_type", what="trained_model()", expected="a keras.Model", got=type(model).__name__)
     accuracy = accuracy_on_test_set(model, rng)
@@ -81,7 +83,8 @@ def _accuracy_step(learner, measure, rng, threshold):
 def _labels_format(learner):
     """The label format `format_labels` gives, or None when it gives none (its own check says why)."""
     try:
-        return label_format(learner.call("format_labels", LABELS.copy()), LABELS, what="format_labels(labels)")
+        return label_format(remembered(learner).call("format_labels", LABELS.copy()), LABELS,
+                            what="format_labels(labels)")
     except (CheckFailed, LearnerProblem):
         return None
 

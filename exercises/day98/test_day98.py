@@ -123,7 +123,7 @@ def test_build_end_to_end_augments_and_freezes(learner):
 @pytest.mark.target("unfreeze_top_block")
 def test_unfreeze_top_block_only_block5(learner):
     what = "unfreeze_top_block(model)"
-    model = transfer.fine_tuning(learner, transfer.reference_end_to_end())
+    model = transfer.fine_tuning(learner)
     transfer.expect_model(model, what=what)
     transfer.expect_top_block_only(model, what=what)
     transfer.expect_fine_tune_rate(model, what=what)

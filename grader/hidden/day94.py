@@ -4,9 +4,12 @@ sliding-window einsum as references). Keras's own ``Conv2D`` is a second referen
 convolution. The public checks hold literal tables generated from the same diagnoses, so a mistake gets the same
 name in both.
 """
+import functools
+
 import numpy as np
 import pytest
 
+from grader.answers import remembered
 from grader.diagnosis import expect_entries, load
 
 DAY = load("day94")
@@ -15,7 +18,37 @@ ZERO_PAD, CONV = DAY.DIAGNOSES["zero_pad"], DAY.DIAGNOSES["conv_forward"]
 
 
 def judge(learner, function, entries):
-    expect_entries(learner, function, entries, arg_names=DAY.ARG_NAMES[function])
+    expect_entries(remembered(learner), function, entries, arg_names=DAY.ARG_NAMES[function])
+
+
+@functools.cache
+def _table(function):
+    entries = DAY.DIAGNOSES[function].table()
+    for entry in entries:   # shared by every grading of this process: read-only, so a stray write fails loudly
+        values = [*entry["args"], entry.get("want"), *(value for _, value in entry.get("variants", ()))]
+        for value in values:
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+    return entries
+
+
+def table(diagnosis):
+    """``diagnosis.table()``, computed once per process (it holds no random input). Each entry is a new dict with
+    its own ``args`` and ``kwargs`` (what a check may replace); its arrays are shared and read-only."""
+    return [{**entry, "args": list(entry["args"]), "kwargs": dict(entry["kwargs"])}
+            for entry in _table(diagnosis.function)]
+
+
+@functools.lru_cache(maxsize=256)
+def keras_conv(filters, f, stride, padding, channels=None):
+    """A Keras ``Conv2D`` reference layer, built once per process and configuration (built for ``channels``
+    input channels when given); its weights are set by the check that uses it."""
+    import keras  # the grader pays for loading Keras only in the checks that compare with it
+
+    layer = keras.layers.Conv2D(filters, f, strides=stride, padding=padding, use_bias=True)
+    if channels is not None:
+        layer.build((None, None, None, channels))
+    return layer
 
 
 # ---------------------------------------------------------------- output sizes
@@ -40,7 +73,7 @@ def random_keras_sizes(rng, count):
 @pytest.mark.points(2)
 @pytest.mark.target("conv_output_size")
 def test_conv_output_size_random(learner, rng):
-    entries = CONV_SIZE.table() + [CONV_SIZE.entry(n, f, pad=pad, stride=stride)
+    entries = table(CONV_SIZE) + [CONV_SIZE.entry(n, f, pad=pad, stride=stride)
                                    for n, f, pad, stride in random_conv_sizes(rng, 12)]
     judge(learner, "conv_output_size", entries)
 
@@ -48,7 +81,7 @@ def test_conv_output_size_random(learner, rng):
 @pytest.mark.points(1)
 @pytest.mark.target("keras_output_size")
 def test_keras_output_size_random(learner, rng):
-    entries = [e for e in KERAS_SIZE.table() if "raises" not in e]
+    entries = [e for e in table(KERAS_SIZE) if "raises" not in e]
     for n, f, stride, _ in random_keras_sizes(rng, 5):
         entries += [KERAS_SIZE.entry(n, f, stride=stride, padding=padding) for padding in ("valid", "same")]
     judge(learner, "keras_output_size", entries)
@@ -63,13 +96,10 @@ def test_keras_output_size_matches_keras(learner, rng):
     entries = [KERAS_SIZE.entry(size, f, stride=stride, padding=padding)
                for h, w, f, stride, padding in cases for size in (h, w)]
     for entry in entries:   # before loading Keras: a stub stops here
-        learner.call("keras_output_size", *entry["args"], **entry["kwargs"])
-
-    import keras  # the grader pays for loading Keras only in the checks that compare with it
+        remembered(learner).call("keras_output_size", *entry["args"], **entry["kwargs"])
 
     for (h, w, f, stride, padding), pair in zip(cases, zip(entries[::2], entries[1::2])):
-        layer = keras.layers.Conv2D(1, f, strides=stride, padding=padding)
-        _, out_h, out_w, _ = layer.compute_output_shape((1, h, w, 1))
+        _, out_h, out_w, _ = keras_conv(1, f, stride, padding).compute_output_shape((1, h, w, 1))
         pair[0]["want"], pair[1]["want"] = int(out_h), int(out_w)
     judge(learner, "keras_output_size", entries)
 
@@ -91,7 +121,7 @@ def random_batch(rng, dtype):
 @pytest.mark.points(2)
 @pytest.mark.target("zero_pad")
 def test_zero_pad_random(learner, rng):
-    entries = ZERO_PAD.table()
+    entries = table(ZERO_PAD)
     entries += [ZERO_PAD.entry(random_batch(rng, str(dtype)), int(rng.integers(1, 4))) for dtype in rng.permutation(DTYPES)]
     judge(learner, "zero_pad", entries)
 
@@ -121,7 +151,7 @@ def conv_entry(A, W, b, stride, pad):
 @pytest.mark.points(2)
 @pytest.mark.target("conv_forward")
 def test_conv_forward_random(learner, rng):
-    judge(learner, "conv_forward", CONV.table() + [conv_entry(*random_conv(rng)) for _ in range(3)])
+    judge(learner, "conv_forward", table(CONV) + [conv_entry(*random_conv(rng)) for _ in range(3)])
 
 
 @pytest.mark.points(2)
@@ -130,14 +160,13 @@ def test_conv_forward_matches_keras(learner, rng):
     cases = [random_conv(rng, dtype="float32") for _ in range(2)]
     entries = [conv_entry(*case) for case in cases]
     for entry in entries:   # before loading Keras: a stub stops here
-        learner.call("conv_forward", *entry["args"], **entry["kwargs"])
+        remembered(learner).call("conv_forward", *entry["args"], **entry["kwargs"])
 
     import keras  # the grader pays for loading Keras only in the checks that compare with it
 
     for entry, (A, W, b, stride, pad) in zip(entries, cases):
-        layer = keras.layers.Conv2D(W.shape[-1], W.shape[0], strides=stride, padding="valid", use_bias=True)
+        layer = keras_conv(W.shape[-1], W.shape[0], stride, "valid", W.shape[2])
         padded = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))   # Keras gets the zero padding explicitly
-        layer.build(padded.shape)
         layer.set_weights([W, b])
         entry["want"], entry["atol"] = keras.ops.convert_to_numpy(layer(padded)).astype(float), 1e-4
     judge(learner, "conv_forward", entries)
@@ -150,14 +179,14 @@ def test_conv_forward_uses_stride(learner, rng):
     A, W, b, stride, pad = random_conv(rng, stride=int(rng.integers(2, 4)), pad=0)
     f = W.shape[0]
     A = rng.normal(size=(A.shape[0], f + 4, f + 6, A.shape[3])).round(2)
-    judge(learner, "conv_forward", CONV.table() + [conv_entry(A, W, b, stride, pad)])
+    judge(learner, "conv_forward", table(CONV) + [conv_entry(A, W, b, stride, pad)])
 
 
 @pytest.mark.points(1)
 @pytest.mark.target("conv_forward")
 def test_conv_forward_uses_pad(learner, rng):
     """Stride 1, pad 3: fixed paddings of 0 or 1, and a padding counted once, each give another size."""
-    judge(learner, "conv_forward", CONV.table() + [conv_entry(*random_conv(rng, stride=1, pad=3))])
+    judge(learner, "conv_forward", table(CONV) + [conv_entry(*random_conv(rng, stride=1, pad=3))])
 
 
 @pytest.mark.points(1)
@@ -166,7 +195,7 @@ def test_conv_forward_bias_shapes(learner, rng):
     """One random case with its bias given as a number, as (K,) and as (1, 1, 1, K)."""
     A, W, b, stride, pad = random_conv(rng)
     shared = round(float(rng.uniform(0.5, 2.0)), 2) * int(rng.choice([-1, 1]))
-    entries = CONV.table() + [conv_entry(A, W, bias, stride, pad) for bias in (shared, b, b.reshape(1, 1, 1, -1))]
+    entries = table(CONV) + [conv_entry(A, W, bias, stride, pad) for bias in (shared, b, b.reshape(1, 1, 1, -1))]
     judge(learner, "conv_forward", entries)
 
 

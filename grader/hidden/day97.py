@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from grader.answers import remembered
 from grader.checks import fail
 from grader.mnist import check_scale_images, fit_calls_with_test_data, label_format
 
@@ -27,4 +28,4 @@ def test_no_test_data_in_fit(learner):
     if found:
         cell, code = found[0]
         fail("test_data_in_fit", cell=cell, code=code)
-    learner.call("trained_model")   # a notebook that never trained has not earned this either
+    remembered(learner).call("trained_model")   # a notebook that never trained has not earned this either

@@ -58,7 +58,7 @@ def test_build_conv_base_random_size(learner, rng):
 @pytest.mark.points(2)
 @pytest.mark.target("extract_features")
 def test_extract_features_random_base(learner, rng):
-    base = transfer.random_base(rng)
+    base = transfer.random_base(rng, reuse=True)
     images = random_grey_images(rng, int(rng.integers(3, 9)))
     prepared = transfer.reference_prepare(images)
     want = transfer.features(base, transfer.reference_preprocess(prepared))
@@ -76,7 +76,7 @@ def test_extract_features_random_base(learner, rng):
 def test_head_on_features_beats_chance(learner, rng, measure):
     (x_train, y_train), (x_test, y_test) = datasets.load_fashion_subset()
     x_train, y_train = balanced(x_train, y_train, HEAD_TRAIN_PER_CLASS)
-    base = transfer.random_base(rng)
+    base = transfer.random_base(rng, reuse=True)
     train, test = (transfer.features(base, transfer.reference_preprocess(transfer.reference_prepare(x)))
                    for x in (x_train, x_test))
     train, test = transfer.standardized(train, test)
@@ -107,7 +107,7 @@ def test_build_head_random_feature_shape(learner, rng):
 @pytest.mark.points(1)
 @pytest.mark.target("build_end_to_end")
 def test_build_end_to_end_uses_given_weights(learner, rng):
-    base = transfer.random_base(rng)
+    base = transfer.random_base(rng, reuse=True)
     with transfer.shared_folder(learner) as folder:
         model = learner.call("build_end_to_end", weights=transfer.weights_file(base, folder))
     what = "build_end_to_end(weights=<random weights file>)"
@@ -125,7 +125,7 @@ def test_build_end_to_end_uses_given_weights(learner, rng):
 def test_unfreeze_top_block_uses_learning_rate(learner, rng):
     rate = float(10 ** rng.uniform(-6, -4))
     what = f"unfreeze_top_block(model, learning_rate={rate:.3g})"
-    model = transfer.fine_tuning(learner, transfer.reference_end_to_end(), learning_rate=rate)
+    model = transfer.fine_tuning(learner, learning_rate=rate)
     transfer.expect_model(model, what=what)
     transfer.expect_fine_tune_rate(model, what=what, asked=rate)
 
@@ -134,7 +134,7 @@ def test_unfreeze_top_block_uses_learning_rate(learner, rng):
 @pytest.mark.target("unfreeze_top_block")
 def test_unfreeze_top_block_keeps_head_trainable(learner):
     what = "unfreeze_top_block(model)"
-    model = transfer.fine_tuning(learner, transfer.reference_end_to_end())
+    model = transfer.fine_tuning(learner)
     transfer.expect_model(model, what=what)
     transfer.expect_top_block_only(model, what=what)
     transfer.expect_head_trainable(model, what=what)
