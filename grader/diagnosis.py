@@ -20,10 +20,13 @@ wrong answer; else a generic message (wrong shape, wrong values).
 """
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import inspect
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -224,6 +227,37 @@ def twins_of(day: str | None, function: str, entries: list[dict], rng) -> list[d
 
 
 # ---------------------------------------------------------------- loading a day's diagnoses
+
+PRELOAD_SKIPPED = ("grader", "keras", "tensorflow")  # the grader's own; TensorFlow is imported quietly elsewhere
+
+
+def preload(exercise_id: str) -> threading.Thread | None:
+    """Import, in a background thread, the libraries ``diagnosis_<exercise_id>.py`` imports (``scipy.signal``
+    alone takes 0.6-1 s), while the caller waits for the learner's kernel; Python's import lock makes a later
+    import of the same module wait for this one, never run it twice. Read with :mod:`ast`, never run here. The
+    thread, or None when there is nothing to import (a learner's release has no diagnoses)."""
+    path = exercises.hidden_dir() / f"diagnosis_{exercise_id}.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    names = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
+    names += [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level]
+    names = [n for n in names if n.split(".")[0] not in PRELOAD_SKIPPED and n not in sys.modules]
+    if not names:
+        return None
+    thread = threading.Thread(target=_import_all, args=(names,), name=f"preload-{exercise_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_all(names: list[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the check that needs it imports it again and reports what goes wrong
+            pass
+
 
 def load(exercise_id: str):
     """The module ``diagnosis_<exercise_id>.py`` beside the hidden checks (``DIAGNOSES``: function -> Diagnosis)."""

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from grader import discovery, environment
+from grader import diagnosis, discovery, environment
 from grader import exercise as exercises
 from grader import messages, plugin, pool
 from grader.environment import describe
@@ -129,6 +129,8 @@ def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, h
 def _grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, hidden: bool, lang: str,
                     cell_timeout_s: float | None, total_timeout_s: float | None,
                     prepare_next: str | None) -> ExerciseResult:
+    if hidden:
+        diagnosis.preload(exercise.id)  # the checks' reference libraries, imported while the notebook runs
     with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s,
                  total_timeout_s=total_timeout_s) as session:
         if prepare_next is not None:  # it boots while these checks run

@@ -88,11 +88,15 @@ def pytest_collect_file(file_path: Path, parent) -> None:
     day = file_path.parent.name if file_path.parent.name in exercises.EXERCISES else file_path.stem
     # pytest offers every file of an asked-for file's folder (grader/hidden/day94.py when grading day93): only what
     # was asked for counts, or day93 would import TensorFlow (3 s) for day94's checks
-    if file_path.suffix == ".py" and day in exercises.EXERCISES and parent.session.isinitpath(file_path,
-                                                                                              with_parents=True):
+    if file_path.suffix == ".py" and day in exercises.EXERCISES and _asked_for(parent.session, file_path):
         _launch_kernel_early(parent.config, day)
         if "keras" in file_path.read_text(encoding="utf-8", errors="replace"):
             environment.quiet_tensorflow()
+
+
+def _asked_for(session: pytest.Session, path: Path) -> bool:
+    """True when ``path`` is one of the paths pytest was given, or inside one of them."""
+    return any(session.isinitpath(p) for p in (path, *path.parents))
 
 
 def _launch_kernel_early(config: pytest.Config, day: str) -> None:
@@ -100,12 +104,14 @@ def _launch_kernel_early(config: pytest.Config, day: str) -> None:
     the checks (and TensorFlow); the ``learner`` fixture's session then takes it (see :mod:`grader.pool`)."""
     if config.stash.get(INJECTED, None) is not None or day in config.stash.get(SESSIONS, {}):
         return  # grading in-process: the grader runs the sessions itself
-    from grader import pool
+    from grader import diagnosis, pool
     from grader.session import kernel_seed
 
     if not pool.waiting():
         seed = config.stash[SETTINGS].seed
+        environment.quiet_env()  # before the kernel's environment is drawn (no cuInit lines from it either)
         pool.prepare(day, seed, kernel_seed(seed))
+        diagnosis.preload(day)  # the checks' reference libraries, imported while the kernel boots
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -4,7 +4,10 @@ import pytest
 from grader import exercise as exercises
 from grader.grading import grade
 from grader.results import Status
+from stored import assert_as_stored
 from samples import DAY93, plant
+
+pytestmark = pytest.mark.usefixtures("warm_kernels")  # each grading finds its kernel launched (conftest.py)
 
 SEED = 93
 
@@ -15,6 +18,7 @@ def by_id(result):
 
 def test_solution_scores_full_marks_on_public_and_hidden_checks():
     result = grade(exercises.get("day93").solution, seed=SEED)
+    assert_as_stored(result, "day93", "solution")
     checks = by_id(result)
     assert result.score == result.max_score == 14
     assert {c.hidden for c in checks.values()} == {True, False}
@@ -30,6 +34,7 @@ def test_solution_passes_with_other_seeds():
 
 def test_stub_scores_zero_with_every_check_not_attempted():
     result = grade(exercises.ROOT / "exercises" / "day93", seed=SEED)
+    assert_as_stored(result, "day93", "stub")
     assert result.score == 0 and result.max_score == 14
     assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
     assert all("NotImplementedError" in c.message.en for c in by_id(result).values())
@@ -48,6 +53,7 @@ EXPECTED_MISTAKE = {
 @pytest.mark.parametrize("sample", sorted(EXPECTED_MISTAKE))
 def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
     result = grade(plant(tmp_path, "day93", sample), seed=SEED)
+    assert_as_stored(result, "day93", sample)
     check_id, english, chinese = EXPECTED_MISTAKE[sample]
     check = by_id(result)[check_id]
     assert result.score < result.max_score

@@ -17,7 +17,10 @@ from grader.grading import grade
 from grader.hidden import day94 as hidden
 from grader.learner import LocalLearner
 from grader.results import Status
+from stored import assert_as_stored
 from samples import SAMPLES, plant
+
+pytestmark = pytest.mark.usefixtures("warm_kernels")  # each grading finds its kernel launched (conftest.py)
 
 SEED = 94
 DAY94 = SAMPLES["day94"]
@@ -40,6 +43,7 @@ def by_id(result):
 
 def test_solution_scores_full_marks_on_public_and_hidden_checks():
     result = grade(exercises.get("day94").solution, seed=SEED)
+    assert_as_stored(result, "day94", "solution")
     checks = by_id(result)
     assert result.score == result.max_score == 20
     assert {c.hidden for c in checks.values()} == {True, False}
@@ -55,6 +59,7 @@ def test_solution_passes_with_other_seeds():
 
 def test_stub_scores_zero_with_every_check_not_attempted():
     result = grade(exercises.ROOT / "exercises" / "day94", seed=SEED)
+    assert_as_stored(result, "day94", "stub")
     assert result.score == 0 and result.max_score == 20
     assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
     assert all("NotImplementedError" in c.message.en for c in by_id(result).values())
@@ -83,6 +88,7 @@ EXPECTED_MISTAKE = {
 @pytest.mark.parametrize("sample", sorted(EXPECTED_MISTAKE))
 def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
     result = grade(plant(tmp_path, "day94", sample), seed=SEED)
+    assert_as_stored(result, "day94", sample)
     check_ids, english, chinese = EXPECTED_MISTAKE[sample]
     checks = by_id(result)
     assert result.score < result.max_score

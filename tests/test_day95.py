@@ -4,7 +4,10 @@ import pytest
 from grader import exercise as exercises
 from grader.grading import grade
 from grader.results import Status
+from stored import assert_as_stored
 from samples import SAMPLES, plant
+
+pytestmark = pytest.mark.usefixtures("warm_kernels")  # each grading finds its kernel launched (conftest.py)
 
 SEED = 95
 MAX_SCORE = 17
@@ -17,6 +20,7 @@ def by_id(result):
 
 def test_solution_scores_full_marks_on_public_and_hidden_checks():
     result = grade(exercises.get("day95").solution, seed=SEED)
+    assert_as_stored(result, "day95", "solution")
     checks = by_id(result)
     assert result.score == result.max_score == MAX_SCORE
     assert {c.hidden for c in checks.values()} == {True, False}
@@ -32,6 +36,7 @@ def test_solution_passes_with_other_seeds(seed):
 
 def test_stub_scores_zero_with_every_check_not_attempted():
     result = grade(exercises.ROOT / "exercises" / "day95", seed=SEED)
+    assert_as_stored(result, "day95", "stub")
     assert result.score == 0 and result.max_score == MAX_SCORE
     assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
     assert all("NotImplementedError" in c.message.en for c in by_id(result).values())
@@ -80,6 +85,7 @@ EXPECTED_MISTAKES = {
 @pytest.mark.parametrize("sample", sorted(EXPECTED_MISTAKES))
 def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
     result = grade(plant(tmp_path, "day95", sample), seed=SEED)
+    assert_as_stored(result, "day95", sample)
     checks = by_id(result)
     assert result.score < result.max_score
     for check_id, (english, chinese) in EXPECTED_MISTAKES[sample].items():

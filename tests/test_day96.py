@@ -19,7 +19,10 @@ from grader.learner import LearnerProblem, LocalLearner
 from grader.notebook import has_solution
 from grader.results import Status
 from grader.session import Session
+from stored import assert_as_stored
 from samples import SAMPLES, plant
+
+pytestmark = pytest.mark.usefixtures("warm_kernels")  # each grading finds its kernel launched (conftest.py)
 
 DAY = "day96"
 SEED = 96
@@ -45,6 +48,7 @@ def test_solution_scores_full_marks_with_several_seeds():
 
 def test_stub_scores_zero_with_every_check_not_attempted():
     result = grade(exercises.ROOT / "exercises" / DAY, seed=SEED)
+    assert_as_stored(result, DAY, "stub")
     assert result.score == 0 and result.max_score == POINTS
     assert {c.status for c in by_id(result).values()} == {Status.NOT_ATTEMPTED}
     assert all("NotImplementedError" in c.message.en for c in by_id(result).values())
@@ -82,6 +86,7 @@ END_TO_END = {
 @pytest.mark.parametrize("sample", sorted(END_TO_END))
 def test_planted_mistake_loses_points_and_is_named(tmp_path, sample):
     result = grade(plant(tmp_path, DAY, sample), seed=SEED)
+    assert_as_stored(result, DAY, sample)
     checks = by_id(result)
     assert result.score < result.max_score == POINTS
     for check_id, status, english, chinese in END_TO_END[sample]:

@@ -11,6 +11,8 @@ from grader.grading import grade
 from grader.results import to_dict
 from samples_batch import learners
 
+pytestmark = pytest.mark.usefixtures("warm_kernels")  # each grading finds its kernel launched (conftest.py)
+
 SEED = 7321
 TIMING = {"started_at", "duration_s", "durations", "kernel_start_s", "run_s", "learner_s", "checks_s",
           "view_ms"}  # view_ms: how long the sandbox took to build the kernel's view of the filesystem
