@@ -112,7 +112,7 @@ def grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, h
     """One exercise's result. Never raises for the grader's own failures either: an exception while running the
     notebook or its checks becomes every check of the exercise at 0 of its points, status ``error``, saying it is
     not the learner's fault, with the traceback for the instructor; the other exercises are graded as usual.
-    ``prepare_next``: an exercise whose kernel :mod:`grader.pool` launches while this one's checks run."""
+    ``prepare_next``: an exercise whose kernel :mod:`grader.pool` launches while this one's notebook runs."""
     try:
         return _grade_exercise(exercise, notebook, seed=seed, hidden=hidden, lang=lang,
                                cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s,
@@ -131,10 +131,9 @@ def _grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, 
                     prepare_next: str | None) -> ExerciseResult:
     if hidden:
         diagnosis.preload(exercise.id)  # the checks' reference libraries, imported while the notebook runs
-    with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s,
-                 total_timeout_s=total_timeout_s) as session:
-        if prepare_next is not None:  # it boots while these checks run
-            pool.prepare(prepare_next, seed, kernel_seed(seed))
+    ahead = None if prepare_next is None else lambda: pool.prepare(prepare_next, seed, kernel_seed(seed))
+    with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s,
+                 on_kernel_ready=ahead) as session:  # the next kernel boots while this notebook runs
         learner = session.learner or plugin._BrokenNotebook(session.execution.problem)
         began = time.perf_counter()
         collector = collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang)

@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import site
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -320,7 +321,7 @@ class Kernel:
                 raise RuntimeError("the kernel was not launched")
             client.kc = client.km.client(context=self._context)
             client.kc.start_channels()
-            run_sync(client.kc.wait_for_ready)(timeout=self.startup_timeout)
+            run_sync(_wait_for_ready)(client.kc, self.startup_timeout)
             client.kc.allow_stdin = False
             self._watch_iopub(client.kc)
         except BaseException:
@@ -467,6 +468,7 @@ class Kernel:
                 if client.kc is not None:
                     self._unwatch_iopub(client.kc)
                 self._output_left = max(client.notebook_budget, 0)
+                _kill_now(client.km)
                 client._cleanup_kernel()
         finally:
             if self._cgroup is not None:
@@ -566,6 +568,52 @@ class Kernel:
         if run.outcome == "error":
             return False
         return run.outcome == "exited" or bool(run.processes_killed) or not self.responsive(timeout=5)
+
+
+def _kill_now(km) -> None:
+    """Kill the kernel's process group at once and reap its launcher, so jupyter_client's shutdown, which would
+    interrupt it and then poll every 0.1 s until it is gone, finds it gone. Only a group the launcher leads (its
+    own session, as jupyter_client starts it) is killed, never the grader's."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # jupyter_client's own shutdown tries again
+
+
+async def _wait_for_ready(kc, timeout: float) -> None:
+    """jupyter_client's ``wait_for_ready`` without its last step, which waits until the output channel has been
+    quiet for 0.2 s (a fifth of a second per kernel): a kernel_info reply, and a message on the output channel
+    proving it is subscribed, are enough; output left from the handshake belongs to no cell and is ignored by
+    every cell run (nbclient keeps only messages whose parent is the cell). Raises RuntimeError when the kernel
+    dies or does not answer within ``timeout`` seconds."""
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass
+            else:
+                kc._handle_kernel_info_reply(reply)
+                return
+        if not await kc._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
 def _waited_s(pid: int | None) -> float:

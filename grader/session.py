@@ -14,6 +14,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from grader import messages, pool
 from grader.channel import remove_tree
@@ -52,6 +53,7 @@ class Session:
     seed: int
     cell_timeout_s: float | None = None
     total_timeout_s: float | None = None
+    on_kernel_ready: Callable[[], None] | None = None  # called once the kernel answers, before the first cell
     execution: Execution | None = None
     learner: KernelLearner | None = None
     _kernel: Kernel | None = field(default=None, repr=False)
@@ -88,6 +90,8 @@ class Session:
             problem = messages.text("notebook_kernel_failed", reason=f"{type(error).__name__}: {error}"[:300])
             self.execution = Execution(notebook=str(self.notebook), problem=problem)
             return self
+        if self.on_kernel_ready is not None:
+            self.on_kernel_ready()
         self.execution = self._run_all(submission)
         self.learner = KernelLearner(self._kernel, workdir, call_timeout_s=self.exercise.call_timeout_s,
                                      on_kernel_death=self._restart_and_replay, cells=tuple(submission.cells),
