@@ -140,8 +140,10 @@ def test_a_batch_killed_part_way_and_rerun_grades_only_the_rest(klass, reference
     out = tmp_path / "out"
     # one worker: the class takes twice as long, so a test process starved by a loaded machine still sees it part way
     command = [sys.executable, "-m", "grader.cli", "batch", str(folder), "--out", str(out), "--workers", "1", *ARGS]
+    # SIGINT as a terminal has it: pytest-xdist's workers ignore it, and a child would inherit that, so Python would
+    # install no KeyboardInterrupt handler and the Ctrl-C below would be lost
     batch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 400
         while len(_states(out)) < 4 and time.monotonic() < deadline and batch.poll() is None:
