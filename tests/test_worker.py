@@ -5,6 +5,7 @@ folder, cgroup or process of it, and the next one gets a fresh worker; and the G
 of the Dask engine."""
 import glob
 import json
+import os
 import tempfile
 import threading
 import time
@@ -68,7 +69,7 @@ def _while_grading(grade, marker: str):
     thread.start()
     seen = None
     while thread.is_alive():
-        started = glob.glob(f"{tempfile.gettempdir()}/grader-*/work/{marker}")
+        started = glob.glob(os.path.join(tempfile.gettempdir(), "grader-*", "work", marker))
         if started and seen is None:
             folder = Path(started[0]).parent.parent
             pid = int(next(folder.glob(".kernel-*")).name.split("-")[1])
