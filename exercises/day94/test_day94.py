@@ -7,7 +7,6 @@ also asked with fresh values of the same kind: make your functions right for any
 import numpy as np
 import pytest
 
-from grader.answers import remembered
 from grader.diagnosis import expect_entries
 
 # What each check asks, and what each known mistake would answer instead: the discriminating sizes (5, 3, 1, 2),
@@ -21,7 +20,7 @@ DAY = "day94"
 def expect_table(learner, rng, function, keep=lambda entry: True):
     """Every entry of ``function``'s table that ``keep`` selects; when graded, each with a fresh twin too."""
     entries = [entry for entry in TABLES[function] if keep(entry)]
-    expect_entries(remembered(learner), function, entries, arg_names=ARG_NAMES[function], day=DAY, rng=rng)
+    expect_entries(learner, function, entries, arg_names=ARG_NAMES[function], day=DAY, rng=rng)
 
 
 @pytest.mark.points(1)

@@ -8,7 +8,6 @@ also asked with fresh sizes of the same kind: make your functions right for any 
 import numpy as np  # noqa: F401 - the generated tables may hold arrays
 import pytest
 
-from grader.answers import remembered
 from grader.architecture import expect_model
 from grader.diagnosis import expect_entries
 
@@ -20,7 +19,7 @@ from grader.diagnosis import expect_entries
 
 def expect_table(learner, rng, function, keep=lambda entry: True):
     """Every entry of ``function``'s table that ``keep`` selects; when graded, each with a fresh twin too."""
-    expect_entries(remembered(learner), function, [entry for entry in TABLES[function] if keep(entry)], day="day96",
+    expect_entries(learner, function, [entry for entry in TABLES[function] if keep(entry)], day="day96",
                    rng=rng)
 
 

@@ -9,7 +9,6 @@ message can name the mistake.
 """
 import pytest
 
-from grader.answers import remembered
 from grader.architecture import expect_model
 from grader.diagnosis import ErrorCase, error_entry, expect_entries, load
 
@@ -56,7 +55,7 @@ def test_conv_params_random_vs_keras(learner, rng):
         f, filters = int(rng.integers(1, 8)), int(rng.integers(1, 513))
         layer = keras.layers.Conv2D(filters, f, kernel_initializer=ZEROS)
         entries.append(keras_entry(CONV_PARAMS, (f, c_in, filters), layer, (f, f, c_in)))
-    expect_entries(remembered(learner), "conv_params", entries)
+    expect_entries(learner, "conv_params", entries)
 
 
 @pytest.mark.points(1)
@@ -69,7 +68,7 @@ def test_dense_params_random_vs_keras(learner, rng):
         n_in, n_out = int(rng.integers(1, 4097)), int(rng.integers(1, 1025))
         entries.append(keras_entry(DENSE_PARAMS, (n_in, n_out), keras.layers.Dense(n_out, kernel_initializer=ZEROS),
                                    (n_in,)))
-    expect_entries(remembered(learner), "dense_params", entries)
+    expect_entries(learner, "dense_params", entries)
 
 
 @pytest.mark.points(1)
@@ -82,7 +81,7 @@ def test_separable_conv_params_random_vs_keras(learner, rng):
         f, c_in, filters = int(rng.integers(1, 8)), int(rng.integers(4, 513)), int(rng.integers(1, 513))
         layer = keras.layers.SeparableConv2D(filters, f, depthwise_initializer=ZEROS, pointwise_initializer=ZEROS)
         entries.append(keras_entry(SEPARABLE, (f, c_in, filters), layer, (f, f, c_in)))
-    expect_entries(remembered(learner), "separable_conv_params", entries)
+    expect_entries(learner, "separable_conv_params", entries)
 
 
 # ---------------------------------------------------------------- output shapes
@@ -112,7 +111,7 @@ def test_conv_output_shape_random_vs_keras(learner, rng):
         entry = OUTPUT_SHAPE.entry(h, w, f, filters, stride=stride, padding=padding)
         entry["want"] = keras_conv_shape(h, w, f, filters, stride, padding)
         entries.append(entry)
-    expect_entries(remembered(learner), "conv_output_shape", entries)
+    expect_entries(learner, "conv_output_shape", entries)
 
 
 @pytest.mark.points(1)
@@ -124,7 +123,7 @@ def test_conv_output_shape_rejects_unknown_padding(learner, rng):
                      "outshape_padding_not_rejected", "outshape_padding_not_rejected")
     valid = OUTPUT_SHAPE.entry(h, w, f, filters, stride=stride, padding="valid")   # always raising earns nothing
     valid["want"] = keras_conv_shape(h, w, f, filters, stride, "valid")
-    expect_entries(remembered(learner), "conv_output_shape", [error_entry(case)] + [
+    expect_entries(learner, "conv_output_shape", [error_entry(case)] + [
         e for e in OUTPUT_SHAPE.table() if "raises" in e] + [valid])
 
 
