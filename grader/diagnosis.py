@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -238,19 +239,25 @@ def preload(exercise_id: str) -> threading.Thread | None:
     alone takes 0.6-1 s), while the caller waits for the learner's kernel; Python's import lock makes a later
     import of the same module wait for this one, never run it twice. Read with :mod:`ast`, never run here. The
     thread, or None when there is nothing to import (a learner's release has no diagnoses)."""
-    path = exercises.hidden_dir() / f"diagnosis_{exercise_id}.py"
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    names = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
-    names += [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level]
-    names = [n for n in names if n.split(".")[0] not in PRELOAD_SKIPPED and n not in sys.modules]
+    names = [n for n in _imported_by(exercise_id) if n not in sys.modules]
     if not names:
         return None
     thread = threading.Thread(target=_import_all, args=(names,), name=f"preload-{exercise_id}", daemon=True)
     thread.start()
     return thread
+
+
+@functools.lru_cache(maxsize=None)
+def _imported_by(exercise_id: str) -> tuple[str, ...]:
+    """The libraries ``diagnosis_<exercise_id>.py`` imports at its top (read once per process)."""
+    path = exercises.hidden_dir() / f"diagnosis_{exercise_id}.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    names = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
+    names += [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module and not node.level]
+    return tuple(n for n in names if n.split(".")[0] not in PRELOAD_SKIPPED)
 
 
 def _import_all(names: list[str]) -> None:
