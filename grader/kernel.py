@@ -36,6 +36,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
 ERRORS_KEPT = 3  # error outputs kept per cell, whatever the budget (the kernel can send any number of them)
+IOPUB_WAIT_S = 4  # after a cell's reply (or its interrupt): how long its last output may take (nbclient's default)
+PROBE_IOPUB_WAIT_S = 1  # the same for a probe, whose output nobody reads
 IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
 STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit,
 STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's total limit is passed by 30 s at most)
@@ -119,8 +121,10 @@ def _capped_client_class():
         hold_for_interrupt = contextlib.nullcontext
         starved = None  # a callable: True while the cell has not yet had its time limit of its own time
         output_complete = False  # the kernel's "idle" for the last cell came: all its output was sent
+        cell_msg_id = None  # the id of the last cell's execute request (its output's parent)
 
         async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+            self.cell_msg_id = parent_msg_id
             await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
             self.output_complete = True
 
@@ -423,18 +427,11 @@ class Kernel:
 
         self._iopub_watch = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
 
-    def _iopub_dropped(self, wait: float = 0.0) -> bool:
-        """True when the output channel was dropped; waits up to ``wait`` seconds for it to happen."""
+    def _iopub_dropped(self) -> bool:
+        """True when the output channel was dropped (a disconnect event is waiting on its monitor)."""
         import zmq
 
-        if self._iopub_watch is None:
-            return False
-        deadline = time.monotonic() + wait
-        while not self._iopub_watch.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
-        return True
+        return self._iopub_watch is not None and bool(self._iopub_watch.getsockopt(zmq.EVENTS) & zmq.POLLIN)
 
     def _reopen_iopub(self) -> bool:
         """A fresh output channel, subscribed anew; True when the kernel welcomes it (ipykernel >= 7 greets
@@ -500,6 +497,7 @@ class Kernel:
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
         client.timeout = max(1, int(round(timeout)))
         client.starved = self._starved(client.timeout)
+        client.iopub_timeout = IOPUB_WAIT_S if settle else PROBE_IOPUB_WAIT_S
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
         began = time.perf_counter()
@@ -532,25 +530,63 @@ class Kernel:
         would finish in time on an idle machine, and a re-grade gives the same result; a cell that sleeps or waits
         is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
-        waited, most = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S)
+        waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self._cpu_s()
 
         def starved() -> bool:
             wall = time.monotonic() - began
-            return wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
+            return (wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
+                    and self._cpu_s() - used < wall)
         return starved
 
-    def _timed_out(self, cell, began: float, settle: bool = True) -> CellRun:
+    def _cpu_s(self) -> float:
+        """CPU seconds (user and system) used so far by the kernel and every process it started that still runs.
+        A cell whose processes together had a whole CPU's worth of the wall time was not starved by other work,
+        whatever its main thread waited (a fork bomb starves its own kernel): ``_starved`` grants it no more."""
+        pids = set(self._pids or ()) | self._strays()
+        return sum(_cpu_of(pid) for pid in pids)
+
+    def _timed_out(self, cell, began: float, settle: bool) -> CellRun:
+        """The run of a cell stopped at its limit. Its output may still be on its way (``_output_refused``), except
+        when the cell had started processes: they were killed, the kernel will be restarted
+        (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done."""
         self._killed += self.kill_strays()
         return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
                        output_dropped=self._client.dropped, processes_killed=self._killed,
-                       output_refused=settle and self._output_refused())
+                       output_refused=settle and self._output_refused(wait=not self._killed))
 
-    def _output_refused(self) -> bool:
+    def _output_refused(self, wait: bool = True) -> bool:
         """True when the cell's output channel was dropped for an oversized message: the channel is reopened,
         and a kernel that welcomes the new one was well and had sent too much. (One that stays silent had
-        broken itself; the session's probe then restarts it.)"""
-        settling = 0.0 if self._client.output_complete else IOPUB_SETTLE_S  # output may still be on its way
-        return self._iopub_dropped(wait=settling) and self._reopen_iopub()
+        broken itself; the session's probe then restarts it.) With ``wait``, output still on its way is waited
+        for first (up to ``IOPUB_SETTLE_S``)."""
+        if wait and not self._client.output_complete:
+            self._await_idle(IOPUB_SETTLE_S)
+        return self._iopub_dropped() and self._reopen_iopub()
+
+    def _await_idle(self, wait: float) -> None:
+        """Read the output channel for up to ``wait`` seconds, until the kernel says the last cell is done
+        ("idle" with the cell's request as parent: all its output was sent) or the channel is dropped. A cell that
+        timed out because its own child processes took the CPU is done a moment after they are killed; only a
+        kernel that cannot answer (its messaging broken) or that is still sending costs the whole wait. Messages
+        read here belong to a cell whose output was already taken, and are dropped."""
+        from queue import Empty
+
+        from jupyter_core.utils import run_sync
+
+        kc, parent = self._client.kc, self._client.cell_msg_id
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and not self._iopub_dropped():
+            try:
+                msg = run_sync(kc.iopub_channel.get_msg)(timeout=0.05)
+            except Empty:
+                continue
+            except Exception:  # noqa: BLE001 - a message that does not parse: the learner's, dropped
+                time.sleep(0.05)
+                continue
+            msg = _sane_message(msg)
+            if (msg is not None and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
+                    and msg["parent_header"].get("msg_id") == parent):
+                return
 
     def _remember_reply(self, *, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply or {}
@@ -627,6 +663,19 @@ def _waited_s(pid: int | None) -> float:
             return int(handle.read().split()[1]) / 1e9
     except (OSError, ValueError, IndexError, TypeError):
         return 0.0
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user and system) the process has used (0.0 when it is gone); ``/proc/PID/stat`` fields 14-15."""
+    try:
+        with open(f"/proc/{int(pid)}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _kernel_pids(km, applied: dict) -> tuple[int, int] | None:

@@ -493,7 +493,7 @@ CASES: tuple[Case, ...] = (
     Case("monkeypatch_numpy", "patching NumPy's comparisons on the stub", "nothing changes: score 0",
          base="stub", cells=(PATCH_NUMPY,), lost=DAY93_FUNCTIONS),
     Case("monkeypatch_builtins", "patching builtins on the stub", "nothing changes: score 0", base="stub",
-         cells=(PATCH_BUILTINS,), lost=DAY93_FUNCTIONS),
+         cells=(PATCH_BUILTINS,), lost=DAY93_FUNCTIONS, cell_timeout_s=3),   # its cell never answers: 3 s does
     Case("monkeypatch_keras", "a fake keras module whose models carry a Lambda", "model refused, never run",
          cells=(PATCH_KERAS,), lost=("relu", "feature_map", "feature_maps")),
     Case("eq_always_true", "a return value whose __eq__ is always True", "value refused", functions={"relu": LIAR},

@@ -136,7 +136,8 @@ KINDS = (
      "points, the reference earns all of them at 3 seeds)", ()),
     ("8. Different results on a re-grade",
      "every corpus entry is graded twice and must give the same score and the same outcome; a cell's time limit "
-     "counts the time the kernel had the CPU, not time spent waiting for it on a loaded machine", ()),
+     "counts the time the kernel had the CPU, not time spent waiting for it on a loaded machine (unless the "
+     "cell's own processes had a whole CPU's worth: a fork bomb starving its own kernel gets no more time)", ()),
 )
 
 
