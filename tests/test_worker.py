@@ -133,8 +133,8 @@ def test_a_submission_past_its_time_limit_is_killed_with_its_worker_and_the_next
     pid = _warm_pid()
     stops = _recording_stops(monkeypatch, worker)
     stopped, (grader_pid, folder, groups) = _while_grading(
-        lambda: worker.grade_job_warm(_job("endless", endless, cell_timeout_s=600, timeout_s=20)), marker)
-    assert not stopped.ok and stopped.reason.en == "timed out after 20 s and was stopped"
+        lambda: worker.grade_job_warm(_job("endless", endless, cell_timeout_s=600, timeout_s=12)), marker)
+    assert not stopped.ok and stopped.reason.en == "timed out after 12 s and was stopped"
     assert grader_pid == pid, "the endless notebook was not graded by the warm worker"
     # stopped, and graded once more on a fresh worker (a failure on a worker that graded before), stopped too
     assert [p for p, _ in stops][:1] == [pid] and len(stops) == 2, stops
