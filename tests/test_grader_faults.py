@@ -107,6 +107,9 @@ def test_the_grader_traceback_is_in_the_json_but_not_in_the_learners_report(tmp_
     data = json.loads(to_json(result))
     broken = next(c for c in data["exercises"][0]["checks"] if c["id"] == "key_error")
     assert any("KeyError" in line for line in broken["grader_traceback"]) and broken["traceback"] == []
+    # where it broke, for the instructor: Python's own traceback (pytest's ``--tb=native``), file, line and statement
+    where = "\n".join(broken["grader_traceback"])
+    assert 'test_day93.py", line ' in where and "in test_key_error" in where and 'return {}["weights"]' in where
     back = _by_id(from_json(to_json(result)).exercises[0].checks)
     assert back["key_error"].grader_traceback == _by_id(collector.results)["key_error"].grader_traceback
     md = report.markdown(result)
