@@ -223,14 +223,27 @@ def feedback(text: Text, traceback: tuple[str, ...], lang: str) -> str:
     return "\n".join(lines)
 
 
+def _outcome(item: pytest.Item, call: pytest.CallInfo) -> tuple[Status, Text | None, tuple[str, ...]] | None:
+    """A check's classified outcome for this phase; None for other tests, a quiet phase or a broken check."""
+    if "learner" not in item.fixturenames:  # not a check: leave other tests' reports alone
+        return None
+    if call.when == "setup" and call.excinfo is None or call.when == "teardown":
+        return None
+    return classify(call.excinfo)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = (yield).get_result()
-    if "learner" not in item.fixturenames:  # not a check: leave other tests' reports alone
-        return
-    if call.when == "setup" and call.excinfo is None or call.when == "teardown":
-        return
-    outcome = classify(call.excinfo)
+    outcome = _outcome(item, call)
+    shown = outcome is not None and outcome[1] is not None and outcome[0] not in (Status.PASSED, Status.SKIPPED)
+    if shown and call.when == "call":
+        # The learner's feedback replaces pytest's traceback below; spare pytest building it (its long style parses
+        # the source of every frame: 0.1 s a failed check). Only this item, only for this report.
+        item.repr_failure = lambda excinfo: feedback(outcome[1], outcome[2], item.config.stash[SETTINGS].lang)
+    try:
+        report = (yield).get_result()
+    finally:
+        item.__dict__.pop("repr_failure", None)
     if outcome is None:
         return
     status, text, traceback = outcome
@@ -239,7 +252,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "points": _points(item), "hidden": is_hidden(item),
         "message": None if text is None else {"en": text.en, "zh-TW": text.zh_tw}, "traceback": list(traceback),
     }))
-    if text is not None and status not in (Status.PASSED, Status.SKIPPED):  # pytest shows a skip's own reason
+    if shown:  # pytest shows a skip's own reason
         report.longrepr = feedback(text, traceback, item.config.stash[SETTINGS].lang)
 
 
