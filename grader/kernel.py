@@ -93,6 +93,7 @@ class CellRun:
     output_dropped: int = 0  # bytes of output over the limits, not kept
     processes_killed: int = 0  # processes the cell started and left running when it was stopped
     output_refused: bool = False  # the cell sent one output message over Limits.message_bytes (refused)
+    kernel_silent: bool = False  # the output channel was dropped and the kernel never greeted the reopened one
 
     @property
     def ok(self) -> bool:
@@ -517,7 +518,7 @@ class Kernel:
         if reply.get("ename") == TIMEOUT_ENAME:
             return self._timed_out(cell, began, settle)
         run = replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
-                      output_refused=self._output_refused())
+                      **self._output_channel())
         if run.ok and _asked_to_exit(reply):
             return replace(run, outcome="exited", ename="KernelExit", evalue="exit() or quit() ended the kernel")
         return run
@@ -546,22 +547,26 @@ class Kernel:
         return sum(_cpu_of(pid) for pid in pids)
 
     def _timed_out(self, cell, began: float, settle: bool) -> CellRun:
-        """The run of a cell stopped at its limit. Its output may still be on its way (``_output_refused``), except
+        """The run of a cell stopped at its limit. Its output may still be on its way (``_output_channel``), except
         when the cell had started processes: they were killed, the kernel will be restarted
         (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done."""
         self._killed += self.kill_strays()
         return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
                        output_dropped=self._client.dropped, processes_killed=self._killed,
-                       output_refused=settle and self._output_refused(wait=not self._killed))
+                       **(self._output_channel(wait=not self._killed) if settle else {}))
 
-    def _output_refused(self, wait: bool = True) -> bool:
-        """True when the cell's output channel was dropped for an oversized message: the channel is reopened,
-        and a kernel that welcomes the new one was well and had sent too much. (One that stays silent had
-        broken itself; the session's probe then restarts it.) With ``wait``, output still on its way is waited
-        for first (up to ``IOPUB_SETTLE_S``)."""
+    def _output_channel(self, wait: bool = True) -> dict[str, bool]:
+        """What became of the cell's output channel, as :class:`CellRun` fields: when it was dropped it is reopened;
+        a kernel that welcomes the new one was well and had sent one message too large (``output_refused``), one
+        that stays silent broke its own messaging (``kernel_silent``: ``needs_restart`` then restarts it without
+        a probe, which would only wait its 5 s and more). With ``wait``, output still on its way is waited for
+        first (up to ``IOPUB_SETTLE_S``)."""
         if wait and not self._client.output_complete:
             self._await_idle(IOPUB_SETTLE_S)
-        return self._iopub_dropped() and self._reopen_iopub()
+        if not self._iopub_dropped():
+            return {}
+        welcomed = self._reopen_iopub()
+        return {"output_refused": welcomed, "kernel_silent": not welcomed}
 
     def _await_idle(self, wait: float) -> None:
         """Read the output channel for up to ``wait`` seconds, until the kernel says the last cell is done
@@ -604,10 +609,12 @@ class Kernel:
 
     def needs_restart(self, run: CellRun) -> bool:
         """After a cell (or call) that failed as ``run``: True when the kernel must be restarted, because it died,
-        asked to exit, stopped answering, or forked in a cell that ran too long (fork left it in no known state)."""
+        asked to exit, stopped answering (``kernel_silent``, else a probe), or forked in a cell that ran too long
+        (fork left it in no known state)."""
         if run.outcome == "error":
             return False
-        return run.outcome == "exited" or bool(run.processes_killed) or not self.responsive(timeout=5)
+        return (run.outcome == "exited" or bool(run.processes_killed) or run.kernel_silent
+                or not self.responsive(timeout=5))
 
 
 def _kill_now(km) -> None:

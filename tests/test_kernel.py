@@ -25,7 +25,7 @@ def test_timed_out_cell_has_its_processes_killed_and_counted(kernel):
 
 def test_timed_out_cell_that_started_nothing_counts_none_and_the_kernel_answers(kernel):
     run = kernel.run("while True:\n    pass", timeout=2)
-    assert run.outcome == "timeout" and run.processes_killed == 0
+    assert run.outcome == "timeout" and run.processes_killed == 0 and not run.kernel_silent
     assert kernel.responsive(timeout=10)
 
 
@@ -47,9 +47,20 @@ def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel)
     undo = "import sys\nfor s in (sys.stdout, sys.stderr):\n    del s.write\n"
     assert kernel.run(undo, timeout=10).ok
     run = kernel.run(f"print('x' * {kernel.limits.message_bytes + 2**20})", timeout=20)
-    assert run.ok and run.output_refused and run.stdout == ""
+    assert run.ok and run.output_refused and not run.kernel_silent and run.stdout == ""
     after = kernel.run("print('still heard')", timeout=10)
     assert after.ok and not after.output_refused and after.stdout == "still heard\n"
+
+
+def test_a_kernel_that_broke_its_own_messaging_is_restarted_without_a_probe(kernel, monkeypatch):
+    """``builtins.type`` replaced: the kernel can no longer send, its output channel is dropped and the reopened
+    one is never greeted. The run says so, and ``needs_restart`` does not wait on a probe that cannot answer."""
+    from corpus import PATCH_BUILTINS
+
+    run = kernel.run(PATCH_BUILTINS, timeout=3)
+    assert run.outcome == "timeout" and run.kernel_silent and not run.output_refused
+    monkeypatch.setattr(kernel, "responsive", lambda timeout=10.0: pytest.fail("a silent kernel was probed"))
+    assert kernel.needs_restart(run)
 
 
 def test_output_under_the_message_limit_is_not_refused(kernel):
