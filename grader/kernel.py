@@ -401,6 +401,10 @@ class Kernel:
         finally:
             _signal(kernel, signal.SIGCONT)
             self._killed += self.kill_strays()
+            if self._killed and self._client is not None:
+                # the kernel will be restarted (``needs_restart``): its reply and last output are waited for as a
+                # probe's, 1 s, not 4 (a fork bomb's kernel keeps forking after its interrupt and never answers)
+                self._client.iopub_timeout = PROBE_IOPUB_WAIT_S
 
     def _strays(self) -> set[int]:
         """The processes the kernel started and that still run (in its cgroups when it has them)."""

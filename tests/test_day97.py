@@ -70,6 +70,27 @@ def test_memorised_test_set_earns_no_accuracy_points(tmp_path, name):
             assert sum(c.score for c in collector.results) == POINTS - 10
 
 
+def test_a_model_graded_again_with_another_seed_is_measured_again_only_on_its_moved_digits(monkeypatch):
+    """The clean and unscaled accuracies do not depend on the run's seed: measured once per model; the moved
+    digits (drawn from the seed) are measured for each seed. Same figures as measuring everything each time."""
+    import keras
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    monkeypatch.setattr(mnist, "_ACCURACY", {})
+    monkeypatch.setattr(mnist, "_UNMOVED", {})
+    measured = []
+    real = mnist._accuracy
+    monkeypatch.setattr(mnist, "_accuracy", lambda m, x, y: measured.append(x.shape) or real(m, x, y))
+    first = mnist.accuracy_on_test_set(model, mnist.moved_generator(1))
+    assert len(measured) == 3 and first.clean < 0.99 and first.raw > 0   # untrained: clean, unscaled, moved
+    second = mnist.accuracy_on_test_set(model, mnist.moved_generator(2))
+    assert len(measured) == 4 and (second.clean, second.raw) == (first.clean, first.raw)
+    monkeypatch.setattr(mnist, "_UNMOVED", {})   # measured from scratch: the same figures
+    monkeypatch.setattr(mnist, "_ACCURACY", {})
+    assert mnist.accuracy_on_test_set(model, mnist.moved_generator(2)) == second and len(measured) == 7
+
+
 def test_moved_digits_move_each_image_one_pixel_with_zeros_coming_in():
     images = np.arange(2 * 4 * 5, dtype=np.uint8).reshape(2, 4, 5) + 1
     moved = mnist.moved_digits(images, np.array([(0, 1), (-1, -1)]))
