@@ -235,11 +235,13 @@ def _outcome(item: pytest.Item, call: pytest.CallInfo) -> tuple[Status, Text | N
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = _outcome(item, call)
-    shown = outcome is not None and outcome[1] is not None and outcome[0] not in (Status.PASSED, Status.SKIPPED)
-    if shown and call.when == "call":
-        # The learner's feedback replaces pytest's traceback below; spare pytest building it (its long style parses
-        # the source of every frame: 0.1 s a failed check). Only this item, only for this report.
-        item.repr_failure = lambda excinfo: feedback(outcome[1], outcome[2], item.config.stash[SETTINGS].lang)
+    shown = None  # the learner's feedback, for a report pytest would show (it shows a skip's own reason)
+    if outcome is not None and outcome[1] is not None and outcome[0] not in (Status.PASSED, Status.SKIPPED):
+        shown = feedback(outcome[1], outcome[2], item.config.stash[SETTINGS].lang)
+    if shown is not None and call.when == "call":
+        # The feedback replaces pytest's traceback below; spare pytest building it (its long style parses the
+        # source of every frame: 0.1 s a failed check). Only this item, only for this report.
+        item.repr_failure = lambda excinfo: shown
     try:
         report = (yield).get_result()
     finally:
@@ -252,8 +254,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         "points": _points(item), "hidden": is_hidden(item),
         "message": None if text is None else {"en": text.en, "zh-TW": text.zh_tw}, "traceback": list(traceback),
     }))
-    if shown:  # pytest shows a skip's own reason
-        report.longrepr = feedback(text, traceback, item.config.stash[SETTINGS].lang)
+    if shown is not None:
+        report.longrepr = shown
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
