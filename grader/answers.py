@@ -47,8 +47,8 @@ class Remembered:
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         key = call_key(name, args, kwargs, timeout)
-        if key is not None:  # an answer got without its traceback (expecting_errors) is kept apart
-            key += (getattr(self.learner, "brief", False),)
+        if key is not None:  # an answer got without its traceback (expecting_errors) or weights is kept apart
+            key += (getattr(self.learner, "brief", False), getattr(self.learner, "weights", True))
         if key is None:
             return self.learner.run(name, *args, timeout=timeout, **kwargs)
         if key not in self._memory:

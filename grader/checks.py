@@ -130,3 +130,11 @@ def expect_unchanged(before: np.ndarray, after: Any, *, function: str, arg: str)
     """The learner's function must not have modified its argument in place."""
     if after is not None and (after.shape != before.shape or not np.array_equal(after, before, equal_nan=True)):
         fail("input_mutated", function=function, arg=arg)
+
+
+def remember(cache: dict, key, value, *, limit: int) -> None:
+    """``cache[key] = value`` for a reference value a check computed (a process-wide cache), the oldest entries
+    dropped so that at most ``limit`` are kept (dicts keep insertion order)."""
+    while len(cache) >= limit:
+        cache.pop(next(iter(cache)))
+    cache[key] = value

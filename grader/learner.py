@@ -88,7 +88,7 @@ class Call:
 # kernel is the learner's: if their code removes or replaces the helper, only their own results can change, and
 # those are read as hostile bytes whatever wrote them; a helper that is gone is defined again.
 CALL_HELPER = r'''
-def __grader_call(folder, name, brief=False):
+def __grader_call(folder, name, brief=False, weights=True):
     import json, os, sys, traceback
     import numpy
     join = os.path.join
@@ -105,7 +105,12 @@ def __grader_call(folder, name, brief=False):
         if keras is not None and isinstance(value, keras.Model):
             count[0] += 1
             file = "r%d.keras" % count[0]
-            value.save(join(out, file))
+            if weights:
+                value.save(join(out, file))
+            else:  # what model.save writes as config.json (layers, build and compile settings), no weights
+                import zipfile
+                with zipfile.ZipFile(join(out, file), "w") as archive:
+                    archive.writestr("config.json", json.dumps(keras.saving.serialize_keras_object(value)))
             return {"kind": "keras", "file": file}
         if isinstance(value, (numpy.ndarray, numpy.generic)):
             array = numpy.asarray(value)
@@ -160,7 +165,7 @@ def __grader_call(folder, name, brief=False):
             after.append(None)
     save_json({"status": "ok", "value": encode(value), "after": after})
 '''
-CALL_LINE = "__grader_call(FOLDER, NAME, BRIEF)"
+CALL_LINE = "__grader_call(FOLDER, NAME, BRIEF, WEIGHTS)"
 
 
 class KernelLearner:
@@ -183,6 +188,7 @@ class KernelLearner:
         self._killers: set[str] = set()  # functions that ended the kernel when called
         self._helper_in: tuple | None = None  # (kernel, restarts) in which CALL_HELPER was defined
         self.brief = False  # see expecting_errors
+        self.weights = True  # see without_weights
 
     @contextlib.contextmanager
     def expecting_errors(self):
@@ -193,6 +199,18 @@ class KernelLearner:
             yield
         finally:
             self.brief = before
+
+    @contextlib.contextmanager
+    def without_weights(self):
+        """Within: a Keras model comes back as its architecture only (layers and their settings, trainability,
+        build and compile settings: the ``config.json`` that ``model.save`` writes), built by the grader with
+        fresh initial weights, for checks that never read weight values. The kernel writes no weights and the
+        grader reads none: VGG16's base is 59 MB of them, 0.3 s a model on 2 cores."""
+        before, self.weights = self.weights, False
+        try:
+            yield
+        finally:
+            self.weights = before
 
     def call(self, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
         return self.run(name, *args, timeout=timeout, **kwargs).value
@@ -213,7 +231,8 @@ class KernelLearner:
     def _run(self, name: str, args: tuple, kwargs: dict, *, timeout: float, cut_by_budget: bool) -> Call:
         with self._open_call() as folder:
             _write_args(folder, args, kwargs)
-            line = CALL_LINE.replace("FOLDER, NAME, BRIEF", f"{str(folder.path)!r}, {name!r}, {self.brief!r}")
+            line = CALL_LINE.replace("FOLDER, NAME, BRIEF, WEIGHTS",
+                                     f"{str(folder.path)!r}, {name!r}, {self.brief!r}, {self.weights!r}")
             cell = self._call_cell(line, timeout)
             if cell.outcome == "timeout":
                 self._recover(cell)
@@ -228,7 +247,7 @@ class KernelLearner:
                 raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200])
                                     if cell.outcome == "garbled" else messages.text("kernel_died", function=name))
             try:
-                return _read_result(folder, name)
+                return _read_result(folder, name, weights=self.weights)
             except LearnerRaised as problem:
                 raise _pointed_at_failed_cell(problem, name, self.failures) from None
 
@@ -314,7 +333,9 @@ def load_bounded_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise ValueError(f"nested too deeply") from None
 
 
-def _read_result(folder: CallFolder, name: str) -> Call:
+def _read_result(folder: CallFolder, name: str, *, weights: bool = True) -> Call:
+    """The call's ``result.json`` and the files it names, decoded; models with their weights unless ``weights`` is
+    False (:meth:`KernelLearner.without_weights`). :class:`LearnerProblem` for whatever the value cannot be."""
     try:
         data = load_bounded_json(folder.read("result.json", MAX_JSON_BYTES))
     except (ValueError, OSError) as error:
@@ -332,7 +353,7 @@ def _read_result(folder: CallFolder, name: str) -> Call:
         raise _raised(data, name)
     try:
         files = ResultFiles(folder)  # one budget for every file this result names, each file named once
-        value = _decode(files, data["value"])
+        value = _decode(files, data["value"], weights=weights)
         after = tuple(None if f is None else _load_npy(files, f) for f in data["after"])
     except UnsafeModel as error:
         raise LearnerRaised(_model_refusal(name, str(error))) from None
@@ -476,7 +497,7 @@ def _npy_header(handle, file: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     return tuple(shape), bool(fortran), dtype
 
 
-def _decode(folder: "ResultFiles", spec: dict, depth: int = 0) -> Any:
+def _decode(folder: "ResultFiles", spec: dict, depth: int = 0, *, weights: bool = True) -> Any:
     if not isinstance(spec, dict) or depth > MAX_VALUE_DEPTH:
         raise ValueError("a value nested too deeply or not described")
     kind = spec["kind"]
@@ -491,39 +512,45 @@ def _decode(folder: "ResultFiles", spec: dict, depth: int = 0) -> Any:
         return float(value) if kind == "float" else value
     if kind == "keras":
         with folder.open(_checked_name(spec["file"]), MAX_RESULT_BYTES) as handle:
-            return load_keras_file(handle)
+            return load_keras_file(handle, weights=weights)
     if kind == "none":
         return None
     if kind in ("list", "tuple"):
-        items = [_decode(folder, s, depth + 1) for s in spec["items"]]
+        items = [_decode(folder, s, depth + 1, weights=weights) for s in spec["items"]]
         return items if kind == "list" else tuple(items)
     if kind == "dict":
-        return {str(k): _decode(folder, s, depth + 1) for k, s in spec["items"].items()}
+        return {str(k): _decode(folder, s, depth + 1, weights=weights) for k, s in spec["items"].items()}
     raise ValueError(f"a value of type {str(spec.get('type'))[:80]}")
 
 
-def load_keras_file(handle) -> Any:
+def load_keras_file(handle, *, weights: bool = True) -> Any:
     """A learner's ``.keras`` file (an open file the grader checked), loaded from a private copy only the grader
-    can read, after :func:`inspect_keras_archive`."""
+    can read, after :func:`inspect_keras_archive` (see :func:`load_keras_model` for ``weights``)."""
     path = private_copy(handle, MAX_RESULT_BYTES, suffix=".keras", name="the model file")
     try:
-        return load_keras_model(path)
+        return load_keras_model(path, weights=weights)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def load_keras_model(path: Path):
+def load_keras_model(path: Path, *, weights: bool = True):
     """A learner's saved model, loaded with ``safe_mode=True``: no Lambda code, no custom classes, never executed.
 
     The archive is inspected first (:func:`inspect_keras_archive`), and while Keras builds the model every
     weight it creates counts against ``MAX_MODEL_PARAMETERS``: a file that declares more is refused before
-    the memory is taken. :class:`UnsafeModel` for every refusal."""
-    compiled = inspect_keras_archive(path)  # first: a refused archive costs no import of Keras
+    the memory is taken. ``weights=False``: only the archive's ``config.json`` is read and the model built from
+    it with fresh initial weights, as ``keras.saving.load_model`` builds it before reading the weights (the
+    archive needs no weights file; one that is there is not read). :class:`UnsafeModel` for every refusal."""
+    config = _archive_config(path)  # first: a refused archive costs no import of Keras
+    compiled = _compile_config_in(config)
     import keras  # only exercises that hand over models pay for importing Keras
 
     try:
         with _weights_budget(MAX_MODEL_PARAMETERS):
-            model = keras.saving.load_model(path, safe_mode=True, compile=False)
+            if weights:
+                model = keras.saving.load_model(path, safe_mode=True, compile=False)
+            else:  # load_model(compile=False) without the weights: compile settings are read, never deserialised
+                model = keras.saving.deserialize_keras_object(dict(config, compile_config=None), safe_mode=True)
     except UnsafeModel:
         raise
     except (MemoryError, RecursionError) as error:
@@ -551,6 +578,16 @@ def inspect_keras_archive(path: Path) -> dict | None:
     Refused (:class:`UnsafeModel`): not a zip, more than ``MAX_ARCHIVE_MEMBERS`` members, a member or the
     whole larger than ``MAX_RESULT_BYTES`` unpacked, a large member compressed more than ``MAX_RATIO``
     times, a ``config.json`` over ``MAX_JSON_BYTES`` or nested deeper than ``MAX_CONFIG_DEPTH``."""
+    return _compile_config_in(_archive_config(path))
+
+
+def _compile_config_in(config: dict) -> dict | None:
+    compiled = config.get("compile_config")
+    return compiled if isinstance(compiled, dict) else None
+
+
+def _archive_config(path: Path) -> dict:
+    """The archive's ``config.json``, parsed, after the checks of :func:`inspect_keras_archive`."""
     try:
         with open_zip(path, max_members=MAX_ARCHIVE_MEMBERS) as archive:  # counted before the directory is read
             _check_members(archive.infolist())
@@ -562,8 +599,9 @@ def inspect_keras_archive(path: Path) -> dict | None:
         config = load_bounded_json(raw, max_depth=MAX_CONFIG_DEPTH)
     except ValueError as error:
         raise UnsafeModel(f"config.json {error}") from None
-    compiled = config.get("compile_config") if isinstance(config, dict) else None
-    return compiled if isinstance(compiled, dict) else None
+    if not isinstance(config, dict):
+        raise UnsafeModel("config.json does not describe a model")
+    return config
 
 
 def _check_members(members: list) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.checks import as_numeric_array, expect_array, expect_unchanged, fail
+from grader.checks import as_numeric_array, expect_array, expect_unchanged, fail, remember
 from grader.datasets import load_mnist_test
 from grader.learner import compile_config, learning_rate, loss_name
 
@@ -167,10 +167,10 @@ def accuracy_on_test_set(model, rng: np.random.Generator) -> MnistAccuracy:
         if model_key not in _UNMOVED:
             scaled = _accuracy(model, reference_scale(images), labels)
             raw = _accuracy(model, images.astype("float32")[..., np.newaxis], labels) if scaled < 0.99 else 0.0
-            _remember(_UNMOVED, model_key, (scaled, raw))
+            remember(_UNMOVED, model_key, (scaled, raw), limit=CACHED_MODELS)
         scaled, raw = _UNMOVED[model_key]
         moved = _accuracy(model, reference_scale(moved_digits(images, offsets)), labels)
-        _remember(_ACCURACY, key, MnistAccuracy(clean=scaled, moved=moved, raw=raw))
+        remember(_ACCURACY, key, MnistAccuracy(clean=scaled, moved=moved, raw=raw), limit=CACHED_MODELS)
     return _ACCURACY[key]
 
 
@@ -180,13 +180,6 @@ def forget() -> None:
     learner's)."""
     _ACCURACY.clear()
     _UNMOVED.clear()
-
-
-def _remember(cache: dict, key, value) -> None:
-    """``cache[key] = value``, the oldest entries dropped past ``CACHED_MODELS``."""
-    while len(cache) >= CACHED_MODELS:
-        cache.pop(next(iter(cache)))
-    cache[key] = value
 
 
 def expect_accuracy(model, accuracy: MnistAccuracy, threshold: float, labels_format: str | None = None) -> float:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
 
 from grader import messages
-from grader.checks import as_numeric_array, fail
+from grader.checks import as_numeric_array, fail, remember
 from grader.learner import LearnerProblem, NotAttempted, compile_config, learning_rate, loss_name
 
 INPUT_SHAPE = (32, 32, 3)                               # the smallest images VGG16 accepts
@@ -30,6 +32,7 @@ TOP_LAYERS = ("fc1", "fc2", "predictions", "flatten")    # VGG16's own classifie
 HEAD_RATE = 1e-3                                        # the rate the reference model is compiled with
 FINE_TUNE_MAX_RATE = 1e-4
 HEAD_ACCURACY_MIN = 0.5                                 # 5x chance; the reference head: 0.76-0.80 (10 seeds)
+CACHED_FEATURES = 16        # reference feature arrays kept per process (the head check's two: 2 MB and 1 MB)
 AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
                 "RandomCrop", "RandomBrightness")
 
@@ -52,7 +55,11 @@ def random_base(rng: np.random.Generator, input_shape=INPUT_SHAPE, *, reuse: boo
 
     ``reuse``: the one such model of this process for ``input_shape`` (building VGG16 takes 0.7 s), its weights
     replaced and its predict function traced afresh, as a new model's would be. What an earlier caller got changes
-    with it, so a check must be done with it before another check asks (the hidden checks, one after another)."""
+    with it, so a check must be done with it before another check asks (the hidden checks, one after another).
+
+    The base remembers what drew its weights (``rng``'s state before the draw, and ``input_shape``): the weights
+    are a function of it, so :func:`features` can key its memory on it instead of 59 MB of weights."""
+    draw = (tuple(input_shape), repr(rng.bit_generator.state))
     base = _reused_base(tuple(input_shape)) if reuse else _new_base(tuple(input_shape))
     for layer in base.layers:
         if layer.weights:
@@ -60,7 +67,12 @@ def random_base(rng: np.random.Generator, input_shape=INPUT_SHAPE, *, reuse: boo
             limit = np.sqrt(6 / (np.prod(kernel.shape[:3]) + np.prod(kernel.shape[:2]) * kernel.shape[3]))
             layer.set_weights([rng.uniform(-limit, limit, kernel.shape).astype(np.float32), np.zeros_like(bias)])
     base.predict_function = None   # what Keras's compile() does: the next predict() traces for this model anew
+    _DRAWS[base] = draw
     return base
+
+
+_DRAWS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # a random base -> what drew its weights
+_FEATURES: dict = {}   # (draw, inputs' shape, dtype and digest) -> the base's features
 
 
 def _new_base(input_shape: tuple):
@@ -92,6 +104,28 @@ def weights_file(base, folder: Path) -> str:
 
 
 def features(base, inputs: np.ndarray) -> np.ndarray:
+    """``base``'s output for ``inputs`` ((n, height, width, 3) float32, preprocessed): (n, h, w, 512) float32.
+
+    A base from :func:`random_base` is computed once per process for each draw of its weights and each input
+    (shape, dtype and bytes; ``CACHED_FEATURES`` kept): its weights follow from the run's seed and the check's
+    name, so a class graded with one seed (``grader batch``) computes the head check's features of 1,500 images
+    (4 s on 2 cores) once per worker rather than once per submission. Each caller gets its own copy."""
+    draw = _DRAWS.get(base)
+    if draw is None:
+        return _predicted(base, inputs)
+    inputs = np.ascontiguousarray(inputs)
+    key = (draw, inputs.shape, inputs.dtype.str, hashlib.blake2b(inputs.data, digest_size=16).hexdigest())
+    if key not in _FEATURES:
+        remember(_FEATURES, key, _predicted(base, inputs), limit=CACHED_FEATURES)
+    return _FEATURES[key].copy()
+
+
+def forget() -> None:
+    """Drop this process's reference features (tests and benchmarks that measure them from scratch)."""
+    _FEATURES.clear()
+
+
+def _predicted(base, inputs: np.ndarray) -> np.ndarray:
     return np.asarray(base.predict(inputs, batch_size=250, verbose=0))
 
 
@@ -155,6 +189,14 @@ def preprocessed_call(learner, images: np.ndarray, *, what: str) -> None:
         fail("transfer_preprocess_in_place")
 
 
+def architecture(learner, name: str, *args, **kwargs):
+    """``learner.call(name, *args, **kwargs)`` for a check that judges the model it returns by its layers, shapes,
+    trainability and compile settings, never by its weight values: the model crosses without its weights
+    (:meth:`grader.learner.KernelLearner.without_weights`; a learner without a kernel hands its live model)."""
+    with getattr(learner, "without_weights", contextlib.nullcontext)():
+        return learner.call(name, *args, **kwargs)
+
+
 def fine_tuning(learner, **kwargs):
     """The learner's ``unfreeze_top_block`` applied to :func:`reference_end_to_end`, through the notebook's
     ``fine_tuning_from_file``.
@@ -166,7 +208,7 @@ def fine_tuning(learner, **kwargs):
         path.write_bytes(reference_end_to_end_file())
         path.chmod(0o644)
         try:
-            return learner.call("fine_tuning_from_file", str(path), **kwargs)
+            return architecture(learner, "fine_tuning_from_file", str(path), **kwargs)
         except NotAttempted:
             raise NotAttempted(messages.text("not_attempted", function="unfreeze_top_block")) from None
 

@@ -59,6 +59,20 @@ def test_calls_that_differ_in_values_dtype_shape_type_or_keywords_are_asked_each
     assert len(learner.calls) == 9
 
 
+@pytest.mark.parametrize("mode", ["brief", "weights"])
+def test_an_answer_asked_for_in_another_mode_is_asked_again(mode):
+    """Without a traceback (expecting_errors) or without a model's weights (without_weights), an answer differs
+    from the full one: neither is handed to a check that asked for the other."""
+    learner = Counting(f=lambda: 1)
+    learner.brief, learner.weights = False, True
+    ask = remembered(learner).call
+    ask("f")
+    setattr(learner, mode, not getattr(learner, mode))
+    ask("f")
+    ask("f")
+    assert learner.calls == ["f", "f"]
+
+
 def test_a_remembered_array_is_handed_out_as_a_copy():
     learner = Counting(zeros=lambda n: np.zeros(n))
     ask = remembered(learner).call

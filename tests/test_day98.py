@@ -245,6 +245,29 @@ def test_references_agree_with_keras():
         assert vgg16.VGG16(weights=None, include_top=False, input_shape=(size, size, 3)).output.shape[1:] == shape
 
 
+def test_reference_features_are_computed_once_per_draw_of_the_weights_and_inputs(monkeypatch):
+    """A class graded with one seed draws the same random base for every submission: its features are computed
+    once per process, and are what computing them afresh gives; another draw or other inputs are computed."""
+    predicted = []
+    compute = transfer._predicted
+    monkeypatch.setattr(transfer, "_predicted", lambda base, x: predicted.append(len(x)) or compute(base, x))
+    transfer.forget()
+    images = transfer.reference_preprocess(transfer.reference_prepare(
+        np.random.default_rng(0).integers(0, 256, size=(4, 28, 28), dtype=np.uint8)))
+    base = transfer.random_base(np.random.default_rng(1), reuse=True)
+    first = transfer.features(base, images)
+    first[:] = 0                                                         # a caller's copy: the memory is not changed
+    again = transfer.features(transfer.random_base(np.random.default_rng(1), reuse=True), images)
+    assert predicted == [4] and np.array_equal(again, compute(base, images)) and again.any()
+    other_draw = transfer.features(transfer.random_base(np.random.default_rng(2), reuse=True), images)
+    assert predicted == [4, 4] and not np.allclose(other_draw, again)
+    transfer.features(transfer.random_base(np.random.default_rng(2), reuse=True), images[:3])
+    assert predicted == [4, 4, 3]
+    fresh = transfer.random_base(np.random.default_rng(1))               # a new model, the same draw: remembered
+    assert np.array_equal(transfer.features(fresh, images), again) and predicted == [4, 4, 3]
+    transfer.forget()
+
+
 def test_every_planted_sample_is_tested_and_every_mistake_has_both_languages():
     from grader import messages
 

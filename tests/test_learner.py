@@ -1,4 +1,5 @@
 """The value protocol between the learner's kernel and the grader, on a real kernel."""
+import copy
 import os
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from grader.kernel import Kernel, kernel_env
 from kernels import fresh_kernel
 from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted, UnsafeModel,
-                            inspect_keras_archive, load_keras_model)
+                            compile_config, inspect_keras_archive, learning_rate, load_keras_model)
 
 DEFINITIONS = '''
 import os
@@ -45,6 +46,13 @@ def model(kind):
                 return x * 2
         layers["custom"] = [Doubler()]
     return keras.Sequential([keras.Input((4,)), *layers[kind]])
+def compiled_model():
+    import keras
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="frozen"), keras.layers.Dense(2, name="head")])
+    model.get_layer("frozen").trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy")
+    model.get_layer("head").set_weights([np.full((3, 2), 7.0), np.zeros(2)])
+    return model
 '''
 
 
@@ -88,6 +96,25 @@ def test_models_cross_as_safe_keras_files(learner):
     with pytest.raises(LearnerRaised) as refused:
         learner.call("model", "custom")
     assert "custom layer" in refused.value.text.en and "自訂層" in refused.value.text.zh_tw
+
+
+def test_a_model_without_its_weights_crosses_as_its_architecture_and_compile_settings(learner):
+    whole = learner.call("compiled_model")
+    with learner.without_weights():
+        shape = learner.call("compiled_model")
+        for kind, named in (("lambda", "Lambda"), ("custom", "custom layer")):  # refused on this path too
+            with pytest.raises(LearnerRaised, match=named):
+                learner.call("model", kind)
+    assert learner.weights and learner.call("compiled_model").get_layer("head").get_weights()[0].max() == 7
+    assert [(layer.name, layer.trainable) for layer in shape.layers] == [("frozen", False), ("head", True)]
+    assert [w.shape for w in shape.trainable_weights] == [w.shape for w in whole.trainable_weights] == [(3, 2), (2,)]
+    assert shape.outputs[0].shape == whole.outputs[0].shape and shape.count_params() == whole.count_params() == 23
+    mine, theirs = (copy.deepcopy(compile_config(m)) for m in (shape, whole))
+    for settings in (mine, theirs):
+        del settings["optimizer"]["config"]["name"]    # adam_1, adam_2, ...: one per model built
+    assert mine == theirs and mine["loss"] == "sparse_categorical_crossentropy"
+    assert learning_rate(mine) == pytest.approx(0.003)
+    assert whole.get_layer("head").get_weights()[0].max() == 7 and shape.get_layer("head").get_weights()[0].max() < 7
 
 
 def test_a_call_that_forks_and_times_out_has_its_kernel_restarted(tmp_path):
@@ -321,8 +348,28 @@ def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved
     import zipfile
 
     config = zipfile.ZipFile(saved_model).read("config.json").decode().replace('"units": 3', '"units": 1073741824')
-    with pytest.raises(UnsafeModel, match="declares more than"):
-        load_keras_model(rewritten(saved_model, tmp_path / "huge.keras", config=config.encode()))
+    for weights in (True, False):
+        with pytest.raises(UnsafeModel, match="declares more than"):
+            load_keras_model(rewritten(saved_model, tmp_path / "huge.keras", config=config.encode()), weights=weights)
+
+
+def test_a_model_read_without_weights_needs_no_weights_file_and_reads_none(saved_model, tmp_path):
+    import zipfile
+
+    def archive(name, **members):
+        with zipfile.ZipFile(tmp_path / name, "w") as new:
+            for member, data in members.items():
+                new.writestr(member.replace("_", "."), data)
+        return tmp_path / name
+
+    config = zipfile.ZipFile(saved_model).read("config.json")
+    assert load_keras_model(archive("config-only.keras", config_json=config), weights=False).count_params() == 15
+    with pytest.raises(UnsafeModel):               # asked for with its weights, a file without them is refused
+        load_keras_model(tmp_path / "config-only.keras")
+    damaged = archive("damaged.keras", config_json=config, model_weights_h5=b"not HDF5")   # never opened
+    assert load_keras_model(damaged, weights=False).count_params() == 15
+    with pytest.raises(UnsafeModel, match="does not describe a model"):
+        load_keras_model(archive("list.keras", config_json=b"[1, 2]"), weights=False)
 
 
 ARCHIVES = {

@@ -36,7 +36,7 @@ def test_preprocess_red_and_blue_differ(learner):
 @pytest.mark.target("build_conv_base")
 def test_build_conv_base_is_frozen(learner):
     what = "build_conv_base((32, 32, 3), weights=None)"
-    base = learner.call("build_conv_base", [32, 32, 3], weights=None)
+    base = transfer.architecture(learner, "build_conv_base", [32, 32, 3], weights=None)
     transfer.expect_model(base, what=what)
     transfer.expect_base_only(base, what=what)
     transfer.expect_frozen(base, what=what)   # len(base.trainable_weights) == 0
@@ -48,7 +48,7 @@ def test_build_conv_base_feature_shapes(learner):
     got = {}
     for size, want in FEATURE_SHAPES.items():
         what = f"build_conv_base(({size}, {size}, 3), weights=None)"
-        base = learner.call("build_conv_base", [size, size, 3], weights=None)
+        base = transfer.architecture(learner, "build_conv_base", [size, size, 3], weights=None)
         transfer.expect_model(base, what=what)
         got[size] = tuple(base.outputs[0].shape)[1:]
         if got[size] != want:
@@ -85,7 +85,7 @@ def test_extract_features_with_given_weights(learner):
 def test_build_head_classifies_ten_classes(learner):
     for shape in ((1, 1, 512), (5, 5, 512)):
         what = f"build_head({shape})"
-        head = learner.call("build_head", list(shape))
+        head = transfer.architecture(learner, "build_head", list(shape))
         transfer.expect_model(head, what=what)
         transfer.expect_input_shape(head, shape, what=what)
         transfer.expect_classifier_output(head, what=what)
@@ -109,7 +109,7 @@ def test_train_head_returns_model_and_history(learner):
 @pytest.mark.target("build_end_to_end")
 def test_build_end_to_end_augments_and_freezes(learner):
     what = "build_end_to_end(weights=None)"
-    model = learner.call("build_end_to_end", weights=None)
+    model = transfer.architecture(learner, "build_end_to_end", weights=None)
     transfer.expect_model(model, what=what)
     transfer.expect_input_shape(model, transfer.INPUT_SHAPE, what=what)
     transfer.expect_augmentation(model, what=what)

@@ -45,7 +45,7 @@ def test_preprocess_random_colours(learner, rng):
 def test_build_conv_base_random_size(learner, rng):
     h, w = int(rng.integers(32, 260)), int(rng.integers(32, 260))
     what = f"build_conv_base(({h}, {w}, 3), weights=None)"
-    base = learner.call("build_conv_base", [h, w, 3], weights=None)
+    base = transfer.architecture(learner, "build_conv_base", [h, w, 3], weights=None)
     transfer.expect_model(base, what=what)
     transfer.expect_base_only(base, what=what)
     transfer.expect_frozen(base, what=what)
@@ -96,7 +96,7 @@ def test_head_on_features_beats_chance(learner, rng, measure):
 def test_build_head_random_feature_shape(learner, rng):
     shape = (int(rng.integers(1, 8)), int(rng.integers(1, 8)), 512)
     what = f"build_head({shape})"
-    head = learner.call("build_head", list(shape))
+    head = transfer.architecture(learner, "build_head", list(shape))
     transfer.expect_model(head, what=what)
     transfer.expect_input_shape(head, shape, what=what)
     transfer.expect_classifier_output(head, what=what)
