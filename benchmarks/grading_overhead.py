@@ -1,6 +1,7 @@
 """Grader overhead per notebook, per day: everything except the learner's own cells, median of N gradings.
 
     python benchmarks/grading_overhead.py [--repeat 5] [--days day93 day94 day95 day96] [--no-together]
+                                          [--new-seed-each]
 
 Each day's reference solution is graded ``--repeat`` times in this one process, after one warm-up grading that is
 not counted (it pays the imports once), as a warm grading worker (grader.worker) does: with ``gc.freeze()`` after
@@ -8,7 +9,10 @@ it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's
 submission's kernel launched while the checks of one run (:func:`grader.pool.keep_warm`; unless --cold).
 "Overhead" is the whole ``grade()`` wall time less the time the learner's cells computed (kernel start, sandbox,
 execution bookkeeping, checks). Then, unless --no-together, days 93-96 graded together as one folder (one
-``grade()`` call, learner cells included). Issue 15's targets on 2 cores: overhead at most 0.5 s (day93, day95)
+``grade()`` call, learner cells included). All gradings use seed 0, as a class batch uses one seed for every
+submission, so references that depend only on the seed (day98's VGG16 features of random weights) are computed
+by the warm-up and reused; --new-seed-each gives each grading a seed of its own, as for the first submission a
+worker grades in a batch. Issue 15's targets on 2 cores: overhead at most 0.5 s (day93, day95)
 and 1.5 s (days 94, 96, 97, 98); days 93-96 together at most 22 s. Prints figures only: nothing here passes or fails.
 """
 from __future__ import annotations
@@ -31,13 +35,13 @@ PARTS = ("kernel start", "notebook", "learner cells", "checks")
 TARGETS = {"day93": 0.5, "day95": 0.5, "day94": 1.5, "day96": 1.5, "day97": 1.5, "day98": 1.5}
 
 
-def measure(path: Path) -> tuple[float, dict[str, dict[str, float]]]:
+def measure(path: Path, seed: int = 0) -> tuple[float, dict[str, dict[str, float]]]:
     """(wall seconds, exercise -> part -> seconds) of one grading of ``path``, as if of a new learner's notebook:
     day97's accuracies of a model measured before (the solution trains the same weights each time) are measured
     again (:func:`grader.mnist.forget`)."""
     mnist.forget()
     began = time.perf_counter()
-    result = grade(path, seed=0, lang="en")
+    result = grade(path, seed=seed, lang="en")
     wall = time.perf_counter() - began
     assert result.score == result.max_score, f"the benchmark expects fully correct submissions ({path})"
     rows = {e.id: {"kernel start": e.execution.kernel_start_s, "notebook": e.execution.run_s,
@@ -45,12 +49,13 @@ def measure(path: Path) -> tuple[float, dict[str, dict[str, float]]]:
     return wall, rows
 
 
-def day_row(day: str, repeat: int, freeze: bool) -> str:
+def day_row(day: str, repeat: int, freeze: bool, new_seeds: bool = False) -> str:
     path = exercises.get(day).solution
     first, _ = measure(path)
     if freeze:
         gc.freeze()
-    runs = [measure(path) for _ in range(repeat)]   # one run seed, as a class batch (the next kernel launched ahead)
+    # one run seed, as a class batch (the next kernel launched ahead); or one seed per grading
+    runs = [measure(path, seed=i + 1 if new_seeds else 0) for i in range(repeat)]
     med = {p: statistics.median(r[1][day][p] for r in runs) for p in PARTS}
     overheads = [wall - rows[day]["learner cells"] for wall, rows in runs]
     overhead = statistics.median(overheads)
@@ -78,16 +83,19 @@ def main() -> None:
     parser.add_argument("--no-together", action="store_true", help="skip days 93-96 graded together")
     parser.add_argument("--no-freeze", action="store_true", help="no gc.freeze() after the warm-up")
     parser.add_argument("--cold", action="store_true", help="no kernel launched ahead (grader.pool.keep_warm off)")
+    parser.add_argument("--new-seed-each", action="store_true",
+                        help="a seed of its own for each grading (references that depend on it computed each time)")
     args = parser.parse_args()
     if not args.cold:
         pool.keep_warm()  # as grader.worker does: the next submission's kernel boots while this one is checked
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     print(f"median of {args.repeat} gradings per day after one warm-up"
-          f"{'' if args.no_freeze else ' and gc.freeze()'}; seconds\n")
+          f"{'' if args.no_freeze else ' and gc.freeze()'}"
+          f"{', a new seed for each' if args.new_seed_each else ', all with seed 0'}; seconds\n")
     print("| day | first grading (imports) | wall | " + " | ".join(PARTS) + " | grader overhead | target |")
     print("| --- " * (len(PARTS) + 5) + "|")
     for day in args.days:
-        print(day_row(day, args.repeat, not args.no_freeze), flush=True)
+        print(day_row(day, args.repeat, not args.no_freeze, args.new_seed_each), flush=True)
     if not args.no_together:
         days = ["day93", "day94", "day95", "day96"]
         print(f"\ndays 93-96 together, one grade() of a folder (learner cells included): {together(days):.2f} s "
