@@ -551,6 +551,8 @@ def load_keras_model(path: Path, *, weights: bool = True):
                 model = keras.saving.load_model(path, safe_mode=True, compile=False)
             else:  # load_model(compile=False) without the weights: compile settings are read, never deserialised
                 model = keras.saving.deserialize_keras_object(dict(config, compile_config=None), safe_mode=True)
+            if not isinstance(model, keras.Model):   # a config may describe any Keras object, or an array
+                raise UnsafeModel("config.json does not describe a model")
     except UnsafeModel:
         raise
     except (MemoryError, RecursionError) as error:
@@ -616,24 +618,36 @@ def _check_members(members: list) -> None:
 
 @contextlib.contextmanager
 def _weights_budget(limit: int):
-    """While Keras builds a model: every variable it creates is counted, :class:`UnsafeModel` past ``limit``
-    values in all (before the variable's memory is taken)."""
+    """While Keras builds a model: every variable it creates is counted, and the mean and variance a
+    ``Normalization`` layer given them broadcasts over its input's kept axes (constants, not variables);
+    :class:`UnsafeModel` past ``limit`` values in all (before the memory is taken)."""
+    import keras
     from keras.src.backend.common import variables
 
-    original, spent = variables.Variable.__init__, [0]
+    original, normalization_build, spent = variables.Variable.__init__, keras.layers.Normalization.build, [0]
+
+    def spend(shape) -> None:
+        spent[0] += _declared_size(shape)
+        if spent[0] > limit:
+            raise UnsafeModel(f"the model declares more than {limit:,} weights")
 
     def counted(self, initializer, shape=None, *args, **kwargs):
         if shape is not None:
-            spent[0] += _declared_size(shape)
-            if spent[0] > limit:
-                raise UnsafeModel(f"the model declares more than {limit:,} weights")
+            spend(shape)
         return original(self, initializer, shape, *args, **kwargs)
 
-    variables.Variable.__init__ = counted
+    def build(self, input_shape):
+        if getattr(self, "input_mean", None) is not None and input_shape is not None:
+            ndim = len(input_shape)
+            kept = [input_shape[a] for a in self.axis if -ndim <= a < ndim and input_shape[a] is not None]
+            spend([2, *kept])                      # the mean and the variance
+        return normalization_build(self, input_shape)
+
+    variables.Variable.__init__, keras.layers.Normalization.build = counted, build
     try:
         yield
     finally:
-        variables.Variable.__init__ = original
+        variables.Variable.__init__, keras.layers.Normalization.build = original, normalization_build
 
 
 def _declared_size(shape) -> int:
@@ -659,21 +673,34 @@ def compile_config(model) -> dict | None:
 
 
 def learning_rate(config: dict | None) -> float | None:
-    """The optimizer's (initial) learning rate in a compile config, or None."""
+    """The optimizer's (initial) learning rate in a compile config; None where there is none, or it is not a finite
+    number."""
     optimizer = (config or {}).get("optimizer")
     if not isinstance(optimizer, dict):
         return None
-    rate = optimizer.get("config", {}).get("learning_rate")
+    rate = _settings(optimizer).get("learning_rate")
     if isinstance(rate, dict):  # a schedule: its starting rate
-        rate = rate.get("config", {}).get("initial_learning_rate")
-    return float(rate) if isinstance(rate, (int, float)) else None
+        rate = _settings(rate).get("initial_learning_rate")
+    if not isinstance(rate, (int, float)):
+        return None
+    try:
+        rate = float(rate)
+    except OverflowError:       # an integer no float holds
+        return None
+    return rate if math.isfinite(rate) else None   # NaN would pass every comparison a check makes
+
+
+def _settings(saved: dict) -> dict:
+    """A saved object's ``config`` when it is a dict (a learner's file may hold anything there), else {}."""
+    inner = saved.get("config")
+    return inner if isinstance(inner, dict) else {}
 
 
 def loss_name(config: dict | None) -> str | None:
     """The loss in a compile config as Keras's snake_case name (``"sparse_categorical_crossentropy"``)."""
     loss = (config or {}).get("loss")
     if isinstance(loss, dict):
-        loss = loss.get("config", {}).get("name") or loss.get("class_name")
+        loss = _settings(loss).get("name") or loss.get("class_name")
     if not isinstance(loss, str):
         return None
     return re.sub(r"(?<!^)(?=[A-Z])", "_", loss).lower() if loss[:1].isupper() else loss

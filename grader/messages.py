@@ -1212,6 +1212,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The last layer of `{what}` should be Dense(10, activation=\"softmax\"), one probability per class; yours "
         "is {got}.",
         "`{what}` 的最後一層應該是 Dense(10, activation=\"softmax\")，每個類別一個機率；你的是 {got}。"),
+    "transfer_not_built": (
+        "`{what}` has no input shape yet: a keras.Sequential without keras.Input is not built, so Keras knows none "
+        "of its shapes. Start it with keras.Input(shape=...), the shape the function is given (or call VGG16 and "
+        "the head on a keras.Input tensor).",
+        "`{what}` 還沒有輸入形狀：沒有 keras.Input 的 keras.Sequential 尚未建立，Keras 不知道任何一層的形狀。"
+        "請以 keras.Input(shape=...)（函式拿到的形狀）開頭（或把 VGG16 與分類器套用在 keras.Input 張量上）。"),
     "transfer_wrong_loss": (
         "`{what}` is compiled with loss {got}; the labels are integers 0-9, so use "
         "\"sparse_categorical_crossentropy\".",

@@ -398,12 +398,28 @@ def expect_fine_tune_rate(model, *, what: str, asked: float | None = None, befor
     return rate
 
 
+def expect_built(model, *, what: str) -> None:
+    """``model`` has inputs and outputs: a keras.Sequential without keras.Input has neither (Keras has not built
+    it and knows none of its shapes), which is named rather than stumbled on."""
+    try:
+        model.inputs[0].shape, model.outputs[0].shape
+    except (AttributeError, IndexError, TypeError, ValueError):
+        fail("transfer_not_built", what=what)
+
+
+def output_shape(model, *, what: str) -> tuple:
+    """``model``'s output shape, ``(None, ...)``; a failure when it has none (:func:`expect_built`)."""
+    expect_built(model, what=what)
+    return tuple(model.outputs[0].shape)
+
+
 def expect_classifier_output(model, *, what: str) -> None:
-    shape = tuple(model.outputs[0].shape)
+    shape = output_shape(model, what=what)
     if shape != (None, 10):
         fail("wrong_shape", what=f"{what} output", expected=(None, 10), got=shape)
-    last = [layer for layer in all_layers(model) if layer.weights][-1]
-    config = last.get_config()
+    weighted = [layer for layer in all_layers(model) if layer.weights]
+    last = weighted[-1] if weighted else None
+    config = last.get_config() if last is not None else {}
     if type(last).__name__ != "Dense" or config.get("units") != 10 or config.get("activation") != "softmax":
         fail("transfer_last_layer", what=what, got=f"{type(last).__name__} {config.get('units')} "
                                                    f"{config.get('activation')}")
@@ -419,6 +435,7 @@ def expect_compiled_for_integer_labels(model, *, what: str) -> None:
 
 
 def expect_input_shape(model, shape: tuple, *, what: str) -> None:
+    expect_built(model, what=what)
     got = tuple(model.inputs[0].shape)
     if got != (None, *shape):
         fail("wrong_shape", what=f"{what} input", expected=(None, *shape), got=got)

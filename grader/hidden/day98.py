@@ -50,7 +50,7 @@ def test_build_conv_base_random_size(learner, rng):
     transfer.expect_base_only(base, what=what)
     transfer.expect_frozen(base, what=what)
     want = (None, h // 32, w // 32, 512)     # five 2x2 max poolings, rounded down
-    got = tuple(base.outputs[0].shape)
+    got = transfer.output_shape(base, what=what)
     if got != want:
         fail("wrong_shape", what=f"{what} output", expected=want, got=got)
 
