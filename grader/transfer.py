@@ -109,7 +109,7 @@ def features(base, inputs: np.ndarray) -> np.ndarray:
     A base from :func:`random_base` is computed once per process for each draw of its weights and each input
     (shape, dtype and bytes; ``CACHED_FEATURES`` kept): its weights follow from the run's seed and the check's
     name, so a class graded with one seed (``grader batch``) computes the head check's features of 1,500 images
-    (4 s on 2 cores) once per worker rather than once per submission. Each caller gets its own copy."""
+    (3.6 s on 2 cores) once per worker rather than once per submission. Each caller gets its own copy."""
     draw = _DRAWS.get(base)
     if draw is None:
         return _predicted(base, inputs)
