@@ -544,9 +544,15 @@ class Kernel:
         return starved
 
     def _cpu_s(self) -> float:
-        """CPU seconds (user and system) used so far by the kernel and every process it started that still runs.
+        """CPU seconds (user and system) used so far by the kernel and every process it started: its cgroup's count
+        (:meth:`grader.sandbox.Cgroup.cpu_s`, exited processes included), else the processes that still run.
         A cell whose processes together had a whole CPU's worth of the wall time was not starved by other work,
-        whatever its main thread waited (a fork bomb starves its own kernel): ``_starved`` grants it no more."""
+        whatever its main thread waited (a fork bomb starves its own kernel): ``_starved`` grants it no more.
+        Without a cgroup count, the time of processes that already exited is missed (a bomb of short-lived
+        processes can then stretch its cell up to ``STRETCH_MAX``)."""
+        counted = self._cgroup.cpu_s() if self._cgroup is not None else None
+        if counted is not None:
+            return counted
         pids = set(self._pids or ()) | self._strays()
         return sum(_cpu_of(pid) for pid in pids)
 

@@ -3,8 +3,8 @@
 The grader starts every learner kernel as ``python -m grader.sandbox CONFIG -- python -m ipykernel_launcher ...``.
 The launcher, still running as the grader's user, in this order:
 
-1. joins the kernel's own cgroups (memory, process count; created by :class:`Cgroup`), so the kernel and
-   everything it starts are counted together and can be killed together;
+1. joins the kernel's own cgroups (memory, process count, CPU weight and time; created by :class:`Cgroup`), so
+   the kernel and everything it starts are counted together and can be killed together;
 2. enters new mount, network, PID and IPC namespaces (as root directly; otherwise through a user namespace),
    so the kernel has no network but loopback-less nothing, sees only its own processes, and when its first
    process dies every process it started dies with it;
@@ -106,7 +106,8 @@ def hidden_paths(env: dict[str, str]) -> list[str]:
 # ---------------------------------------------------------------- cgroups (created and removed by the grader)
 
 class Cgroup:
-    """The kernel's own cgroups: a memory limit and a process limit that also bind root, and a kill switch."""
+    """The kernel's own cgroups: a memory limit and a process limit that also bind root, a kill switch, and a CPU
+    counter that keeps the time of processes that have exited (:meth:`cpu_s`)."""
 
     def __init__(self, name: str, limits: Limits):
         self.dirs: list[Path] = []
@@ -137,6 +138,13 @@ class Cgroup:
             except OSError:
                 continue
         return found
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user and system) used by every process that has been in the cgroups, those that exited
+        included: cgroup v1 ``cpuacct.usage`` (nanoseconds), or v2 ``cpu.stat``'s ``usage_usec``. None when no
+        folder counts (no writable ``cpuacct`` controller, no cgroups)."""
+        counted = [s for s in map(_cpu_usage_s, dict.fromkeys(self.dirs)) if s is not None]
+        return max(counted) if counted else None
 
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups until none is left."""
@@ -196,7 +204,23 @@ def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
     return {"memory": {"memory.limit_in_bytes": limits.memory_bytes, "memory.max": limits.memory_bytes,
                        "memory.swap.max": 0},
             "pids": {"pids.max": limits.processes},
-            "cpu": {"cpu.shares": 1024, "cpu.weight": 100}}  # the whole kernel weighs as much as one process
+            "cpu": {"cpu.shares": 1024, "cpu.weight": 100},  # the whole kernel weighs as much as one process
+            "cpuacct": {}}  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
+
+
+def _cpu_usage_s(folder: Path) -> float | None:
+    """The CPU seconds a cgroup folder has counted, or None where it counts none (a v1 folder of another
+    controller, or one that is gone)."""
+    try:
+        return int((folder / "cpuacct.usage").read_text()) / 1e9
+    except (OSError, ValueError):
+        pass
+    try:
+        lines = (folder / "cpu.stat").read_text().splitlines()
+    except OSError:
+        return None
+    usage = [line.split()[1] for line in lines if line.startswith("usage_usec ")]
+    return int(usage[0]) / 1e6 if usage and usage[0].isdigit() else None
 
 
 def _cgroup_base(controller: str) -> Path | None:

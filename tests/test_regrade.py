@@ -2,6 +2,7 @@
 JSON, timings aside. Every distinct notebook of the 13-learner batch class (tests/samples_batch.py) is graded twice,
 in this process (no child process, no Dask: the kernel and the checks are what could differ)."""
 import hashlib
+import os
 import re
 import time
 
@@ -78,3 +79,47 @@ def test_a_cell_kept_from_the_cpu_by_load_is_not_stopped_but_one_that_sleeps_is(
     run = kernel.run("time.sleep(3)\nprint('finished')", timeout=1)
     assert run.ok and "finished" in run.stdout  # starved, so its limit was stretched (at most 8 x 1 s)
     assert kernel.run("time.sleep(30)", timeout=1).outcome == "timeout"  # but never past STRETCH_MAX x the limit
+
+
+CHILD_BURNS_HALF_A_SECOND = """
+import os, time
+child = os.fork()
+if child == 0:
+    began = time.process_time()
+    while time.process_time() - began < 0.5:
+        pass
+    os._exit(0)
+os.waitpid(child, 0)
+"""
+
+
+def test_the_cpu_time_of_processes_that_exited_counts_for_the_cell(kernel):
+    """A bomb of short-lived processes starves its own kernel's main thread; what those processes used must still
+    count as the cell's CPU time once they have exited, or ``_starved`` would stretch the cell's limit. The
+    kernel's cgroup counts it (root can always make the cgroups here); the /proc walk alone would not."""
+    from grader import kernel as kernels
+
+    counter = kernel._cgroup.cpu_s() if kernel._cgroup is not None else None
+    assert os.geteuid() != 0 or counter is not None, "as root the kernel's cgroups count its CPU time"
+    before, walked = kernel._cpu_s(), kernels._cpu_of(kernel._pids[1])
+    assert kernel.run(CHILD_BURNS_HALF_A_SECOND, timeout=30).ok
+    if counter is not None:
+        assert kernel._cpu_s() - before >= 0.5  # the child's 0.5 s of CPU, though it has exited
+        assert kernel._cgroup.cpu_s() >= counter + 0.5
+    assert kernels._cpu_of(kernel._pids[1]) - walked < 0.5  # the kernel's own process never had it
+
+
+@pytest.mark.parametrize("files, want", [
+    ({"cpuacct.usage": "2500000000\n"}, 2.5),                                     # cgroup v1, nanoseconds
+    ({"cpu.stat": "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"}, 1.5),  # cgroup v2
+    ({"cpu.stat": "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"}, None),  # v1's cpu controller: no usage
+    ({"cpuacct.usage": "garbage"}, None),
+    ({}, None),
+])
+def test_a_cgroup_folder_counts_cpu_seconds_in_either_version(tmp_path, files, want):
+    from grader import sandbox
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert sandbox._cpu_usage_s(tmp_path) == want
+    assert sandbox._cpu_usage_s(tmp_path / "gone") is None
