@@ -172,8 +172,7 @@ def sweep(pid: int) -> None:
     from grader import sandbox
     from grader.channel import remove_tree
 
-    bases = {sandbox._cgroup_base(controller) for controller in ("memory", "pids", "cpu")} - {None}
-    for group in (g for base in bases for g in base.glob(f"grader-{pid}-*")):
+    for group in (g for base in sandbox.cgroup_bases() for g in base.glob(f"grader-{pid}-*")):
         sandbox.kill_until_gone(lambda: _pids_in(group / "cgroup.procs"))
         sandbox._rmdir(group)
     for folder in Path(tempfile.gettempdir()).glob("grader-*"):

@@ -208,6 +208,11 @@ def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
             "cpuacct": {}}  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
 
 
+def cgroup_bases() -> set[Path]:
+    """The folders in which kernel cgroups are made, one per controller (fewer where controllers share one)."""
+    return {_cgroup_base(controller) for controller in _cgroup_settings(Limits())} - {None}
+
+
 def _cpu_usage_s(folder: Path) -> float | None:
     """The CPU seconds a cgroup folder has counted, or None where it counts none (a v1 folder of another
     controller, or one that is gone)."""

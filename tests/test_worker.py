@@ -51,8 +51,7 @@ def _endless(tmp_path: Path, marker: str) -> Path:
 
 def _cgroups(pid: int) -> list[Path]:
     """The kernels' cgroups of the grader process ``pid`` (named ``grader-<pid>-...`` by grader.kernel)."""
-    bases = {sandbox._cgroup_base(controller) for controller in ("memory", "pids", "cpu")} - {None}
-    return [group for base in bases for group in base.glob(f"grader-{pid}-*")]
+    return [group for base in sandbox.cgroup_bases() for group in base.glob(f"grader-{pid}-*")]
 
 
 def _sessions(pid: int) -> list[str]:
