@@ -22,6 +22,7 @@ MAX_RATE = 0.01           # RMSprop/Adam above this (0.001 is usual) jump around
 UNSCALED_MARGIN = 0.05     # raw pixels doing this much better than scaled ones means training on raw pixels
 BATCH = 1000
 CACHED_MODELS = 8
+TRAINED_MIN = 0.5          # test accuracy of a model that was trained at all: 5x chance (one epoch on 6,000: ~0.9)
 _ACCURACY: dict[tuple[str, str], "MnistAccuracy"] = {}
 _UNMOVED: dict[str, tuple[float, float]] = {}   # fingerprint -> (clean, raw): they do not depend on the run's seed
 
@@ -164,14 +165,32 @@ def accuracy_on_test_set(model, rng: np.random.Generator) -> MnistAccuracy:
     model_key = fingerprint(model)
     key = (model_key, hashlib.sha256(offsets.tobytes()).hexdigest())
     if key not in _ACCURACY:
-        if model_key not in _UNMOVED:
-            scaled = _accuracy(model, reference_scale(images), labels)
-            raw = _accuracy(model, images.astype("float32")[..., np.newaxis], labels) if scaled < 0.99 else 0.0
-            remember(_UNMOVED, model_key, (scaled, raw), limit=CACHED_MODELS)
-        scaled, raw = _UNMOVED[model_key]
+        scaled, raw = _unmoved(model, model_key)
         moved = _accuracy(model, reference_scale(moved_digits(images, offsets)), labels)
         remember(_ACCURACY, key, MnistAccuracy(clean=scaled, moved=moved, raw=raw), limit=CACHED_MODELS)
     return _ACCURACY[key]
+
+
+def _unmoved(model, model_key: str) -> tuple[float, float]:
+    """(accuracy on the test images scaled by the reference rule, on raw pixels (0.0 when scaled >= 0.99)), measured
+    once per model (``fingerprint``): they do not depend on the run's seed."""
+    if model_key not in _UNMOVED:
+        images, labels = load_mnist_test()
+        scaled = _accuracy(model, reference_scale(images), labels)
+        raw = _accuracy(model, images.astype("float32")[..., np.newaxis], labels) if scaled < 0.99 else 0.0
+        remember(_UNMOVED, model_key, (scaled, raw), limit=CACHED_MODELS)
+    return _UNMOVED[model_key]
+
+
+def expect_trained(model, *, what: str) -> float:
+    """``model`` is a Keras model with a test accuracy (test images scaled by the reference rule) of at least
+    ``TRAINED_MIN``: returned. Otherwise a failure: ``wrong_type`` (not a model), ``model_not_trained``."""
+    if not hasattr(model, "layers"):
+        fail("wrong_type", what=what, expected="a keras.Model", got=type(model).__name__)
+    scaled, _ = _unmoved(model, fingerprint(model))
+    if scaled < TRAINED_MIN:
+        fail("model_not_trained", accuracy=scaled, threshold=TRAINED_MIN)
+    return scaled
 
 
 def forget() -> None:

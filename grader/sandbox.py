@@ -92,11 +92,28 @@ def gpu_visible(env: dict[str, str]) -> bool:
     return visible not in ("", "-1") and any(Path("/dev").glob("nvidia[0-9]*"))
 
 
+# Public grader modules that hold the grader's own answers to learner functions: day97's scaling (mnist), day98's
+# image preparation, preprocessing and end-to-end model (transfer). The public checks need them on a learner's
+# machine; a graded kernel never imports them (check() does nothing there), and one that could would hand a
+# learner the answer (``from grader.transfer import reference_prepare``).
+ANSWER_MODULES = ("mnist", "transfer")
+
+
 def hidden_paths(env: dict[str, str]) -> list[str]:
-    """What the learner's kernel must not read: hidden checks, solutions, datasets (test labels), git history."""
+    """What the learner's kernel must not read: hidden checks, solutions, datasets (test labels), git history, the
+    repository's tests and benchmarks, and the ``ANSWER_MODULES`` of the grader package (their source, and the
+    package's ``__pycache__``, so the kernel compiles the grader modules it imports from their source)."""
     from grader.exercise import ROOT, hidden_dir  # imported here: the launcher itself needs none of it
 
-    paths = [hidden_dir(), Path(__file__).parent / "hidden", ROOT / "solutions", ROOT / "datasets", ROOT / ".git"]
+    package = Path(__file__).parent
+    paths = [hidden_dir(), package / "hidden", ROOT / "solutions", ROOT / "datasets", ROOT / ".git",
+             ROOT / "tests", ROOT / "benchmarks"]  # the last two: planted samples, in a view that is not an allow-list
+    paths += [package / f"{module}.py" for module in ANSWER_MODULES]
+    # and the package's compiled copies, all of them: the grader compiles the answer modules when it first imports
+    # them, which may be after a kernel started (the folder is covered, not its files, so a later file stays unseen)
+    with contextlib.suppress(OSError):
+        (package / "__pycache__").mkdir(exist_ok=True)
+    paths.append(package / "__pycache__")
     paths += [Path(os.environ[name]) for name in ("CNN_DATASETS", "GRADER_DATASETS", "GRADER_HIDDEN_DIR")
               if os.environ.get(name)]
     paths += [Path(env[name]) for name in ("CNN_DATASETS", "GRADER_DATASETS") if env.get(name)]

@@ -23,7 +23,9 @@ any output, any return value, any file the notebook can write. A learner can:
 - run code in their own kernel: use CPU, memory, processes, disk and output up to the limits below;
 - make their own functions return anything, print anything, crash or hang their own kernel;
 - read what the kernel is given: their notebook, the training data of the exercise, the public checks and
-  the grader's public code.
+  the grader's public code, less the modules that hold the grader's own answers (`grader.mnist`,
+  `grader.transfer`: the references of day97's and day98's public checks, which a learner can still read in
+  the public package on their own machine, not import while graded).
 
 A learner cannot (each row of the corpus below tries one of these):
 
@@ -34,9 +36,9 @@ A learner cannot (each row of the corpus below tries one of these):
   builtins (those live in the learner's process, not the grader's);
 - read anything of the host it was not given: the kernel's file system is an allow-list, a fresh root
   (`pivot_root`, the host's root detached) holding only Python and its packages, the grader package with its
-  hidden checks covered, the system folders a Python process and TensorFlow need, a few files of `/etc`, a
-  minimal `/dev`, and its session (working copy and HOME); no other checkout, no solutions, datasets or git
-  history, no submissions or output folder of a batch;
+  hidden checks and answer modules covered, the system folders a Python process and TensorFlow need, a few
+  files of `/etc`, a minimal `/dev`, and its session (working copy and HOME); no other checkout, no solutions,
+  datasets or git history, no submissions or output folder of a batch;
 - write anywhere but its working copy and HOME: every mount of its view is read-only except those, and
   `/tmp`, `/var/tmp`, `/dev/shm` are private, size-capped tmpfs that vanish with the kernel;
 - reach any network, including the grader's loopback: the kernel has a network namespace of its own;

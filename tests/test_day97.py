@@ -9,6 +9,8 @@ import pytest
 from grader import datasets
 from grader import exercise as exercises
 from grader import mnist
+from grader.checks import CheckFailed
+from grader.learner import Call
 from grader.grading import collect_checks, grade
 from grader.mnist import fit_calls_with_test_data
 from grader.results import Status
@@ -89,6 +91,43 @@ def test_a_model_graded_again_with_another_seed_is_measured_again_only_on_its_mo
     monkeypatch.setattr(mnist, "_UNMOVED", {})   # measured from scratch: the same figures
     monkeypatch.setattr(mnist, "_ACCURACY", {})
     assert mnist.accuracy_on_test_set(model, mnist.moved_generator(2)) == second and len(measured) == 7
+
+
+class StandIn:
+    """A learner whose notebook kept the test data out of `fit` and whose `trained_model()` returns ``model``."""
+
+    cells = ("model.fit(x_train, y_train, epochs=1)",)
+
+    def __init__(self, model):
+        self.model = model
+
+    def run(self, name, *args, **kwargs):
+        assert name == "trained_model"
+        return Call(value=self.model, args_after=())
+
+
+def test_keeping_test_data_out_of_fit_earns_nothing_without_a_trained_model(monkeypatch):
+    """The hidden `fit` check credits a notebook that trained without the test data: a `trained_model()` that is
+    not a model, or a model never trained (test accuracy about chance), earns none of its 2 points; a model that
+    learned (here: 300 steps on 6,000 training digits, well past TRAINED_MIN) earns them."""
+    import keras
+
+    check = check_functions(EXERCISE)["no_test_data_in_fit"][0]
+    monkeypatch.setattr(mnist, "_UNMOVED", {})
+    for value, key in ((None, "wrong_type"), ({"loss": [0.1]}, "wrong_type")):
+        with pytest.raises(CheckFailed) as failed:
+            check(learner=StandIn(value))
+        assert failed.value.key == key
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(CheckFailed) as failed:
+        check(learner=StandIn(model))
+    assert failed.value.key == "model_not_trained" and "0.10" in failed.value.text.en and "亂猜" in failed.value.text.zh_tw
+    (x_train, y_train), _ = datasets.load_mnist()
+    model.fit(mnist.reference_scale(x_train[:6000]), y_train[:6000], epochs=1, batch_size=20, verbose=0)
+    check(learner=StandIn(model))   # passes
+    assert mnist.TRAINED_MIN <= mnist._UNMOVED[mnist.fingerprint(model)][0]
 
 
 def test_moved_digits_move_each_image_one_pixel_with_zeros_coming_in():

@@ -228,6 +228,36 @@ def test_every_check_still_passes_after_the_samples_are_put_back(session):
     assert outcomes[IMAGENET_CHECK][0] == (Status.SKIPPED if datasets.vgg16_weights_file() is None else Status.PASSED)
 
 
+# The grader's own answers, imported by a learner's functions in place of their own work
+BORROWED = {
+    "prepare_images": "def prepare_images(images):\n    from grader.transfer import reference_prepare\n"
+                      "    return reference_prepare(images)\n",
+    "preprocess": "def preprocess(images):\n    from grader.transfer import reference_preprocess\n"
+                  "    return reference_preprocess(images)\n",
+    "build_end_to_end": "def build_end_to_end(weights='imagenet'):\n    from grader.transfer import reference_end_to_end\n"
+                        "    return reference_end_to_end(weights)\n",
+}
+BORROWING_CHECKS = ("prepare_images_pads_and_repeats", "prepare_images_random_images", "preprocess_red_and_blue_differ",
+                    "preprocess_random_colours", "build_end_to_end_augments_and_freezes",
+                    "build_end_to_end_uses_given_weights")
+
+
+@pytest.mark.training
+def test_the_graders_own_answers_cannot_be_imported_by_the_graded_kernel(session):
+    """grader.transfer holds the references the public checks compare with (the learner's machine needs them); the
+    graded kernel cannot import it (sandbox.ANSWER_MODULES), so functions that hand back the grader's answer score
+    nothing and the learner is told what their function raised."""
+    redefine(session, BORROWED)
+    try:
+        outcomes = {check_id: run_check(session.learner, check_id) for check_id in BORROWING_CHECKS}
+    finally:
+        redefine(session, {name: SOLUTION[name] for name in BORROWED})
+    for check_id, (status, text) in outcomes.items():
+        assert status != Status.PASSED, check_id
+        assert all("ModuleNotFoundError" in t and "No module named 'grader.transfer'" in t
+                   for t in (text.en, text.zh_tw)), (check_id, text)
+
+
 # ---------------------------------------------------------------- references against Keras (no notebook)
 
 def test_references_agree_with_keras():

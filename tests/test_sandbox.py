@@ -233,3 +233,65 @@ def test_other_kernels_cgroups_are_out_of_sight(tmp_path):
     if view["filesystem"].startswith("allow-list"):
         assert view["cgroups_view"] in ("covered", "absent")
         assert run.ok and run.stdout.strip() == "[] True", run
+
+
+ANSWERS = r'''
+import importlib, importlib.machinery, pathlib, sys
+import grader.practice, grader.datasets, grader.environment   # what the notebooks import
+package = pathlib.Path(grader.__file__).parent
+got = {{}}
+for module in {modules!r}:
+    try:
+        importlib.import_module(f"grader.{{module}}")
+        got[module] = "imported"
+    except ImportError as error:
+        got[module] = type(error).__name__
+    for path in [package / f"{{module}}.py", *(package / "__pycache__").glob(f"{{module}}.*.pyc")]:
+        try:
+            got[str(path)] = len(path.read_bytes())
+        except OSError as error:
+            got[str(path)] = type(error).__name__
+    try:
+        compiled = next((package / "__pycache__").glob(f"{{module}}.*.pyc"))
+        importlib.machinery.SourcelessFileLoader("stolen", str(compiled)).load_module()
+        got[f"{{module}} compiled"] = "loaded"
+    except (StopIteration, ImportError, OSError, EOFError, ValueError) as error:
+        got[f"{{module}} compiled"] = type(error).__name__
+print(got)
+'''
+
+
+def test_the_graders_answer_modules_cannot_be_imported_or_read_by_a_kernel(tmp_path):
+    """grader.mnist and grader.transfer hold the references the public checks compare with (a learner's machine
+    needs them); a graded kernel imports what the notebooks import, but neither of these, nor reads their source or
+    a compiled copy, even one written after it started (as the grader's first import of the public checks writes
+    it, where bytecode is written: planted here after the kernel started, then removed)."""
+    import ast
+    import importlib.util
+    import py_compile
+
+    from grader import sandbox
+
+    for name in ("work", "home"):
+        (tmp_path / name).mkdir()
+    planted = []
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as kernel:
+        try:
+            for module in sandbox.ANSWER_MODULES:
+                source = exercises.PACKAGE_DIR / f"{module}.py"
+                compiled = Path(importlib.util.cache_from_source(str(source)))
+                if not compiled.exists():
+                    py_compile.compile(str(source), cfile=str(compiled), doraise=True)
+                    planted.append(compiled)
+            run = kernel.run(ANSWERS.format(modules=sandbox.ANSWER_MODULES), timeout=120)
+            view = kernel.sandbox
+        finally:
+            for path in planted:
+                path.unlink(missing_ok=True)
+    assert run.ok, run
+    got = ast.literal_eval(run.stdout.strip())
+    assert os.geteuid() != 0 or view["filesystem"].startswith("allow-list"), view
+    for module in sandbox.ANSWER_MODULES:
+        assert got[module] != "imported" and got[f"{module} compiled"] != "loaded", got
+        assert got[str(exercises.PACKAGE_DIR / f"{module}.py")] in (0, "FileNotFoundError", "PermissionError"), got
+        assert not any(f"__pycache__/{module}." in path for path in got), got  # no compiled copy in sight

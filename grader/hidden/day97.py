@@ -4,7 +4,7 @@ import pytest
 
 from grader.answers import remembered
 from grader.checks import fail
-from grader.mnist import check_scale_images, fit_calls_with_test_data, label_format
+from grader.mnist import check_scale_images, expect_trained, fit_calls_with_test_data, label_format
 
 
 @pytest.mark.points(2)
@@ -28,4 +28,5 @@ def test_no_test_data_in_fit(learner):
     if found:
         cell, code = found[0]
         fail("test_data_in_fit", cell=cell, code=code)
-    remembered(learner).call("trained_model")   # a notebook that never trained has not earned this either
+    # a notebook that never trained has not earned this either
+    expect_trained(remembered(learner).call("trained_model"), what="trained_model()")
