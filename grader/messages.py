@@ -694,11 +694,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}；這一級需要至少 {threshold:g}。"
         "多訓練幾個 epoch，或檢查縮放與模型。"),
     "model_not_trained": (
-        "`trained_model()` has test accuracy {accuracy:.4f} on the 10,000 MNIST test images, about chance (0.10): "
-        "it has not been trained. Keeping the test data out of `fit` earns points only for a model trained on the "
-        "training data (at least {threshold:g}). Run the training cell and return the model it trained.",
-        "`trained_model()` 在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}，跟亂猜（0.10）差不多："
-        "它沒有訓練過。不把測試資料放進 `fit` 的分數，只給用訓練資料訓練過的模型（至少 {threshold:g}）。"
+        "`trained_model()` has test accuracy {accuracy:.4f} on the 10,000 MNIST test images (chance is 0.10): it "
+        "has not been trained, or hardly. Keeping the test data out of `fit` earns points only for a model trained "
+        "on the training data (at least {threshold:g}). Run the training cell and return the model it trained.",
+        "`trained_model()` 在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}（亂猜是 0.10）："
+        "它沒有訓練過，或幾乎沒有。不把測試資料放進 `fit` 的分數，只給用訓練資料訓練過的模型（至少 {threshold:g}）。"
         "請執行訓練的儲存格，並回傳它訓練好的模型。"),
     "accuracy_unscaled": (
         "Test accuracy {accuracy:.4f}: your model does much better on pixels 0..255 ({raw:.4f}) than on pixels "

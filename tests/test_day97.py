@@ -123,11 +123,34 @@ def test_keeping_test_data_out_of_fit_earns_nothing_without_a_trained_model(monk
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     with pytest.raises(CheckFailed) as failed:
         check(learner=StandIn(model))
-    assert failed.value.key == "model_not_trained" and "0.10" in failed.value.text.en and "亂猜" in failed.value.text.zh_tw
+    assert failed.value.key == "model_not_trained" and "chance is 0.10" in failed.value.text.en
+    assert "亂猜是 0.10" in failed.value.text.zh_tw
     (x_train, y_train), _ = datasets.load_mnist()
     model.fit(mnist.reference_scale(x_train[:6000]), y_train[:6000], epochs=1, batch_size=20, verbose=0)
     check(learner=StandIn(model))   # passes
     assert mnist.TRAINED_MIN <= mnist._UNMOVED[mnist.fingerprint(model)][0]
+    # scaled inside and trained on pixels 0..255 (scale_images left them so): trained all the same, the scaling
+    # checks judge the scaling
+    raw = keras.Sequential([keras.Input((784,)), keras.layers.Rescaling(1 / 255), keras.layers.Dense(64, "relu"),
+                            keras.layers.Dense(10, "softmax")])
+    raw.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    raw.fit(x_train[:6000].reshape(-1, 784).astype("float32"), y_train[:6000], epochs=1, verbose=0)
+    scaled, unscaled = mnist._unmoved(raw, mnist.fingerprint(raw))
+    assert scaled < mnist.TRAINED_MIN <= unscaled
+    check(learner=StandIn(raw))
+
+
+def test_a_model_of_any_image_size_is_measured_on_28_x_28_digits():
+    import keras
+
+    for shape, fed in (((28, 28, 1), (28, 28, 1)), ((None, None, 1), (28, 28, 1)), ((28, 28), (28, 28)),
+                       ((None, 28), (28, 28)), ((784,), (784,)), ((None,), (784,))):
+        model = keras.Sequential([keras.Input(shape), keras.layers.Flatten() if len(shape) > 1 else keras.layers.Identity()])
+        assert mnist._fit_input(model, np.zeros((2, 28, 28), np.uint8)).shape == (2, *fed), shape
+    for shape in ((32, 32, 1), (28, 28, 3), (None, None, 3), (28, 28, 1, 1), (100,)):
+        with pytest.raises(CheckFailed) as failed:
+            mnist._fit_input(keras.Sequential([keras.Input(shape)]), np.zeros((2, 28, 28), np.uint8))
+        assert failed.value.key == "model_input_incompatible", shape
 
 
 def test_moved_digits_move_each_image_one_pixel_with_zeros_coming_in():
