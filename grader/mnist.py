@@ -188,13 +188,18 @@ def _unmoved(model, model_key: str) -> tuple[float, float]:
     return _UNMOVED[model_key]
 
 
+def expect_model(value, *, what: str) -> None:
+    """``value`` is a Keras model (it has layers), or a ``wrong_type`` failure."""
+    if not hasattr(value, "layers"):
+        fail("wrong_type", what=what, expected="a keras.Model", got=type(value).__name__)
+
+
 def expect_trained(model, *, what: str) -> float:
     """``model`` is a Keras model with a test accuracy of at least ``TRAINED_MIN``, on the test images scaled by
     the reference rule or on raw pixels (a model trained on unscaled images was trained; the scaling checks judge
     the scaling): that accuracy is returned. Otherwise a failure: ``wrong_type`` (not a model),
     ``model_input_incompatible``, ``model_not_trained``."""
-    if not hasattr(model, "layers"):
-        fail("wrong_type", what=what, expected="a keras.Model", got=type(model).__name__)
+    expect_model(model, what=what)
     accuracy = max(_unmoved(model, fingerprint(model)))
     if accuracy < TRAINED_MIN:
         fail("model_not_trained", accuracy=accuracy, threshold=TRAINED_MIN)

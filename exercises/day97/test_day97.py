@@ -12,8 +12,8 @@ import pytest
 from grader.answers import remembered
 from grader.checks import CheckFailed, fail
 from grader.learner import LearnerProblem
-from grader.mnist import (accuracy_on_test_set, check_scale_images, expect_accuracy, expect_loss_matches, label_format,
-                          moved_generator)
+from grader.mnist import (accuracy_on_test_set, check_scale_images, expect_accuracy, expect_loss_matches, expect_model,
+                          label_format, moved_generator)
 
 # Three tiny "images": black, white, and a ramp, as MNIST stores them (uint8, 0-255).
 IMAGES = np.stack([np.zeros((28, 28)), np.full((28, 28), 255), np.tile(np.arange(0, 252, 9), (28, 1))]).astype(np.uint8)
@@ -71,8 +71,7 @@ def moved_rng(request):
 
 def _accuracy_step(learner, measure, rng, threshold):
     model = remembered(learner).call("trained_model")
-    if not hasattr(model, "layers"):
-        fail("wrong_type", what="trained_model()", expected="a keras.Model", got=type(model).__name__)
+    expect_model(model, what="trained_model()")
     accuracy = accuracy_on_test_set(model, rng)
     measure("test_accuracy", accuracy.clean)
     measure("moved_test_accuracy", accuracy.moved)
