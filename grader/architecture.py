@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from grader import messages
 from grader.answers import remembered
-from grader.checks import expect_number, fail
+from grader.checks import expect_keras_model, expect_number, fail
 from grader.learner import LearnerRaised
 
 STAGES = ("input", "classes", "last", "config", "shapes", "params", "count")
@@ -44,8 +44,7 @@ def learner_model(learner, spec: dict):
         raise LearnerRaised(messages.text("model_channels_first_raised", what=what,
                                           error=_raised_text(error, "build_model")),
                             traceback=error.traceback) from None
-    if not hasattr(model, "count_params") or not hasattr(model, "layers"):
-        fail("wrong_type", what=what, expected="a keras.Model (keras.Sequential)", got=type(model).__name__)
+    expect_keras_model(model, what=what, expected="a keras.Model (keras.Sequential)")
     try:
         shape = tuple(model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):

@@ -62,6 +62,16 @@ def _named_mistake(got: np.ndarray, mistakes: Mapping[str, Any], atol: float, rt
     return None
 
 
+def expect_keras_model(value: Any, *, what: str, expected: str = "a keras.Model") -> None:
+    """``value`` is a Keras model, or a ``wrong_type`` failure naming ``what`` and ``expected``.
+
+    A model has ``layers`` and ``count_params``: what a model crossing from the kernel (always a ``keras.Model``
+    loaded by :func:`grader.learner.load_keras_model`; nothing else crosses as an object) and a live one in a
+    learner's notebook (``check()``) both have. The one "is it a model" test of days 96-98."""
+    if not hasattr(value, "layers") or not hasattr(value, "count_params"):
+        fail("wrong_type", what=what, expected=expected, got=type(value).__name__)
+
+
 def as_numeric_array(got: Any, *, what: str) -> np.ndarray:
     """``got`` as a float array, or a failure saying it is not an array of numbers."""
     if isinstance(got, (list, tuple)):

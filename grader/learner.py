@@ -330,7 +330,7 @@ def load_bounded_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     try:
         return json.loads(raw)
     except RecursionError:
-        raise ValueError(f"nested too deeply") from None
+        raise ValueError("nested too deeply") from None
 
 
 def _read_result(folder: CallFolder, name: str, *, weights: bool = True) -> Call:
@@ -560,6 +560,8 @@ def load_keras_model(path: Path, *, weights: bool = True):
     except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
         raise UnsafeModel(_refusal_reason(str(error))) from None
     _COMPILE_CONFIGS[model] = compiled
+    if weights:
+        _OPTIMIZER_STEPS[model] = _archive_steps(path)
     return model
 
 
@@ -572,6 +574,35 @@ def _refusal_reason(error: str) -> str:
 
 
 _COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_OPTIMIZER_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Where a saved Keras 3 optimizer keeps its step count (``iterations``, its first variable) in model.weights.h5;
+# a LossScaleOptimizer (mixed precision) counts in the optimizer it wraps. Read as Keras 3.15 writes them.
+STEP_COUNTERS = ("optimizer/vars/0", "optimizer/inner_optimizer/vars/0")
+
+
+def _archive_steps(path: Path) -> int:
+    """How many steps the saved optimizer took: the largest integer scalar at ``STEP_COUNTERS`` in the archive's
+    weights file, 0 when there is none (a model never compiled). Called after Keras read the same file; only hard
+    links are followed (an HDF5 soft or external link could name a file the kernel chose)."""
+    import h5py
+
+    counts = []
+    try:
+        with open_zip(path, max_members=MAX_ARCHIVE_MEMBERS) as archive, \
+                archive.open("model.weights.h5") as member, h5py.File(member, "r") as weights:
+            for name in STEP_COUNTERS:
+                node = weights
+                for part in name.split("/"):
+                    if not isinstance(node, h5py.Group) or \
+                            not isinstance(node.get(part, getlink=True), h5py.HardLink):
+                        node = None
+                        break
+                    node = node[part]
+                if isinstance(node, h5py.Dataset) and node.shape == () and node.dtype.kind in "iu":
+                    counts.append(int(node[()]))
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError):
+        return 0
+    return max([0, *counts])
 
 
 def inspect_keras_archive(path: Path) -> dict | None:
@@ -670,6 +701,26 @@ def compile_config(model) -> dict | None:
     getter = getattr(model, "get_compile_config", None)  # a live model (LocalLearner, in-notebook practice)
     config = getter() if callable(getter) and getattr(model, "compiled", False) else None
     return json.loads(json.dumps(config, default=str)) if isinstance(config, dict) else None
+
+
+def optimizer_steps(model) -> int:
+    """How many training steps (batches) ``model``'s optimizer has taken: 0 for a model never fitted, or never
+    compiled, or loaded without its weights (``load_keras_model(weights=False)``).
+
+    For a model that crossed from the kernel, the count saved in its archive (:data:`STEP_COUNTERS`); for a live
+    model (LocalLearner), its optimizer's ``iterations``. ``fit`` adds one per batch: epochs x
+    ceil(samples / batch_size)."""
+    if model in _OPTIMIZER_STEPS:
+        return _OPTIMIZER_STEPS[model]
+    optimizer = getattr(model, "optimizer", None)
+    counters = [getattr(o, "iterations", None) for o in (optimizer, getattr(optimizer, "inner_optimizer", None))]
+    steps = []
+    for counter in counters:
+        try:
+            steps.append(int(np.asarray(counter)))
+        except (TypeError, ValueError):
+            pass
+    return max([0, *steps])
 
 
 def learning_rate(config: dict | None) -> float | None:

@@ -693,13 +693,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Train a little longer (more epochs) or check the scaling and the model.",
         "在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}；這一級需要至少 {threshold:g}。"
         "多訓練幾個 epoch，或檢查縮放與模型。"),
+    "model_not_fitted": (
+        "`trained_model()` returns a model that `fit` never trained: its optimizer took 0 steps (so does a model "
+        "whose weights were set by hand, or one loaded with `compile=False` and compiled again). The checks of the "
+        "training (no test data in `fit`, the learning curve) need the model your training cell fitted: return "
+        "that model.",
+        "`trained_model()` 回傳的模型從來沒有用 `fit` 訓練過：它的優化器走了 0 步（手動設定權重的模型，或用 "
+        "`compile=False` 載入後重新編譯的模型，也是 0 步）。檢查訓練過程的項目（`fit` 裡沒有測試資料、學習曲線）"
+        "需要你的訓練儲存格訓練出的模型：請回傳那個模型。"),
     "model_not_trained": (
         "`trained_model()` has test accuracy {accuracy:.4f} on the 10,000 MNIST test images (chance is 0.10): it "
-        "has not been trained, or hardly. Keeping the test data out of `fit` earns points only for a model trained "
-        "on the training data (at least {threshold:g}). Run the training cell and return the model it trained.",
+        "has not been trained, or hardly. The checks of the training (no test data in `fit`, the learning curve) "
+        "earn points only for a model trained on the training data (at least {threshold:g}). Run the training cell "
+        "and return the model it trained.",
         "`trained_model()` 在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}（亂猜是 0.10）："
-        "它沒有訓練過，或幾乎沒有。不把測試資料放進 `fit` 的分數，只給用訓練資料訓練過的模型（至少 {threshold:g}）。"
-        "請執行訓練的儲存格，並回傳它訓練好的模型。"),
+        "它沒有訓練過，或幾乎沒有。檢查訓練過程的項目（`fit` 裡沒有測試資料、學習曲線）只給用訓練資料訓練過的模型分數"
+        "（至少 {threshold:g}）。請執行訓練的儲存格，並回傳它訓練好的模型。"),
     "accuracy_unscaled": (
         "Test accuracy {accuracy:.4f}: your model does much better on pixels 0..255 ({raw:.4f}) than on pixels "
         "scaled to 0..1, so it was trained on unscaled images. Divide by 255 in scale_images and train again.",
@@ -1241,6 +1250,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "transfer_head_unusable": (
         "The classifier from `{what}` could not be run on the features: {error}",
         "`{what}` 的分類器無法在特徵上執行：{error}"),
+    "transfer_head_not_fitted": (
+        "The classifier `{what}` returns was not trained: its optimizer took {steps} steps, and {epochs} epochs "
+        "of `fit` take at least {epochs} (one per batch). Train it with `head.fit(features, labels, "
+        "epochs=epochs, ...)` and return that head with `history.history`.",
+        "`{what}` 回傳的分類器沒有訓練過：它的優化器只走了 {steps} 步，而 `fit` 訓練 {epochs} 個 epoch 至少要走 "
+        "{epochs} 步（每個批次一步）。請用 `head.fit(features, labels, epochs=epochs, ...)` 訓練，"
+        "並回傳這個分類器和 `history.history`。"),
     "transfer_head_near_chance": (
         "The classifier trained by `{what}` reaches accuracy {got:.3f} on held-out features; it should clearly "
         "beat chance (0.10): at least {expected:.2f}. Check the last layer (Dense(10, softmax)), the loss for "

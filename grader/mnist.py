@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.checks import as_numeric_array, expect_array, expect_unchanged, fail, remember
+from grader.checks import as_numeric_array, expect_array, expect_keras_model, expect_unchanged, fail, remember
 from grader.datasets import load_mnist_test
-from grader.learner import compile_config, learning_rate, loss_name
+from grader.learner import compile_config, learning_rate, loss_name, optimizer_steps
 
 MAX_RATE = 0.01           # RMSprop/Adam above this (0.001 is usual) jump around instead of settling
 UNSCALED_MARGIN = 0.05     # raw pixels doing this much better than scaled ones means training on raw pixels
@@ -188,18 +188,17 @@ def _unmoved(model, model_key: str) -> tuple[float, float]:
     return _UNMOVED[model_key]
 
 
-def expect_model(value, *, what: str) -> None:
-    """``value`` is a Keras model (it has layers), or a ``wrong_type`` failure."""
-    if not hasattr(value, "layers"):
-        fail("wrong_type", what=what, expected="a keras.Model", got=type(value).__name__)
-
-
 def expect_trained(model, *, what: str) -> float:
-    """``model`` is a Keras model with a test accuracy of at least ``TRAINED_MIN``, on the test images scaled by
-    the reference rule or on raw pixels (a model trained on unscaled images was trained; the scaling checks judge
-    the scaling): that accuracy is returned. Otherwise a failure: ``wrong_type`` (not a model),
-    ``model_input_incompatible``, ``model_not_trained``."""
-    expect_model(model, what=what)
+    """``model`` is a Keras model that ``fit`` trained: its optimizer took at least one step
+    (:func:`grader.learner.optimizer_steps`; a model filled in by hand, such as one that looks the test images up,
+    took none) and its test accuracy is at least ``TRAINED_MIN``, on the test images scaled by the reference rule
+    or on raw pixels (a model trained on unscaled images was trained; the scaling checks judge the scaling): that
+    accuracy is returned. Otherwise a failure: ``wrong_type`` (not a model), ``model_not_fitted``,
+    ``model_input_incompatible``, ``model_not_trained``. The checks of the training (no test data in ``fit``,
+    the learning curve) judge ``trained_model()`` with it."""
+    expect_keras_model(model, what=what)
+    if optimizer_steps(model) < 1:
+        fail("model_not_fitted")
     accuracy = max(_unmoved(model, fingerprint(model)))
     if accuracy < TRAINED_MIN:
         fail("model_not_trained", accuracy=accuracy, threshold=TRAINED_MIN)

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from grader import messages
-from grader.checks import as_numeric_array, fail, remember
-from grader.learner import LearnerProblem, NotAttempted, compile_config, learning_rate, loss_name
+from grader.checks import as_numeric_array, expect_keras_model, fail, remember
+from grader.learner import LearnerProblem, NotAttempted, compile_config, learning_rate, loss_name, optimizer_steps
 
 INPUT_SHAPE = (32, 32, 3)                               # the smallest images VGG16 accepts
 MEANS_BGR = np.array([103.939, 116.779, 123.68])        # ImageNet channel means, in VGG16's BGR order
@@ -214,10 +214,17 @@ def fine_tuning(learner, **kwargs):
 
 
 def trained_head(learner, train: np.ndarray, labels: np.ndarray, *, epochs: int, what: str):
-    """``train_head(train, labels, epochs=epochs)`` -> (model, per-epoch curves)."""
+    """``train_head(train, labels, epochs=epochs)`` -> (model, per-epoch curves).
+
+    The model must have been fitted: its optimizer took at least one step per epoch
+    (:func:`grader.learner.optimizer_steps`), else ``transfer_head_not_fitted`` (a head returned as built, with
+    a history written by hand, is not a trained head)."""
     value = learner.call("train_head", train, labels, epochs=epochs)
     model, curves = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value, {})
-    expect_model(model, what=f"{what}[0]")
+    expect_keras_model(model, what=f"{what}[0]")
+    steps = optimizer_steps(model)
+    if steps < epochs:
+        fail("transfer_head_not_fitted", what=f"{what}[0]", steps=steps, epochs=epochs)
     curves = {k: [float(x) for x in v] for k, v in curves.items()
               if isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)} if isinstance(curves, dict) else {}
     return model, curves
@@ -299,13 +306,6 @@ def feature_mistakes(base, prepared: np.ndarray) -> dict:
     return {"transfer_features_scaled": [features(base, prepared / 255),
                                          features(base, reference_preprocess(prepared / 255))],
             "transfer_features_no_swap": [features(base, prepared - MEANS_BGR[::-1])]}
-
-
-def expect_model(value, *, what: str) -> None:
-    import keras
-
-    if not isinstance(value, keras.Model):
-        fail("wrong_type", what=what, expected="a keras.Model", got=type(value).__name__)
 
 
 def all_layers(model) -> list:

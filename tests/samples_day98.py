@@ -108,6 +108,14 @@ def train_head(features, labels, epochs=HEAD_EPOCHS, validation_split=0.2):
     head = build_head(features.shape[1:])
     return head, {"loss": [2.3] * epochs}
 '''},
+    "head_labels_shuffled": {"train_head": '''
+def train_head(features, labels, epochs=HEAD_EPOCHS, validation_split=0.2):
+    head = build_head(features.shape[1:])
+    shuffled = np.random.permutation(labels)   # the labels no longer belong to their features
+    history = head.fit(features, shuffled, epochs=epochs, batch_size=BATCH_SIZE,
+                       validation_split=validation_split, verbose=0)
+    return head, history.history
+'''},
     "no_augmentation": {"build_end_to_end": _end_to_end(augmentation=False)},
     "rescaling_in_model": {"build_end_to_end": _end_to_end(scaling="x = layers.Rescaling(1 / 255)(x)")},
     "rate_argument_ignored": {"unfreeze_top_block": _unfreeze().replace(

@@ -3,6 +3,8 @@ named; the kernel never sees the real test split; and the checks' building block
 
 Training-heavy tests are marked ``training`` (``pytest -m "not training"`` skips them on a laptop; CI runs them).
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -56,7 +58,8 @@ def test_memorised_test_set_earns_no_accuracy_points(tmp_path, name):
     """Issue 11, kind 7: a notebook carrying the public test images, looked up by a Dense layer of templates (no
     training; nearest template, or largest dot product), is right on every test image (1.0000) and loses
     0.055-0.07 once the digits move one pixel: none of the 10 accuracy points, at any of three seeds, with the
-    mistake named in both languages."""
+    mistake named in both languages. Nor the 3 points of the checks of the training (no test data in `fit`, the
+    learning curve: its history is made up): `fit` never trained the model."""
     notebook = planted_memoriser(tmp_path, name)
     with Session(EXERCISE, notebook, seed=SEEDS[0]) as session:
         assert session.execution.failures == ()
@@ -69,7 +72,9 @@ def test_memorised_test_set_earns_no_accuracy_points(tmp_path, name):
                 assert check.status == Status.FAILED and check.score == 0, (seed, check_id, check.message)
                 assert "on the same digits moved by one pixel" in check.message.en, check.message.en
                 assert "平移一個像素" in check.message.zh_tw, check.message.zh_tw
-            assert sum(c.score for c in collector.results) == POINTS - 10
+            for check_id in ("no_test_data_in_fit", "training_history_has_a_learning_curve"):
+                assert checks[check_id].status == Status.FAILED and "took 0 steps" in checks[check_id].message.en
+            assert sum(c.score for c in collector.results) == POINTS - 13
 
 
 def test_a_model_graded_again_with_another_seed_is_measured_again_only_on_its_moved_digits(monkeypatch):
@@ -94,40 +99,61 @@ def test_a_model_graded_again_with_another_seed_is_measured_again_only_on_its_mo
 
 
 class StandIn:
-    """A learner whose notebook kept the test data out of `fit` and whose `trained_model()` returns ``model``."""
+    """A learner whose notebook kept the test data out of `fit`, whose `trained_model()` returns ``model`` and
+    whose `training_history()` returns ``history`` (a learning curve made up by hand unless given)."""
 
     cells = ("model.fit(x_train, y_train, epochs=1)",)
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, history=None):
+        self.answers = {"trained_model": model,
+                        "training_history": history or {"loss": [0.3, 0.1], "accuracy": [0.9, 0.99]}}
 
     def run(self, name, *args, **kwargs):
-        assert name == "trained_model"
-        return Call(value=self.model, args_after=())
+        return Call(value=self.answers[name], args_after=())
+
+    def call(self, name, *args, **kwargs):
+        return self.run(name, *args, **kwargs).value
 
 
-def test_keeping_test_data_out_of_fit_earns_nothing_without_a_trained_model(monkeypatch):
+def test_keeping_test_data_out_of_fit_or_a_learning_curve_earns_nothing_without_a_trained_model(monkeypatch):
     """The hidden `fit` check credits a notebook that trained without the test data: a `trained_model()` that is
-    not a model, or a model never trained (test accuracy about chance), earns none of its 2 points; a model that
-    learned (here: 300 steps on 6,000 training digits, well past TRAINED_MIN) earns them."""
+    not a model, a model `fit` never trained (no optimizer step: filled in by hand, as the memorisers above are;
+    measured without evaluating it) or one hardly trained (test accuracy about chance) earns none of its 2 points;
+    a model that learned (here: 300 steps on 6,000 training digits, well past TRAINED_MIN) earns them. The public
+    learning-curve check judges the model the same way: a made-up history beside it earns nothing."""
     import keras
 
-    check = check_functions(EXERCISE)["no_test_data_in_fit"][0]
+    checks = check_functions(EXERCISE)
+    check = checks["no_test_data_in_fit"][0]
+    curve = functools.partial(checks["training_history_has_a_learning_curve"][0], measure=lambda *_: None)
     monkeypatch.setattr(mnist, "_UNMOVED", {})
     for value, key in ((None, "wrong_type"), ({"loss": [0.1]}, "wrong_type")):
-        with pytest.raises(CheckFailed) as failed:
-            check(learner=StandIn(value))
-        assert failed.value.key == key
+        for judge in (check, curve):
+            with pytest.raises(CheckFailed) as failed:
+                judge(learner=StandIn(value))
+            assert failed.value.key == key
     keras.utils.set_random_seed(5)
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with pytest.raises(CheckFailed) as failed:
-        check(learner=StandIn(model))
-    assert failed.value.key == "model_not_trained" and "chance is 0.10" in failed.value.text.en
-    assert "亂猜是 0.10" in failed.value.text.zh_tw
+    for judge in (check, curve):   # never fitted
+        with pytest.raises(CheckFailed) as failed:
+            judge(learner=StandIn(model))
+        assert failed.value.key == "model_not_fitted" and "took 0 steps" in failed.value.text.en
+        assert "走了 0 步" in failed.value.text.zh_tw
+    assert mnist._UNMOVED == {}
     (x_train, y_train), _ = datasets.load_mnist()
+    model.fit(mnist.reference_scale(x_train[:20]), y_train[:20], epochs=1, batch_size=20, verbose=0)   # one step
+    for judge in (check, curve):   # fitted, hardly trained
+        with pytest.raises(CheckFailed) as failed:
+            judge(learner=StandIn(model))
+        assert failed.value.key == "model_not_trained" and "chance is 0.10" in failed.value.text.en
+        assert "亂猜是 0.10" in failed.value.text.zh_tw
+    with pytest.raises(CheckFailed) as failed:    # the curve's own checks come first
+        curve(learner=StandIn(model, history={"loss": [0.3]}))
+    assert failed.value.key == "history_no_accuracy"
     model.fit(mnist.reference_scale(x_train[:6000]), y_train[:6000], epochs=1, batch_size=20, verbose=0)
     check(learner=StandIn(model))   # passes
+    curve(learner=StandIn(model))   # passes
     assert mnist.TRAINED_MIN <= mnist._UNMOVED[mnist.fingerprint(model)][0]
     # scaled inside and trained on pixels 0..255 (scale_images left them so): trained all the same, the scaling
     # checks judge the scaling

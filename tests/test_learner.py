@@ -8,7 +8,7 @@ import pytest
 from grader.kernel import Kernel, kernel_env
 from kernels import fresh_kernel
 from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted, UnsafeModel,
-                            compile_config, inspect_keras_archive, learning_rate, load_keras_model)
+                            compile_config, inspect_keras_archive, learning_rate, load_keras_model, optimizer_steps)
 
 DEFINITIONS = '''
 import os
@@ -53,6 +53,15 @@ def compiled_model():
     model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy")
     model.get_layer("head").set_weights([np.full((3, 2), 7.0), np.zeros(2)])
     return model
+def fitted_model(epochs, optimizer="adam"):
+    import keras
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    if optimizer == "mixed":   # what mixed precision compiles: the steps are counted in the optimizer it wraps
+        optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam())
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    if epochs:
+        model.fit(np.zeros((50, 4)), np.arange(50) % 3, epochs=epochs, batch_size=20, verbose=0)
+    return model
 '''
 
 
@@ -96,6 +105,21 @@ def test_models_cross_as_safe_keras_files(learner):
     with pytest.raises(LearnerRaised) as refused:
         learner.call("model", "custom")
     assert "custom layer" in refused.value.text.en and "自訂層" in refused.value.text.zh_tw
+
+
+def test_the_steps_a_models_optimizer_took_cross_with_it(learner):
+    """fit adds one step per batch (3 a epoch here: 50 samples, batches of 20); the count crosses in the archive,
+    for a mixed-precision optimizer too; a model compiled but never fitted, or never compiled, or sent without its
+    weights, took none. A live model (check() in a notebook) is read directly and agrees."""
+    assert [optimizer_steps(learner.call("fitted_model", epochs)) for epochs in (0, 1, 2)] == [0, 3, 6]
+    assert optimizer_steps(learner.call("fitted_model", 2, optimizer="mixed")) == 6
+    assert optimizer_steps(learner.call("model", "plain")) == 0
+    with learner.without_weights():
+        assert optimizer_steps(learner.call("fitted_model", 2)) == 0
+    namespace = {}
+    exec(DEFINITIONS, namespace)
+    assert [optimizer_steps(namespace["fitted_model"](epochs)) for epochs in (0, 2)] == [0, 6]
+    assert optimizer_steps(namespace["model"]("plain")) == 0
 
 
 def test_a_model_without_its_weights_crosses_as_its_architecture_and_compile_settings(learner):
@@ -327,14 +351,15 @@ def saved_model(tmp_path_factory):
     return path
 
 
-def rewritten(source, target, *, config=None, extra=()):
-    """A copy of the ``source`` archive with config.json replaced and ``extra`` (name, bytes) members added."""
+def rewritten(source, target, *, config=None, extra=(), weights=None):
+    """A copy of the ``source`` archive with config.json and model.weights.h5 replaced (where given) and ``extra``
+    (name, bytes) members added."""
     import zipfile
 
+    replaced = {name: data for name, data in (("config.json", config), ("model.weights.h5", weights)) if data is not None}
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
-            data = old.read(item.filename)
-            new.writestr(item.filename, config if config is not None and item.filename == "config.json" else data)
+            new.writestr(item.filename, replaced.get(item.filename) or old.read(item.filename))
         for name, data in extra:
             new.writestr(name, data)
     return target
@@ -384,6 +409,44 @@ ARCHIVES = {
 def test_suspicious_archives_are_refused_without_loading(saved_model, tmp_path, change):
     with pytest.raises(UnsafeModel):
         inspect_keras_archive(rewritten(saved_model, tmp_path / "bad.keras", **change))
+
+
+def test_a_step_count_behind_an_hdf5_link_or_of_the_wrong_kind_is_not_read(tmp_path):
+    """The step count is read from the archive's weights file after Keras loaded it: through hard links only (a
+    soft or external link could name any file, here one holding 999), and only an integer scalar counts."""
+    import io
+    import zipfile
+
+    import h5py
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(np.zeros((8, 4)), np.zeros(8), epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "fitted.keras")
+    assert optimizer_steps(load_keras_model(tmp_path / "fitted.keras")) == 4
+    with h5py.File(tmp_path / "elsewhere.h5", "w") as elsewhere:
+        elsewhere["count"] = np.int64(999)
+    weights = zipfile.ZipFile(tmp_path / "fitted.keras").read("model.weights.h5")
+
+    def changed(name, change):
+        buffer = io.BytesIO(weights)
+        with h5py.File(buffer, "a") as h5:
+            del h5["optimizer/vars/0"]
+            change(h5)
+        return rewritten(tmp_path / "fitted.keras", tmp_path / name, weights=buffer.getvalue())
+
+    cases = {
+        "external": lambda h5: h5["optimizer/vars"].__setitem__("0", h5py.ExternalLink(str(tmp_path / "elsewhere.h5"), "/count")),
+        "soft": lambda h5: (h5.__setitem__("elsewhere", np.int64(999)),
+                            h5["optimizer/vars"].__setitem__("0", h5py.SoftLink("/elsewhere"))),
+        "float": lambda h5: h5["optimizer/vars"].__setitem__("0", np.float64(999.0)),
+        "array": lambda h5: h5["optimizer/vars"].__setitem__("0", np.full(3, 999)),
+        "group": lambda h5: h5["optimizer/vars"].create_group("0"),
+    }
+    for name, change in cases.items():
+        loaded = load_keras_model(changed(f"{name}.keras", change))
+        assert optimizer_steps(loaded) == 0, name
 
 
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader import transfer
-from grader.checks import CheckFailed
+from grader.checks import CheckFailed, expect_keras_model
 from grader.learner import MAX_MODEL_PARAMETERS, KernelLearner, LearnerProblem, LearnerRaised, compile_config
 from kernels import fresh_kernel
 from test_learner import DEFINITIONS
@@ -226,7 +226,7 @@ def test_a_config_describing_something_else_than_a_model_is_the_learners_problem
         assert problem.text.en and problem.text.zh_tw
         return
     with pytest.raises(CheckFailed):
-        transfer.expect_model(value, what="build_head((1, 1, 512))")
+        expect_keras_model(value, what="build_head((1, 1, 512))")
 
 
 # ---------------------------------------------------------------- what the grader never reads
@@ -303,7 +303,7 @@ def test_compile_settings_of_any_shape_fail_a_check_never_break_it(kernel_learne
 def test_build_heads_checks_fail_a_head_they_cannot_read_never_break(kernel_learner, function):
     shape = (1, 1, 512)
     head = transfer.architecture(kernel_learner, function, list(shape))
-    transfer.expect_model(head, what="build_head((1, 1, 512))")
+    expect_keras_model(head, what="build_head((1, 1, 512))")
     with pytest.raises(CheckFailed) as failed:
         transfer.expect_input_shape(head, shape, what="build_head((1, 1, 512))")
         transfer.expect_classifier_output(head, what="build_head((1, 1, 512))")

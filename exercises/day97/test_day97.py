@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from grader.answers import remembered
-from grader.checks import CheckFailed, fail
+from grader.checks import CheckFailed, expect_keras_model, fail
 from grader.learner import LearnerProblem
-from grader.mnist import (accuracy_on_test_set, check_scale_images, expect_accuracy, expect_loss_matches, expect_model,
+from grader.mnist import (accuracy_on_test_set, check_scale_images, expect_accuracy, expect_loss_matches, expect_trained,
                           label_format, moved_generator)
 
 # Three tiny "images": black, white, and a ramp, as MNIST stores them (uint8, 0-255).
@@ -35,8 +35,7 @@ def test_format_labels_integer_or_one_hot(learner):
 
 def convnet(learner):
     model = remembered(learner).call("build_convnet")   # asked once per grading, shared by the checks
-    if not hasattr(model, "layers") or not hasattr(model, "count_params"):
-        fail("wrong_type", what="build_convnet()", expected="a keras.Model", got=type(model).__name__)
+    expect_keras_model(model, what="build_convnet()")
     return model
 
 
@@ -71,7 +70,7 @@ def moved_rng(request):
 
 def _accuracy_step(learner, measure, rng, threshold):
     model = remembered(learner).call("trained_model")
-    expect_model(model, what="trained_model()")
+    expect_keras_model(model, what="trained_model()")
     accuracy = accuracy_on_test_set(model, rng)
     measure("test_accuracy", accuracy.clean)
     measure("moved_test_accuracy", accuracy.moved)
@@ -120,3 +119,5 @@ def test_training_history_has_a_learning_curve(learner, measure):
     for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
         if name in curves:
             measure(name, [float(x) for x in curves[name]])
+    # the curve of a model that learned: a made-up history beside an untrained model earns nothing
+    expect_trained(remembered(learner).call("trained_model"), what="trained_model()")

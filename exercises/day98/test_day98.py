@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader import transfer
-from grader.checks import fail
+from grader.checks import expect_keras_model, fail
 
 # Three small grey "images" as Fashion-MNIST stores them (uint8, 0-255): black, a ramp, a bright square.
 IMAGES = np.stack([np.zeros((28, 28)), np.tile(np.arange(0, 252, 9), (28, 1)),
@@ -37,7 +37,7 @@ def test_preprocess_red_and_blue_differ(learner):
 def test_build_conv_base_is_frozen(learner):
     what = "build_conv_base((32, 32, 3), weights=None)"
     base = transfer.architecture(learner, "build_conv_base", [32, 32, 3], weights=None)
-    transfer.expect_model(base, what=what)
+    expect_keras_model(base, what=what)
     transfer.expect_base_only(base, what=what)
     transfer.expect_frozen(base, what=what)   # len(base.trainable_weights) == 0
 
@@ -49,7 +49,7 @@ def test_build_conv_base_feature_shapes(learner):
     for size, want in FEATURE_SHAPES.items():
         what = f"build_conv_base(({size}, {size}, 3), weights=None)"
         base = transfer.architecture(learner, "build_conv_base", [size, size, 3], weights=None)
-        transfer.expect_model(base, what=what)
+        expect_keras_model(base, what=what)
         got[size] = transfer.output_shape(base, what=what)[1:]
         if got[size] != want:
             if len(set(got.values())) == 1 and size != 32:
@@ -86,7 +86,7 @@ def test_build_head_classifies_ten_classes(learner):
     for shape in ((1, 1, 512), (5, 5, 512)):
         what = f"build_head({shape})"
         head = transfer.architecture(learner, "build_head", list(shape))
-        transfer.expect_model(head, what=what)
+        expect_keras_model(head, what=what)
         transfer.expect_input_shape(head, shape, what=what)
         transfer.expect_classifier_output(head, what=what)
         transfer.expect_compiled_for_integer_labels(head, what=what)
@@ -110,7 +110,7 @@ def test_train_head_returns_model_and_history(learner):
 def test_build_end_to_end_augments_and_freezes(learner):
     what = "build_end_to_end(weights=None)"
     model = transfer.architecture(learner, "build_end_to_end", weights=None)
-    transfer.expect_model(model, what=what)
+    expect_keras_model(model, what=what)
     transfer.expect_input_shape(model, transfer.INPUT_SHAPE, what=what)
     transfer.expect_augmentation(model, what=what)
     transfer.expect_vgg16_base(model, what=what)
@@ -124,6 +124,6 @@ def test_build_end_to_end_augments_and_freezes(learner):
 def test_unfreeze_top_block_only_block5(learner):
     what = "unfreeze_top_block(model)"
     model = transfer.fine_tuning(learner)
-    transfer.expect_model(model, what=what)
+    expect_keras_model(model, what=what)
     transfer.expect_top_block_only(model, what=what)
     transfer.expect_fine_tune_rate(model, what=what)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader import datasets, messages, transfer
-from grader.checks import fail
+from grader.checks import expect_keras_model, fail
 
 HEAD_TRAIN_PER_CLASS = 100      # 1,000 training features for the head check, class-balanced
 HEAD_EPOCHS = 15
@@ -46,7 +46,7 @@ def test_build_conv_base_random_size(learner, rng):
     h, w = int(rng.integers(32, 260)), int(rng.integers(32, 260))
     what = f"build_conv_base(({h}, {w}, 3), weights=None)"
     base = transfer.architecture(learner, "build_conv_base", [h, w, 3], weights=None)
-    transfer.expect_model(base, what=what)
+    expect_keras_model(base, what=what)
     transfer.expect_base_only(base, what=what)
     transfer.expect_frozen(base, what=what)
     want = (None, h // 32, w // 32, 512)     # five 2x2 max poolings, rounded down
@@ -97,7 +97,7 @@ def test_build_head_random_feature_shape(learner, rng):
     shape = (int(rng.integers(1, 8)), int(rng.integers(1, 8)), 512)
     what = f"build_head({shape})"
     head = transfer.architecture(learner, "build_head", list(shape))
-    transfer.expect_model(head, what=what)
+    expect_keras_model(head, what=what)
     transfer.expect_input_shape(head, shape, what=what)
     transfer.expect_classifier_output(head, what=what)
     if not head.trainable_weights:
@@ -111,7 +111,7 @@ def test_build_end_to_end_uses_given_weights(learner, rng):
     with transfer.shared_folder(learner) as folder:
         model = learner.call("build_end_to_end", weights=transfer.weights_file(base, folder))
     what = "build_end_to_end(weights=<random weights file>)"
-    transfer.expect_model(model, what=what)
+    expect_keras_model(model, what=what)
     transfer.expect_vgg16_base(model, what=what)
     theirs = {layer.name: layer for layer in transfer.all_layers(model) if layer.name in transfer.CONVS}
     for name in transfer.CONVS:
@@ -126,7 +126,7 @@ def test_unfreeze_top_block_uses_learning_rate(learner, rng):
     rate = float(10 ** rng.uniform(-6, -4))
     what = f"unfreeze_top_block(model, learning_rate={rate:.3g})"
     model = transfer.fine_tuning(learner, learning_rate=rate)
-    transfer.expect_model(model, what=what)
+    expect_keras_model(model, what=what)
     transfer.expect_fine_tune_rate(model, what=what, asked=rate)
 
 
@@ -135,7 +135,7 @@ def test_unfreeze_top_block_uses_learning_rate(learner, rng):
 def test_unfreeze_top_block_keeps_head_trainable(learner):
     what = "unfreeze_top_block(model)"
     model = transfer.fine_tuning(learner)
-    transfer.expect_model(model, what=what)
+    expect_keras_model(model, what=what)
     transfer.expect_top_block_only(model, what=what)
     transfer.expect_head_trainable(model, what=what)
     transfer.expect_compiled_for_integer_labels(model, what=what)
