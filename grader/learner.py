@@ -98,6 +98,14 @@ def __grader_call(folder, name, brief=False, weights=True):
             json.dump(obj, handle)
         os.replace(join(out, "result.tmp"), join(out, "result.json"))
     count = [0]
+    def steps(model):  # the training steps its optimizer took (a LossScaleOptimizer counts in the one it wraps)
+        optimizer, found = getattr(model, "optimizer", None), [0]
+        for counter in (optimizer, getattr(optimizer, "inner_optimizer", None)):
+            try:
+                found.append(int(numpy.asarray(counter.iterations)))
+            except Exception:
+                pass
+        return max(found)
     def encode(value, depth=0):
         if depth > 8:
             return {"kind": "unsupported", "type": "deeply nested value"}
@@ -111,7 +119,7 @@ def __grader_call(folder, name, brief=False, weights=True):
                 import zipfile
                 with zipfile.ZipFile(join(out, file), "w") as archive:
                     archive.writestr("config.json", json.dumps(keras.saving.serialize_keras_object(value)))
-            return {"kind": "keras", "file": file}
+            return {"kind": "keras", "file": file, "steps": steps(value)}
         if isinstance(value, (numpy.ndarray, numpy.generic)):
             array = numpy.asarray(value)
             if array.dtype.hasobject:
@@ -511,8 +519,13 @@ def _decode(folder: "ResultFiles", spec: dict, depth: int = 0, *, weights: bool 
             raise ValueError(f"a {kind} that is not one")
         return float(value) if kind == "float" else value
     if kind == "keras":
+        steps = spec.get("steps", 0)
+        if type(steps) is not int or not 0 <= steps < 2**63:
+            raise ValueError("a model whose step count is not one")
         with folder.open(_checked_name(spec["file"]), MAX_RESULT_BYTES) as handle:
-            return load_keras_file(handle, weights=weights)
+            model = load_keras_file(handle, weights=weights)
+        _OPTIMIZER_STEPS[model] = steps
+        return model
     if kind == "none":
         return None
     if kind in ("list", "tuple"):
@@ -560,8 +573,6 @@ def load_keras_model(path: Path, *, weights: bool = True):
     except Exception as error:  # noqa: BLE001 - every refusal is explained to the learner
         raise UnsafeModel(_refusal_reason(str(error))) from None
     _COMPILE_CONFIGS[model] = compiled
-    if weights:
-        _OPTIMIZER_STEPS[model] = _archive_steps(path)
     return model
 
 
@@ -574,37 +585,7 @@ def _refusal_reason(error: str) -> str:
 
 
 _COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_OPTIMIZER_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-# Where a saved Keras 3 optimizer keeps its step count (``iterations``, its first variable) in model.weights.h5;
-# a LossScaleOptimizer (mixed precision) counts in the optimizer it wraps. Read as Keras 3.15 writes them.
-STEP_COUNTERS = ("optimizer/vars/0", "optimizer/inner_optimizer/vars/0")
-
-
-def _archive_steps(path: Path) -> int:
-    """How many steps the saved optimizer took: the largest integer scalar at ``STEP_COUNTERS`` in the archive's
-    weights file, 0 when there is none (a model never compiled). Called after Keras read the same file; only hard
-    links are followed (an HDF5 soft or external link could name a file the kernel chose)."""
-    import h5py
-
-    counts = []
-    try:
-        with open_zip(path, max_members=MAX_ARCHIVE_MEMBERS) as archive, \
-                archive.open("model.weights.h5") as member, h5py.File(member, "r") as weights:
-            for name in STEP_COUNTERS:
-                node = weights
-                for part in name.split("/"):
-                    if not isinstance(node, h5py.Group) or \
-                            not isinstance(node.get(part, getlink=True), h5py.HardLink):
-                        node = None
-                        break
-                    node = node[part]
-                if isinstance(node, h5py.Dataset) and node.shape == () and node.dtype.kind in "iu":
-                    counts.append(int(node[()]))
-    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError):
-        return 0
-    return max([0, *counts])
-
-
+_OPTIMIZER_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> steps, from the kernel
 def inspect_keras_archive(path: Path) -> dict | None:
     """Check a ``.keras`` archive without loading it; its ``compile_config`` (None when not compiled).
 
@@ -704,23 +685,24 @@ def compile_config(model) -> dict | None:
 
 
 def optimizer_steps(model) -> int:
-    """How many training steps (batches) ``model``'s optimizer has taken: 0 for a model never fitted, or never
-    compiled, or loaded without its weights (``load_keras_model(weights=False)``).
+    """How many training steps (batches) ``model``'s optimizer had taken: ``fit`` adds one per batch, epochs x
+    ceil(samples / batch_size); 0 for a model never fitted or never compiled.
 
-    For a model that crossed from the kernel, the count saved in its archive (:data:`STEP_COUNTERS`); for a live
-    model (LocalLearner), its optimizer's ``iterations``. ``fit`` adds one per batch: epochs x
-    ceil(samples / batch_size)."""
+    For a model that crossed from the kernel, the count the call helper read there (``optimizer.iterations``;
+    a ``LossScaleOptimizer``'s inner optimizer's) and sent beside the ``.keras`` file: reading it back from the
+    archive's weights file costs up to a second for VGG16 (Python 3.11's zip members seek by reading), and both
+    are written by the learner's kernel alike. For a live model (LocalLearner), read directly; 0 for a model
+    loaded from a file by other means."""
     if model in _OPTIMIZER_STEPS:
         return _OPTIMIZER_STEPS[model]
     optimizer = getattr(model, "optimizer", None)
-    counters = [getattr(o, "iterations", None) for o in (optimizer, getattr(optimizer, "inner_optimizer", None))]
-    steps = []
-    for counter in counters:
+    steps = [0]
+    for counter in (optimizer, getattr(optimizer, "inner_optimizer", None)):
         try:
-            steps.append(int(np.asarray(counter)))
-        except (TypeError, ValueError):
+            steps.append(int(np.asarray(counter.iterations)))
+        except (AttributeError, TypeError, ValueError):
             pass
-    return max([0, *steps])
+    return max(steps)
 
 
 def learning_rate(config: dict | None) -> float | None:
