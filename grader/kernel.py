@@ -34,6 +34,7 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUA
                "XLA_FLAGS", "TF_FORCE_GPU_ALLOW_GROWTH", "KERAS_HOME", "GRADER_DATASETS", "OMP_NUM_THREADS")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
+MEMORY_ENAME = "MemoryLimit"   # a cell that filled the kernel's memory limit: the kernel was stopped
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
 ERRORS_KEPT = 3  # error outputs kept per cell, whatever the budget (the kernel can send any number of them)
 IOPUB_WAIT_S = 4  # after a cell's reply (or its interrupt): how long its last output may take (nbclient's default)
@@ -507,11 +508,14 @@ class Kernel:
         self._cells_sent += 1
         began = time.perf_counter()
         self._reply, self._killed, client.output_complete = {}, 0, False
+        oom_kills = self._cgroup.oom_kills() if self._cgroup is not None else 0
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
             return self._timed_out(cell, began, settle)
         except DeadKernelError:
+            if self._cgroup is not None and self._cgroup.oom_kills() > oom_kills:
+                return self._out_of_memory(cell, began)
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
         except Exception as error:  # noqa: BLE001 - whatever the kernel sent, the grader goes on
@@ -559,11 +563,24 @@ class Kernel:
     def _timed_out(self, cell, began: float, settle: bool) -> CellRun:
         """The run of a cell stopped at its limit. Its output may still be on its way (``_output_channel``), except
         when the cell had started processes: they were killed, the kernel will be restarted
-        (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done."""
+        (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done.
+        A kernel whose memory is exhausted (:meth:`grader.sandbox.Cgroup.memory_exhausted`) spent its time
+        reclaiming memory: it is stopped as its memory limit would have stopped it (:meth:`_out_of_memory`), so
+        the outcome does not depend on which came first."""
+        if self._cgroup is not None and self._cgroup.memory_exhausted():
+            self._cgroup.kill_all()
+            return self._out_of_memory(cell, began)
         self._killed += self.kill_strays()
         return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
                        output_dropped=self._client.dropped, processes_killed=self._killed,
                        **(self._output_channel(wait=not self._killed) if settle else {}))
+
+    def _out_of_memory(self, cell, began: float) -> CellRun:
+        """The run of a cell during which the kernel's memory limit killed it, or that timed out with the kernel's
+        memory exhausted (it was then killed): the kernel is dead and will be restarted."""
+        return CellRun("died", ename=MEMORY_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
+                       output_dropped=self._client.dropped,
+                       evalue=f"the kernel's memory limit ({self.limits.memory_bytes // 2**20} MB) was reached")
 
     def _output_channel(self, wait: bool = True) -> dict[str, bool]:
         """What became of the cell's output channel, as :class:`CellRun` fields: when it was dropped it is reopened;

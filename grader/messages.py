@@ -796,6 +796,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "This cell stopped the kernel ({ename}); the grader restarted it, re-ran the cells before it and "
         "went on with the rest.",
         "這個儲存格讓核心停止了（{ename}）；批改程式重新啟動核心、重跑之前的儲存格，再繼續執行後面的儲存格。"),
+    "cell_memory_limit": (
+        "This cell used up the kernel's memory limit ({mb} MB), so the kernel was stopped; the grader restarted it, "
+        "re-ran the cells before it and went on with the rest. Keep fewer or smaller arrays (`del` the ones you no "
+        "longer need).",
+        "這個儲存格用完了核心的記憶體上限（{mb} MB），所以核心被停止；批改程式重新啟動核心、重跑之前的儲存格，"
+        "再繼續執行後面的儲存格。請少留一些或小一點的陣列（用 `del` 刪掉不再需要的）。"),
     "cell_exit": (
         "This cell calls exit() (or quit()), which ends the kernel, so it counts as failed and was not run again; "
         "the grader restarted the kernel, re-ran the cells before it and went on with the rest. Remove the "

@@ -163,6 +163,23 @@ class Cgroup:
         counted = [s for s in map(_cpu_usage_s, dict.fromkeys(self.dirs)) if s is not None]
         return max(counted) if counted else None
 
+    def memory_exhausted(self) -> bool:
+        """True when the kernel's own memory (anonymous pages: its arrays and objects, not the file cache) fills
+        at least ``EXHAUSTED`` of its memory limit. At the limit Linux reclaims file pages, the kernel's code
+        included, over and over before it kills anything: a cell hoarding memory is killed at once or spends its
+        whole time limit so, by chance. False without a memory cgroup."""
+        limit = self.applied.get("memory.limit_in_bytes") or self.applied.get("memory.max")
+        used = [n for n in (_memory_stat(d).get(key) for d in self.dirs for key in ("total_rss", "anon"))
+                if n is not None]
+        return bool(limit and used and max(used) >= EXHAUSTED * limit)
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel's memory limit has killed: ``oom_kill`` in cgroup v1's
+        ``memory.oom_control`` (Linux 4.13 and later) or v2's ``memory.events``; 0 where neither counts."""
+        counts = [_counters(d / name).get("oom_kill", 0) for d in self.dirs
+                  for name in ("memory.oom_control", "memory.events")]
+        return max(counts, default=0)
+
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups until none is left."""
         kill_until_gone(self.pids)
@@ -228,6 +245,24 @@ def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
 def cgroup_bases() -> set[Path]:
     """The folders in which kernel cgroups are made, one per controller (fewer where controllers share one)."""
     return {_cgroup_base(controller) for controller in _cgroup_settings(Limits())} - {None}
+
+
+EXHAUSTED = 0.9   # of the memory limit, in anonymous memory: the kernel is out of memory (Cgroup.memory_exhausted)
+
+
+def _counters(file: Path) -> dict[str, int]:
+    """A cgroup file of ``name value`` lines (``memory.stat``, ``memory.events``, ``memory.oom_control``) as a
+    dict; {} when it is missing; lines that are not a name and a count are left out."""
+    try:
+        lines = file.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.split() for line in lines)
+    return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
+
+
+def _memory_stat(folder: Path) -> dict[str, int]:
+    return _counters(folder / "memory.stat")
 
 
 def _cpu_usage_s(folder: Path) -> float | None:

@@ -19,7 +19,7 @@ from typing import Callable
 from grader import messages, pool
 from grader.channel import remove_tree
 from grader.exercise import Exercise
-from grader.kernel import CellRun, Kernel
+from grader.kernel import MEMORY_ENAME, CellRun, Kernel
 from grader.learner import KernelLearner
 from grader.notebook import Submission, read_submission
 from grader.results import CellFailure, Execution, Status
@@ -144,7 +144,7 @@ class Session:
             if run.ok:
                 self._succeeded.append(source)
                 continue
-            failures.append(_failure(index, source, run, min(cell_limit, left)))
+            failures.append(_failure(index, source, run, min(cell_limit, left), self._kernel.limits))
             if not self._recover(run):
                 failures.append(_gave_up(index + 1, len(submission.cells) - index - 1))
                 break
@@ -178,11 +178,12 @@ class Session:
         return run.outcome in ("died", "exited")
 
 
-def _failure(index: int, source: str, run: CellRun, limit: float) -> CellFailure:
+def _failure(index: int, source: str, run: CellRun, limit: float, limits) -> CellFailure:
     status = Status.TIMEOUT if run.outcome == "timeout" else Status.ERROR
     note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
                                      seconds=limit, processes=run.processes_killed),
-            "died": messages.text("cell_killed_kernel", ename=run.ename),
+            "died": messages.text("cell_memory_limit", mb=limits.memory_bytes // 2**20) if run.ename == MEMORY_ENAME
+            else messages.text("cell_killed_kernel", ename=run.ename),
             "exited": messages.text("cell_exit"),
             "garbled": messages.text("cell_garbled", reason=run.evalue)}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,

@@ -663,7 +663,7 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'segfault': 'stopped the kernel',
     'infinite_loop': 'did not finish within',
     'long_sleep': 'did not finish within',
-    'memory_bomb': 'stopped the kernel',
+    'memory_bomb': "used up the kernel's memory limit",
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',
     'output_flood': 'was dropped',

@@ -1,4 +1,6 @@
 """The learner's kernel on its own: a cell that runs too long is stopped together with what it started."""
+import os
+
 import pytest
 
 from grader import sandbox
@@ -126,3 +128,38 @@ def test_messages_that_cannot_even_be_decoded_become_an_outcome(kernel, content)
     if kernel.needs_restart(run):
         kernel.restart()
     assert kernel.run("print('next')", timeout=10).stdout == "next\n"
+
+
+@pytest.fixture
+def small_kernel(tmp_path):
+    """A kernel whose memory limit is 1 GiB (its own arrays and objects take about 70 MB)."""
+    from grader.kernel import Kernel, kernel_env
+    from grader.sandbox import Limits
+
+    (tmp_path / "work").mkdir()
+    (tmp_path / "home").mkdir()
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={}),
+                limits=Limits(memory_bytes=2**30)) as started:
+        assert started.run("import numpy", timeout=60).ok
+        yield started
+
+
+def test_a_cell_that_fills_the_memory_limit_stops_the_kernel_the_same_way_killed_or_timed_out(small_kernel):
+    """At its memory limit a kernel is either killed by it at once, or (Linux reclaiming the kernel's file pages
+    over and over instead) spends its time limit: both are one outcome, the kernel stopped by the memory limit
+    (MemoryLimit), so a re-grade cannot tell them apart. Here, first the slow way: 950 MB of arrays (past
+    sandbox.EXHAUSTED of the limit, not at it), then a cell that runs past its limit; then the quick way, 2 GB
+    at once. The kernel is dead both times and restarted; a timeout without the memory is a timeout."""
+    applied = small_kernel._cgroup.applied if small_kernel._cgroup is not None else {}
+    assert os.geteuid() != 0 or {"memory.limit_in_bytes", "memory.max"} & set(applied), "root makes the cgroups"
+    assert small_kernel.run("import time\ntime.sleep(5)", timeout=1).outcome == "timeout"
+    assert not small_kernel._cgroup.memory_exhausted()
+    for before, source in (("hoard = numpy.ones(950 * 2**20 // 8)", "time.sleep(5)"),
+                           ("pass", "numpy.ones(2 * 2**30 // 8)")):
+        assert small_kernel.run(before, timeout=60).ok and small_kernel.alive()
+        run = small_kernel.run(source, timeout=1 if source.startswith("time") else 60)
+        assert (run.outcome, run.ename) == ("died", "MemoryLimit"), (source, run)
+        assert "memory limit (1024 MB)" in run.evalue
+        assert small_kernel.needs_restart(run)
+        small_kernel.restart()
+        assert small_kernel.run("import numpy, time", timeout=60).ok
