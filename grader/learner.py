@@ -37,6 +37,10 @@ MAX_RESULT_BYTES = 512 * 1024 * 1024   # one file, and all the files of one resu
 MAX_RESULT_FILES = 1000
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32          # a result's JSON (values nest at most 8 levels, each 2 JSON levels)
+# Items (of lists, tuples and dicts) in one returned value: each takes at least 16 bytes of JSON ('{"kind": "none"}'),
+# so a value with more could never fit in MAX_JSON_BYTES; the kernel stops encoding it there instead of writing
+# it all (a dict of 10**6 keys took seconds per call) for the grader to refuse by size.
+MAX_VALUE_ITEMS = MAX_JSON_BYTES // 16
 MAX_VALUE_DEPTH = 10
 MAX_NPY_HEADER = 10_000
 MAX_NDIM = 32
@@ -97,7 +101,7 @@ def __grader_call(folder, name, brief=False, weights=True):
         with open(join(out, "result.tmp"), "w") as handle:
             json.dump(obj, handle)
         os.replace(join(out, "result.tmp"), join(out, "result.json"))
-    count = [0]
+    count, items = [0], [0]
     def steps(model):  # the training steps its optimizer took (a LossScaleOptimizer counts in the one it wraps)
         optimizer, found = getattr(model, "optimizer", None), [0]
         for counter in (optimizer, getattr(optimizer, "inner_optimizer", None)):
@@ -133,6 +137,10 @@ def __grader_call(folder, name, brief=False, weights=True):
                 return {"kind": kind.__name__, "json": value}
         if value is None:
             return {"kind": "none"}
+        if type(value) in (list, tuple, dict):
+            items[0] += len(value)
+            if items[0] > MAX_VALUE_ITEMS:
+                return {"kind": "too_many"}
         if type(value) in (list, tuple):
             return {"kind": type(value).__name__, "items": [encode(v, depth + 1) for v in value]}
         if type(value) is dict and all(type(k) is str for k in value):
@@ -172,7 +180,7 @@ def __grader_call(folder, name, brief=False, weights=True):
         else:
             after.append(None)
     save_json({"status": "ok", "value": encode(value), "after": after})
-'''
+'''.replace("MAX_VALUE_ITEMS", str(MAX_VALUE_ITEMS))
 CALL_LINE = "__grader_call(FOLDER, NAME, BRIEF, WEIGHTS)"
 
 
@@ -528,6 +536,8 @@ def _decode(folder: "ResultFiles", spec: dict, depth: int = 0, *, weights: bool 
         return model
     if kind == "none":
         return None
+    if kind == "too_many":
+        raise ValueError(f"more than {MAX_VALUE_ITEMS} items in one value")
     if kind in ("list", "tuple"):
         items = [_decode(folder, s, depth + 1, weights=weights) for s in spec["items"]]
         return items if kind == "list" else tuple(items)

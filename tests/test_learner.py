@@ -436,14 +436,32 @@ def test_a_function_calling_exit_is_blamed_its_kernel_restarted_and_it_is_not_ca
         assert restarts == [1]
 
 
+def test_a_value_of_more_items_than_its_json_could_hold_is_refused_in_the_kernel(learner):
+    """Each item takes at least 16 bytes of JSON, so a value of more than MAX_VALUE_ITEMS items could never be read:
+    the kernel stops encoding it there (a dict of 10**6 keys took seconds a call, to be refused by size) and says
+    so. Items of nested values count together; values within both limits cross."""
+    from grader.learner import MAX_JSON_BYTES, MAX_VALUE_ITEMS
+
+    assert MAX_VALUE_ITEMS * 16 == MAX_JSON_BYTES
+    assert learner.kernel.run("def many(n, nested=False):\n    if nested:\n        return [[None] * (n // 2), "
+                              "{str(i): None for i in range(n - n // 2)}]\n    return {str(i): i for i in range(n)}",
+                              timeout=20).ok
+    for n, nested in ((10**6, False), (MAX_VALUE_ITEMS - 1, True)):   # the outer list's 2 items count too
+        with pytest.raises(LearnerRaised, match=f"more than {MAX_VALUE_ITEMS} items in one value"):
+            learner.call("many", n, nested)
+    assert len(learner.call("many", 50_000)) == 50_000
+    assert [len(part) for part in learner.call("many", 2_000, True)] == [1_000, 1_000]
+
+
 @pytest.mark.parametrize("steps", [-1, 2**63, 1.5, True, "7", None])
 def test_a_step_count_that_is_not_one_makes_the_model_unreadable(learner, steps):
     """The optimizer's step count crosses beside the model file, written by the kernel like everything else: a
     count that is not a non-negative 64-bit integer is refused with the value, not taken as 0 or as a number."""
-    learner.kernel.run("import json\ndef forged_steps(steps):\n    real = json.dump\n    def forge(obj, handle):\n"
-                        "        json.dump = real\n        obj['value']['steps'] = steps\n        real(obj, handle)\n"
-                        "    json.dump = forge\n    import keras\n"
-                        "    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])", timeout=60)
+    assert learner.kernel.run("import json\ndef forged_steps(steps):\n    import keras\n"
+                              "    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+                              "    real = json.dump\n    def forge(obj, handle):\n        json.dump = real\n"
+                              "        obj['value']['steps'] = steps\n        real(obj, handle)\n"
+                              "    json.dump = forge\n    return model", timeout=60).ok
     with pytest.raises(LearnerRaised, match="cannot read"):
         learner.call("forged_steps", steps)
 
