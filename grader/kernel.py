@@ -265,6 +265,7 @@ class Kernel:
     _reply: dict = field(default_factory=dict, repr=False)
     _pids: tuple[int, int] | None = field(default=None, repr=False)  # (launcher, kernel) as the grader sees them
     _killed: int = 0
+    _memory_before: tuple[int, int] = (0, 0)  # the cgroup's (limit reached, OOM kills) when the cell began
     _iopub_watch: object | None = field(default=None, repr=False)
     _private: Path | None = field(default=None, repr=False)  # this start's socket folder
     _report: Path | None = field(default=None, repr=False)  # where this start's launcher writes what it applied
@@ -508,13 +509,13 @@ class Kernel:
         self._cells_sent += 1
         began = time.perf_counter()
         self._reply, self._killed, client.output_complete = {}, 0, False
-        oom_kills = self._cgroup.oom_kills() if self._cgroup is not None else 0
+        self._memory_before = self._memory_events()
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
             return self._timed_out(cell, began, settle)
         except DeadKernelError:
-            if self._cgroup is not None and self._cgroup.oom_kills() > oom_kills:
+            if self._memory_killed():
                 return self._out_of_memory(cell, began)
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
@@ -564,16 +565,28 @@ class Kernel:
         """The run of a cell stopped at its limit. Its output may still be on its way (``_output_channel``), except
         when the cell had started processes: they were killed, the kernel will be restarted
         (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done.
-        A kernel whose memory is exhausted (:meth:`grader.sandbox.Cgroup.memory_exhausted`) spent its time
-        reclaiming memory: it is stopped as its memory limit would have stopped it (:meth:`_out_of_memory`), so
-        the outcome does not depend on which came first."""
-        if self._cgroup is not None and self._cgroup.memory_exhausted():
+        A kernel that reached its memory limit during the cell and whose own memory is exhausted
+        (:meth:`grader.sandbox.Cgroup.memory_exhausted`) spent its time reclaiming memory: it is stopped as its
+        memory limit would have stopped it (:meth:`_out_of_memory`), so the outcome does not depend on which came
+        first. A cell that merely holds much memory and runs long, never pressing on the limit, times out."""
+        if self._memory_killed():   # killed by the limit while the interrupt was on its way
+            return self._out_of_memory(cell, began)
+        hits = self._memory_events()[0] > self._memory_before[0]
+        if hits and self._cgroup.memory_exhausted():
             self._cgroup.kill_all()
             return self._out_of_memory(cell, began)
         self._killed += self.kill_strays()
         return CellRun("timeout", ename=TIMEOUT_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
                        output_dropped=self._client.dropped, processes_killed=self._killed,
                        **(self._output_channel(wait=not self._killed) if settle else {}))
+
+    def _memory_events(self) -> tuple[int, int]:
+        return self._cgroup.memory_events() if self._cgroup is not None else (0, 0)
+
+    def _memory_killed(self) -> bool:
+        """Since the cell began: the memory limit was reached and a process of the kernel was killed."""
+        hits, kills = self._memory_events()
+        return hits > self._memory_before[0] and kills > self._memory_before[1]
 
     def _out_of_memory(self, cell, began: float) -> CellRun:
         """The run of a cell during which the kernel's memory limit killed it, or that timed out with the kernel's

@@ -596,6 +596,8 @@ def _refusal_reason(error: str) -> str:
 
 _COMPILE_CONFIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _OPTIMIZER_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> steps, from the kernel
+
+
 def inspect_keras_archive(path: Path) -> dict | None:
     """Check a ``.keras`` archive without loading it; its ``compile_config`` (None when not compiled).
 

@@ -694,12 +694,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "在 10,000 張 MNIST 測試影像上的準確率是 {accuracy:.4f}；這一級需要至少 {threshold:g}。"
         "多訓練幾個 epoch，或檢查縮放與模型。"),
     "model_not_fitted": (
-        "`trained_model()` returns a model that `fit` never trained: its optimizer took 0 steps (so does a model "
-        "whose weights were set by hand, or one loaded with `compile=False` and compiled again). The checks of the "
+        "`trained_model()` returns a model that `fit` never trained: its optimizer took 0 steps. So does a model "
+        "compiled again after training (`compile` gives it a new optimizer: compile once, before `fit`), one whose "
+        "weights were set by hand, or one loaded with `compile=False` and compiled again. The checks of the "
         "training (no test data in `fit`, the learning curve) need the model your training cell fitted: return "
         "that model.",
-        "`trained_model()` 回傳的模型從來沒有用 `fit` 訓練過：它的優化器走了 0 步（手動設定權重的模型，或用 "
-        "`compile=False` 載入後重新編譯的模型，也是 0 步）。檢查訓練過程的項目（`fit` 裡沒有測試資料、學習曲線）"
+        "`trained_model()` 回傳的模型從來沒有用 `fit` 訓練過：它的優化器走了 0 步。訓練後又再 `compile` 的模型"
+        "（`compile` 會換上新的優化器：請在 `fit` 之前只編譯一次）、手動設定權重的模型，或用 `compile=False` "
+        "載入後重新編譯的模型，也是 0 步。檢查訓練過程的項目（`fit` 裡沒有測試資料、學習曲線）"
         "需要你的訓練儲存格訓練出的模型：請回傳那個模型。"),
     "model_not_trained": (
         "`trained_model()` has test accuracy {accuracy:.4f} on the 10,000 MNIST test images (chance is 0.10): it "
@@ -1259,10 +1261,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "transfer_head_not_fitted": (
         "The classifier `{what}` returns was not trained: its optimizer took {steps} steps, and {epochs} epochs "
         "of `fit` take at least {epochs} (one per batch). Train it with `head.fit(features, labels, "
-        "epochs=epochs, ...)` and return that head with `history.history`.",
+        "epochs=epochs, ...)` and return that head with `history.history` (without compiling it again after "
+        "`fit`: that gives it a new optimizer).",
         "`{what}` 回傳的分類器沒有訓練過：它的優化器只走了 {steps} 步，而 `fit` 訓練 {epochs} 個 epoch 至少要走 "
         "{epochs} 步（每個批次一步）。請用 `head.fit(features, labels, epochs=epochs, ...)` 訓練，"
-        "並回傳這個分類器和 `history.history`。"),
+        "並回傳這個分類器和 `history.history`（`fit` 之後不要再 `compile`：那會換上新的優化器）。"),
     "transfer_head_near_chance": (
         "The classifier trained by `{what}` reaches accuracy {got:.3f} on held-out features; it should clearly "
         "beat chance (0.10): at least {expected:.2f}. Check the last layer (Dense(10, softmax)), the loss for "

@@ -173,12 +173,17 @@ class Cgroup:
                 if n is not None]
         return bool(limit and used and max(used) >= EXHAUSTED * limit)
 
-    def oom_kills(self) -> int:
-        """How many processes the kernel's memory limit has killed: ``oom_kill`` in cgroup v1's
-        ``memory.oom_control`` (Linux 4.13 and later) or v2's ``memory.events``; 0 where neither counts."""
-        counts = [_counters(d / name).get("oom_kill", 0) for d in self.dirs
-                  for name in ("memory.oom_control", "memory.events")]
-        return max(counts, default=0)
+    def memory_events(self) -> tuple[int, int]:
+        """(times the kernel's memory reached its limit, processes its limit killed), counted since the cgroup was
+        made: cgroup v1 ``memory.failcnt`` and ``memory.oom_control``'s ``oom_kill`` (Linux 4.13 and later), or
+        v2 ``memory.events``' ``max`` and ``oom_kill``; (0, 0) where nothing counts. An OOM kill without the limit
+        reached was the machine's, not the limit's (an out-of-memory host can pick the kernel)."""
+        hits, kills = [0], [0]
+        for folder in self.dirs:
+            events = _counters(folder / "memory.events")
+            hits += [events.get("max", 0), _counters(folder / "memory.failcnt", single="failcnt").get("failcnt", 0)]
+            kills += [events.get("oom_kill", 0), _counters(folder / "memory.oom_control").get("oom_kill", 0)]
+        return max(hits), max(kills)
 
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroups until none is left."""
@@ -250,13 +255,16 @@ def cgroup_bases() -> set[Path]:
 EXHAUSTED = 0.9   # of the memory limit, in anonymous memory: the kernel is out of memory (Cgroup.memory_exhausted)
 
 
-def _counters(file: Path) -> dict[str, int]:
+def _counters(file: Path, *, single: str | None = None) -> dict[str, int]:
     """A cgroup file of ``name value`` lines (``memory.stat``, ``memory.events``, ``memory.oom_control``) as a
-    dict; {} when it is missing; lines that are not a name and a count are left out."""
+    dict, or one of a single count (``memory.failcnt``) as {``single``: count}; {} when it is missing; lines that
+    are not a name and a count are left out."""
     try:
         lines = file.read_text().splitlines()
     except OSError:
         return {}
+    if single is not None:
+        return {single: int(lines[0])} if len(lines) == 1 and lines[0].strip().isdigit() else {}
     pairs = (line.split() for line in lines)
     return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
 

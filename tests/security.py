@@ -136,8 +136,9 @@ KINDS = (
      "drawn from the run's 64-bit seed, which the kernel never sees (it gets a seed derived by SHA-256); credited "
      "accuracy = min(clean, moved + 0.02) (tests/test_day97.py: a memorising model earns none of the accuracy "
      "points, the reference earns all of them at 3 seeds); the checks of the training (no test data in `fit`, the "
-     "learning curve) need a model `fit` trained: its saved optimizer took at least one step, which a model "
-     "filled in by hand (the memorising one) has not", ()),
+     "learning curve) need a model `fit` trained: its optimizer took at least one step, which a model filled in "
+     "by hand (the memorising one) has not; not closed: the count is the kernel's word, so a lookup that also "
+     "takes one `fit` step (or sets its optimizer's `iterations`) gets these 3 points back", ()),
     ("8. Different results on a re-grade",
      "every corpus entry is graded twice and must give the same score and the same outcome; a cell's time limit "
      "counts the time the kernel had the CPU, not time spent waiting for it on a loaded machine (unless the "

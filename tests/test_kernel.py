@@ -1,6 +1,4 @@
 """The learner's kernel on its own: a cell that runs too long is stopped together with what it started."""
-import os
-
 import pytest
 
 from grader import sandbox
@@ -148,16 +146,22 @@ def test_a_cell_that_fills_the_memory_limit_stops_the_kernel_the_same_way_killed
     """At its memory limit a kernel is either killed by it at once, or (Linux reclaiming the kernel's file pages
     over and over instead) spends its time limit: both are one outcome, the kernel stopped by the memory limit
     (MemoryLimit), so a re-grade cannot tell them apart. Here, first the slow way: 950 MB of arrays (past
-    sandbox.EXHAUSTED of the limit, not at it), then a cell that runs past its limit; then the quick way, 2 GB
-    at once. The kernel is dead both times and restarted; a timeout without the memory is a timeout."""
+    sandbox.EXHAUSTED of the limit, not at it), then a cell that presses on the limit (it reads a 200 MB file:
+    the page cache fills what is left) and runs past its time limit; then the quick way, 2 GB at once. The kernel
+    is dead both times and restarted. A timeout without the memory is a timeout, and so is one holding the
+    memory without pressing on the limit."""
     applied = small_kernel._cgroup.applied if small_kernel._cgroup is not None else {}
-    assert os.geteuid() != 0 or {"memory.limit_in_bytes", "memory.max"} & set(applied), "root makes the cgroups"
+    assert {"memory.limit_in_bytes", "memory.max"} & set(applied), "needs a memory cgroup: root makes one here"
     assert small_kernel.run("import time\ntime.sleep(5)", timeout=1).outcome == "timeout"
     assert not small_kernel._cgroup.memory_exhausted()
-    for before, source in (("hoard = numpy.ones(950 * 2**20 // 8)", "time.sleep(5)"),
-                           ("pass", "numpy.ones(2 * 2**30 // 8)")):
-        assert small_kernel.run(before, timeout=60).ok and small_kernel.alive()
-        run = small_kernel.run(source, timeout=1 if source.startswith("time") else 60)
+    assert small_kernel.run("hoard = numpy.ones(900 * 2**20 // 8)", timeout=60).ok
+    assert small_kernel._cgroup.memory_exhausted()
+    assert small_kernel.run("time.sleep(5)", timeout=1).outcome == "timeout"   # the memory held, no pressure
+    pressing = ("with open('cache.bin', 'wb') as f:\n    f.write(bytes(200 * 2**20))\n"
+                "for _ in range(3):\n    open('cache.bin', 'rb').read(2**20)\ntime.sleep(5)")
+    for before, source in (("", pressing), ("pass", "numpy.ones(2 * 2**30 // 8)")):
+        assert small_kernel.run(before or "pass", timeout=60).ok and small_kernel.alive()
+        run = small_kernel.run(source, timeout=1 if source is pressing else 60)
         assert (run.outcome, run.ename) == ("died", "MemoryLimit"), (source, run)
         assert "memory limit (1024 MB)" in run.evalue
         assert small_kernel.needs_restart(run)

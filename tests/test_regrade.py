@@ -125,25 +125,27 @@ def test_a_cgroup_folder_counts_cpu_seconds_in_either_version(tmp_path, files, w
     assert sandbox._cpu_usage_s(tmp_path / "gone") is None
 
 
-@pytest.mark.parametrize("files, exhausted, kills", [
-    ({"memory.stat": "cache 500\nrss 899\ntotal_rss 900\n", "memory.oom_control": "oom_kill_disable 0\n"
-      "under_oom 0\noom_kill 2\n"}, True, 2),                                                     # cgroup v1
+@pytest.mark.parametrize("files, exhausted, events", [
+    ({"memory.stat": "cache 500\nrss 899\ntotal_rss 900\n", "memory.failcnt": "12\n",
+      "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"}, True, (12, 2)),   # cgroup v1
     ({"memory.stat": "anon 899\nfile 100\n", "memory.events": "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n"},
-     False, 1),                                                                                    # cgroup v2
-    ({"memory.stat": "cache 990\ntotal_rss 10\n"}, False, 0),   # full of file cache: reclaimable, not exhausted
-    ({"memory.stat": "total_rss lots\n", "memory.oom_control": "oom_kill\n"}, False, 0),
-    ({}, False, 0),
+     False, (7, 1)),                                                                                 # cgroup v2
+    ({"memory.stat": "cache 990\ntotal_rss 10\n"}, False, (0, 0)),   # full of file cache: not exhausted
+    ({"memory.stat": "total_rss lots\n", "memory.oom_control": "oom_kill\n", "memory.failcnt": "1 2\n"},
+     False, (0, 0)),
+    ({}, False, (0, 0)),
 ])
 def test_a_memory_cgroup_says_when_the_kernels_memory_is_exhausted_or_killed_in_either_version(tmp_path, files,
-                                                                                           exhausted, kills):
+                                                                                           exhausted, events):
     """Exhausted: anonymous memory (v1 total_rss, v2 anon) at least sandbox.EXHAUSTED (0.9) of the limit, here
-    1000 bytes; the file cache does not count. OOM kills from v1 memory.oom_control or v2 memory.events."""
+    1000 bytes; the file cache does not count. Events: (limit reached, OOM kills), from v1 memory.failcnt and
+    memory.oom_control, or v2 memory.events."""
     from grader import sandbox
 
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     cgroup = sandbox.Cgroup.__new__(sandbox.Cgroup)
     cgroup.dirs, cgroup.applied = [tmp_path, tmp_path / "gone"], {"memory.limit_in_bytes": 1000}
-    assert (cgroup.memory_exhausted(), cgroup.oom_kills()) == (exhausted, kills)
+    assert (cgroup.memory_exhausted(), cgroup.memory_events()) == (exhausted, events)
     cgroup.applied = {}
     assert not cgroup.memory_exhausted()
