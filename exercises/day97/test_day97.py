@@ -4,6 +4,7 @@ The accuracy checks evaluate the model `trained_model()` returns on the real MNI
 (never in your notebook's kernel): 3 points at 0.97, 3 more at 0.98, 4 more at 0.99. The same digits are also
 moved by one pixel each (directions drawn from the run's seed): a convnet that learned digits loses about 0.01
 there, a model that looked the test images up loses far more, so points go on min(accuracy, moved accuracy + 0.02).
+The learning-curve check needs that model trained by `fit` (at least one optimizer step, test accuracy at least 0.5).
 More checks (scaling and labels with fresh random inputs, no test data in `fit`) run when your work is graded.
 """
 import numpy as np
