@@ -265,7 +265,6 @@ class Kernel:
     _reply: dict = field(default_factory=dict, repr=False)
     _pids: tuple[int, int] | None = field(default=None, repr=False)  # (launcher, kernel) as the grader sees them
     _killed: int = 0
-    _memory_before: tuple[int, int] = (0, 0)  # the cgroup's (limit reached, OOM kills) when the cell began
     _iopub_watch: object | None = field(default=None, repr=False)
     _private: Path | None = field(default=None, repr=False)  # this start's socket folder
     _report: Path | None = field(default=None, repr=False)  # where this start's launcher writes what it applied
@@ -509,13 +508,14 @@ class Kernel:
         self._cells_sent += 1
         began = time.perf_counter()
         self._reply, self._killed, client.output_complete = {}, 0, False
-        self._memory_before = self._memory_events()
+        memory = self._memory_events()   # (limit reached, OOM kills) as the cell begins
         try:
             client.execute_cell(cell, 0, execution_count=self._cells_sent, store_history=history)
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
-            return self._timed_out(cell, began, settle)
+            return self._timed_out(cell, began, settle, memory)
         except DeadKernelError:
-            if self._memory_killed():
+            hits, kills = self._memory_events()
+            if hits > memory[0] and kills > memory[1]:   # the limit reached, and a process killed
                 return self._out_of_memory(cell, began)
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
@@ -525,7 +525,7 @@ class Kernel:
         reply = self._reply.get("content") if isinstance(self._reply, dict) else None
         reply = reply if isinstance(reply, dict) else {}
         if reply.get("ename") == TIMEOUT_ENAME:
-            return self._timed_out(cell, began, settle)
+            return self._timed_out(cell, began, settle, memory)
         run = replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
                       **self._output_channel())
         if run.ok and _asked_to_exit(reply):
@@ -561,18 +561,19 @@ class Kernel:
         pids = set(self._pids or ()) | self._strays()
         return sum(_cpu_of(pid) for pid in pids)
 
-    def _timed_out(self, cell, began: float, settle: bool) -> CellRun:
+    def _timed_out(self, cell, began: float, settle: bool, memory: tuple[int, int]) -> CellRun:
         """The run of a cell stopped at its limit. Its output may still be on its way (``_output_channel``), except
         when the cell had started processes: they were killed, the kernel will be restarted
         (``needs_restart``), and a kernel that kept forking after its interrupt would never say it was done.
         A kernel that reached its memory limit during the cell and whose own memory is exhausted
         (:meth:`grader.sandbox.Cgroup.memory_exhausted`) spent its time reclaiming memory: it is stopped as its
         memory limit would have stopped it (:meth:`_out_of_memory`), so the outcome does not depend on which came
-        first. A cell that merely holds much memory and runs long, never pressing on the limit, times out."""
-        if self._memory_killed():   # killed by the limit while the interrupt was on its way
+        first. A cell that merely holds much memory and runs long, never pressing on the limit, times out.
+        ``memory``: the cgroup's (limit reached, OOM kills) when the cell began."""
+        hits, kills = self._memory_events()
+        if hits > memory[0] and kills > memory[1]:   # killed by the limit while the interrupt was on its way
             return self._out_of_memory(cell, began)
-        hits = self._memory_events()[0] > self._memory_before[0]
-        if hits and self._cgroup.memory_exhausted():
+        if hits > memory[0] and self._cgroup.memory_exhausted():
             self._cgroup.kill_all()
             return self._out_of_memory(cell, began)
         self._killed += self.kill_strays()
@@ -582,11 +583,6 @@ class Kernel:
 
     def _memory_events(self) -> tuple[int, int]:
         return self._cgroup.memory_events() if self._cgroup is not None else (0, 0)
-
-    def _memory_killed(self) -> bool:
-        """Since the cell began: the memory limit was reached and a process of the kernel was killed."""
-        hits, kills = self._memory_events()
-        return hits > self._memory_before[0] and kills > self._memory_before[1]
 
     def _out_of_memory(self, cell, began: float) -> CellRun:
         """The run of a cell during which the kernel's memory limit killed it, or that timed out with the kernel's

@@ -169,7 +169,7 @@ class Cgroup:
         included, over and over before it kills anything: a cell hoarding memory is killed at once or spends its
         whole time limit so, by chance. False without a memory cgroup."""
         limit = self.applied.get("memory.limit_in_bytes") or self.applied.get("memory.max")
-        used = [n for n in (_memory_stat(d).get(key) for d in self.dirs for key in ("total_rss", "anon"))
+        used = [n for n in (_counters(d / "memory.stat").get(key) for d in self.dirs for key in ("total_rss", "anon"))
                 if n is not None]
         return bool(limit and used and max(used) >= EXHAUSTED * limit)
 
@@ -181,7 +181,7 @@ class Cgroup:
         hits, kills = [0], [0]
         for folder in self.dirs:
             events = _counters(folder / "memory.events")
-            hits += [events.get("max", 0), _counters(folder / "memory.failcnt", single="failcnt").get("failcnt", 0)]
+            hits += [events.get("max", 0), _read_int(folder / "memory.failcnt") or 0]
             kills += [events.get("oom_kill", 0), _counters(folder / "memory.oom_control").get("oom_kill", 0)]
         return max(hits), max(kills)
 
@@ -255,37 +255,34 @@ def cgroup_bases() -> set[Path]:
 EXHAUSTED = 0.9   # of the memory limit, in anonymous memory: the kernel is out of memory (Cgroup.memory_exhausted)
 
 
-def _counters(file: Path, *, single: str | None = None) -> dict[str, int]:
-    """A cgroup file of ``name value`` lines (``memory.stat``, ``memory.events``, ``memory.oom_control``) as a
-    dict, or one of a single count (``memory.failcnt``) as {``single``: count}; {} when it is missing; lines that
-    are not a name and a count are left out."""
+def _counters(file: Path) -> dict[str, int]:
+    """A cgroup file of ``name value`` lines (``memory.stat``, ``memory.events``, ``memory.oom_control``,
+    ``cpu.stat``) as a dict; {} when it is missing; lines that are not a name and a count are left out."""
     try:
         lines = file.read_text().splitlines()
     except OSError:
         return {}
-    if single is not None:
-        return {single: int(lines[0])} if len(lines) == 1 and lines[0].strip().isdigit() else {}
     pairs = (line.split() for line in lines)
     return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
 
 
-def _memory_stat(folder: Path) -> dict[str, int]:
-    return _counters(folder / "memory.stat")
+def _read_int(file: Path) -> int | None:
+    """A cgroup file of one count (``cpuacct.usage``, ``memory.failcnt``); None when missing or not a count."""
+    try:
+        text = file.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 def _cpu_usage_s(folder: Path) -> float | None:
     """The CPU seconds a cgroup folder has counted, or None where it counts none (a v1 folder of another
     controller, or one that is gone)."""
-    try:
-        return int((folder / "cpuacct.usage").read_text()) / 1e9
-    except (OSError, ValueError):
-        pass
-    try:
-        lines = (folder / "cpu.stat").read_text().splitlines()
-    except OSError:
-        return None
-    usage = [line.split()[1] for line in lines if line.startswith("usage_usec ")]
-    return int(usage[0]) / 1e6 if usage and usage[0].isdigit() else None
+    nanoseconds = _read_int(folder / "cpuacct.usage")
+    if nanoseconds is not None:
+        return nanoseconds / 1e9
+    microseconds = _counters(folder / "cpu.stat").get("usage_usec")
+    return microseconds / 1e6 if microseconds is not None else None
 
 
 def _cgroup_base(controller: str) -> Path | None:
