@@ -73,6 +73,21 @@ def __grader_guard(limit):
 __grader_guard(LIMIT)
 del __grader_guard
 """
+# Run in every fresh kernel too: no pictures are drawn for displayed objects (matplotlib figures shown by the
+# inline backend, PIL images), only their text is sent (``<Figure size 640x480 with 1 Axes>``). Nobody
+# looks at a graded kernel's pictures, and drawing them was 0.4-0.9 s of CPU per notebook of days 93-96 (a
+# fifth of day93's grading, 2026-12-01). Code that saves or draws a figure itself (``savefig``, ``canvas.draw``)
+# is unaffected, and so are bytes already encoded (IPython's ``Image``: its own mimebundle, nothing to draw); a
+# learner who turns a formatter back on only spends their own time.
+PICTURES_OFF = r"""
+def __grader_pictures_off():
+    formatters = get_ipython().display_formatter.formatters
+    for mime in ("image/png", "image/jpeg", "image/svg+xml", "application/pdf"):
+        if mime in formatters:
+            formatters[mime].enabled = False
+__grader_pictures_off()
+del __grader_pictures_off
+"""
 
 
 def strip_ansi(text: str) -> str:
@@ -317,7 +332,8 @@ class Kernel:
 
     def connect(self) -> None:
         """Wait (up to ``startup_timeout``) until the launched kernel answers, then make it ready for cells: its
-        sandbox report read, the output guard run. Raises when it does not answer (the kernel is then closed)."""
+        sandbox report read, the output guard and :data:`PICTURES_OFF` run. Raises when it does not answer (the
+        kernel is then closed)."""
         from jupyter_core.utils import run_sync
 
         began = time.perf_counter()
@@ -336,7 +352,8 @@ class Kernel:
         self.sandbox = self._read_report(self._report)
         self._pids = _kernel_pids(client.km, self.sandbox)
         client.hold_for_interrupt = self._strays_stopped
-        self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)), timeout=30, history=False)
+        self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)) + PICTURES_OFF, timeout=30,
+                 history=False)
         self.start_seconds += time.perf_counter() - began
 
     def _new_client(self, private: Path, report: Path):

@@ -41,6 +41,33 @@ def test_a_flood_is_cut_in_the_kernel_before_it_is_sent(kernel):
     assert after.ok and after.stdout == "next cell\n" and after.output_dropped == 0
 
 
+def test_displayed_figures_and_images_arrive_as_text_without_a_picture_drawn(kernel):
+    """PICTURES_OFF: a figure shown by the inline backend and a PIL image each become one display of their text
+    only; the figure is not drawn for it (savefig still draws and writes). Bytes already encoded (IPython's
+    Image of a PNG) are sent as they are: there is nothing to draw."""
+    source = """
+import io, numpy as np, matplotlib.pyplot as plt
+from IPython.display import Image, display
+from PIL import Image as PILImage
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3])
+drawn = []
+fig.canvas.mpl_connect("draw_event", lambda event: drawn.append(1))
+plt.show()
+png = io.BytesIO()
+fig.savefig(png, format="png")
+display(Image(data=png.getvalue()))
+display(PILImage.new("RGB", (4, 4)))
+print(len(drawn), png.getvalue()[:4] == b"\\x89PNG")
+"""
+    run = kernel.run(source, timeout=60)
+    outputs = kernel._client.nb.cells[0].outputs
+    shown = [o for o in outputs if o["output_type"] == "display_data"]
+    assert run.ok and run.stdout == "1 True\n", run   # the one draw is savefig's, not the display's
+    assert [sorted(o["data"]) for o in shown] == [["text/plain"], ["image/png", "text/plain"], ["text/plain"]], shown
+    assert shown[0]["data"]["text/plain"] == "<Figure size 640x480 with 1 Axes>"
+
+
 def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel):
     """With the kernel's own cut undone, ZMQ drops the connection for good on a message over the limit; the
     grader notices and reopens its output channel."""
