@@ -8,8 +8,9 @@ it, or of the submission before it in a warm worker); :func:`take` hands it to t
 exercise and seed, which copies the notebook in and waits for the kernel.
 
 Isolation is unchanged: every stage serves exactly one session and is never reused; nothing of any learner has
-run in a stage's kernel before it is taken (it has run only the grader's output guard). A stage not taken is
-closed when another is prepared for a different exercise or seed, by :func:`discard`, and at exit.
+run in a stage's kernel before it is taken (at most the grader's own set-up: its output guard and PICTURES_OFF). A
+stage not taken is closed when another is prepared for a different exercise or seed, by :func:`discard`, and at
+exit.
 """
 from __future__ import annotations
 
