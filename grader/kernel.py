@@ -75,8 +75,8 @@ del __grader_guard
 """
 # Run in every fresh kernel too: no pictures are drawn for displayed objects (matplotlib figures shown by the
 # inline backend, PIL images), only their text is sent (``<Figure size 640x480 with 1 Axes>``). Nobody
-# looks at a graded kernel's pictures, and drawing them was 0.4-0.9 s of CPU per notebook of days 93-96 (a
-# fifth of day93's grading, 2026-12-01). Code that saves or draws a figure itself (``savefig``, ``canvas.draw``)
+# looks at a graded kernel's pictures, and drawing them was 0.4-1.0 s of CPU per notebook of days 93-96 (a
+# fifth to a quarter of day93's grading on 2 cores, 2026-12-01). Code that saves or draws a figure itself (``savefig``, ``canvas.draw``)
 # is unaffected, and so are bytes already encoded (IPython's ``Image``: its own mimebundle, nothing to draw); a
 # learner who turns a formatter back on only spends their own time.
 PICTURES_OFF = r"""
