@@ -14,8 +14,11 @@ workers (pytest-xdist's ``-c "import sys;exec(eval(...))"``); the warm grading c
 the per-submission children of ``grader.job`` (``-c`` with the grader's child preamble); ``grader`` command-line
 processes; Gradescope's and Classroom's entry points; Dask; Chromium and Node (the platform tests); the rest by
 their program name. A process is seen from its first sample on: one that lives less than ``--interval`` may be
-missed, and the CPU a process used after its last sample is lost (at most an interval's worth each). Linux only
-(/proc/PID/stat fields 14-15 and 22, clock ticks of ``SC_CLK_TCK``).
+missed, and the CPU a process used after its last sample is lost (up to an interval's worth of each of its
+threads), so the short-lived kinds (kernels, command-line subprocesses) are lower bounds; the row "not attributed"
+is the machine's busy time that no sampled process accounts for. Busy time is /proc/stat's user, nice, system,
+irq and softirq (steal, time the hypervisor gave to others, is not ours). Linux only (/proc/PID/stat fields 14-15
+and 22, clock ticks of ``SC_CLK_TCK``).
 """
 from __future__ import annotations
 
@@ -90,10 +93,11 @@ def sample(seen: dict, boot: float) -> None:
 
 
 def busy_s() -> float:
-    """CPU-seconds all CPUs spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    """CPU-seconds all CPUs spent busy since boot: /proc/stat's user, nice, system, irq and softirq (not idle,
+    iowait or steal; guest time is already inside user)."""
     with open("/proc/stat") as handle:
-        values = [int(v) for v in handle.readline().split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICKS
+        user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in handle.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / TICKS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,14 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     for key, s in seen.items():
         totals[s.kind] += s.cpu_s - baseline.get(key, 0.0)
         counts[s.kind] += key not in baseline
-    cpus = os.cpu_count() or 1
+    cpus = len(os.sched_getaffinity(0))
     print(f"command: {shlex.join(command)[:300]}  (exit code {process.returncode})")
     print(f"wall {wall:.0f} s; machine busy {busy:.0f} CPU-seconds of {wall * cpus:.0f} ({cpus} CPUs, "
           f"{100 * busy / max(wall * cpus, 1e-9):.0f} %); seen by kind {sum(totals.values()):.0f}\n")
     print("| kind | CPU-seconds | share | processes |\n| --- | --- | --- | --- |")
+    totals["not attributed"] = max(busy - sum(totals.values()), 0.0)
     for kind, cpu_s in totals.most_common():
         if cpu_s >= 0.5:
-            print(f"| {kind} | {cpu_s:.0f} | {100 * cpu_s / max(busy, 1e-9):.0f} % | {counts[kind]} |")
+            print(f"| {kind} | {cpu_s:.0f} | {100 * cpu_s / max(busy, 1e-9):.0f} % | {counts[kind] or ''} |")
     return 0
 
 

@@ -74,11 +74,14 @@ __grader_guard(LIMIT)
 del __grader_guard
 """
 # Run in every fresh kernel too: no pictures are drawn for displayed objects (matplotlib figures shown by the
-# inline backend, PIL images), only their text is sent (``<Figure size 640x480 with 1 Axes>``). Nobody
-# looks at a graded kernel's pictures, and drawing them was 0.4-1.0 s of CPU per notebook of days 93-96 (a
-# fifth to a quarter of day93's grading on 2 cores, 2026-12-01). Code that saves or draws a figure itself (``savefig``, ``canvas.draw``)
-# is unaffected, and so are bytes already encoded (IPython's ``Image``: its own mimebundle, nothing to draw); a
-# learner who turns a formatter back on only spends their own time.
+# inline backend, PIL images, anything shown through ``_repr_png_``/``_repr_svg_``), only their text is sent
+# (``<Figure size 640x480 with 1 Axes>``). Nobody looks at a graded kernel's pictures, and drawing them was
+# 0.4-1.0 s of CPU per notebook of days 93-96 (a fifth to a quarter of day93's grading on 2 cores, 2026-12-01).
+# Code that saves or draws a figure itself (``savefig``, ``canvas.draw``) is unaffected, and so are bytes already
+# encoded in an object's own mimebundle (IPython's ``Image``). Pictures therefore no longer use a cell's output
+# budget or time, and a figure that cannot be drawn (broken LaTeX in a title: IPython printed the drawing's error,
+# which failed the cell) no longer fails its cell. A learner who turns a formatter back on only spends their own
+# time and budget.
 PICTURES_OFF = r"""
 def __grader_pictures_off():
     formatters = get_ipython().display_formatter.formatters

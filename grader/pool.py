@@ -8,9 +8,9 @@ it, or of the submission before it in a warm worker); :func:`take` hands it to t
 exercise and seed, which copies the notebook in and waits for the kernel.
 
 Isolation is unchanged: every stage serves exactly one session and is never reused; nothing of any learner has
-run in a stage's kernel before it is taken (at most the grader's own set-up: its output guard and PICTURES_OFF). A
-stage not taken is closed when another is prepared for a different exercise or seed, by :func:`discard`, and at
-exit.
+run in a stage's kernel before it is taken, nor before the grader's own set-up (its output guard and PICTURES_OFF,
+run by ``Kernel.connect`` when the session takes it). A stage not taken is closed when another is prepared for a
+different exercise or seed, by :func:`discard`, and at exit.
 """
 from __future__ import annotations
 

@@ -66,6 +66,12 @@ print(len(drawn), png.getvalue()[:4] == b"\\x89PNG")
     assert run.ok and run.stdout == "1 True\n", run   # the one draw is savefig's, not the display's
     assert [sorted(o["data"]) for o in shown] == [["text/plain"], ["image/png", "text/plain"], ["text/plain"]], shown
     assert shown[0]["data"]["text/plain"] == "<Figure size 640x480 with 1 Axes>"
+    # a figure that cannot be drawn (broken mathtext) is never drawn: its cell no longer fails on the drawing
+    broken = kernel.run("fig, ax = plt.subplots()\nax.set_title(r'$\\frac{1}{$')\nplt.show()\nprint('after')",
+                        timeout=60)
+    assert broken.ok and broken.stdout == "after\n", broken
+    drawn = kernel.run("fig.savefig(io.BytesIO(), format='png')", timeout=60)
+    assert drawn.outcome == "error" and drawn.ename == "ValueError", drawn   # the learner's own drawing still fails
 
 
 def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel):
