@@ -35,6 +35,11 @@ from dataclasses import dataclass
 TICKS = os.sysconf("SC_CLK_TCK")
 DEFAULT_COMMAND = [sys.executable, "-m", "pytest", "-n", "3", "--dist", "loadfile"]
 EXERCISE = re.compile(r"day9[3-8]")
+KINDS = (("exec(eval(", "pytest worker (xdist)"), ("PR_SET_PDEATHSIG", "grading child (worker/job)"),
+         ("grader.worker", "grading child (worker/job)"), ("grader.job", "grading child (worker/job)"),
+         ("grader.gradescope", "Gradescope entry point"), ("grader.classroom", "Classroom entry point"),
+         ("grader.cli", "grader command line"), ("bin/grader", "grader command line"), ("pytest", "pytest"),
+         ("dask", "Dask"), ("distributed", "Dask"), ("chrom", "Chromium"), ("node", "Node"))   # first match wins
 
 
 @dataclass
@@ -58,22 +63,18 @@ def kind_of(pid: str, command: str) -> str:
             folder = ""
         found = EXERCISE.search(folder)
         return "kernel " + (found.group(0) if found else "?")
-    words = command.split()
-    rules = (("exec(eval(", "pytest worker (xdist)"), ("PR_SET_PDEATHSIG", "grading child (worker/job)"),
-             ("grader.worker", "grading child (worker/job)"), ("grader.job", "grading child (worker/job)"),
-             ("grader.gradescope", "Gradescope entry point"), ("grader.classroom", "Classroom entry point"),
-             ("grader.cli", "grader command line"), ("bin/grader", "grader command line"), ("pytest", "pytest"),
-             ("dask", "Dask"), ("distributed", "Dask"), ("chrom", "Chromium"), ("node", "Node"))
-    for needle, kind in rules:
+    for needle, kind in KINDS:
         if needle in command:
             return kind
+    words = command.split()
     if words and "python" in os.path.basename(words[0]):
         return "python " + " ".join(words[1:3])[:50]
     return os.path.basename(words[0]) if words else "(no command line)"
 
 
 def sample(seen: dict, boot: float) -> None:
-    """One pass over /proc: each process's CPU time since the last pass added to its kind."""
+    """One pass over /proc: each process's CPU time so far (user and system) kept, under its kind (decided when
+    the process is first seen)."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue

@@ -534,8 +534,7 @@ class Kernel:
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
             return self._timed_out(cell, began, settle, memory)
         except DeadKernelError:
-            hits, kills = self._memory_events()
-            if hits > memory[0] and kills > memory[1]:   # the limit reached, and a process killed
+            if all(self._memory_since(memory)):   # the limit reached, and a process killed
                 return self._out_of_memory(cell, began)
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
                            seconds=time.perf_counter() - began, output_dropped=client.dropped)
@@ -590,10 +589,10 @@ class Kernel:
         memory limit would have stopped it (:meth:`_out_of_memory`), so the outcome does not depend on which came
         first. A cell that merely holds much memory and runs long, never pressing on the limit, times out.
         ``memory``: the cgroup's (limit reached, OOM kills) when the cell began."""
-        hits, kills = self._memory_events()
-        if hits > memory[0] and kills > memory[1]:   # killed by the limit while the interrupt was on its way
+        reached, killed = self._memory_since(memory)
+        if reached and killed:   # killed by the limit while the interrupt was on its way
             return self._out_of_memory(cell, began)
-        if hits > memory[0] and self._cgroup.memory_exhausted():
+        if reached and self._cgroup.memory_exhausted():
             self._cgroup.kill_all()
             return self._out_of_memory(cell, began)
         self._killed += self.kill_strays()
@@ -603,6 +602,12 @@ class Kernel:
 
     def _memory_events(self) -> tuple[int, int]:
         return self._cgroup.memory_events() if self._cgroup is not None else (0, 0)
+
+    def _memory_since(self, memory: tuple[int, int]) -> tuple[bool, bool]:
+        """(the memory limit was reached, a process was killed by it) since ``memory``, the cgroup's counts when
+        the cell began (:meth:`_memory_events`)."""
+        hits, kills = self._memory_events()
+        return hits > memory[0], kills > memory[1]
 
     def _out_of_memory(self, cell, began: float) -> CellRun:
         """The run of a cell during which the kernel's memory limit killed it, or that timed out with the kernel's
