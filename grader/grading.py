@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import math
 import secrets
 import time
 import traceback as tb
@@ -21,7 +22,7 @@ from grader import diagnosis, discovery, environment
 from grader import exercise as exercises
 from grader import messages, plugin, pool
 from grader.environment import describe
-from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text
+from grader.results import CheckResult, Execution, ExerciseResult, GradeResult, Status, Text, curve_points
 from grader.session import Session, kernel_seed
 
 
@@ -158,7 +159,7 @@ class _Collector:
         self.recorded: set[str] = set()          # nodeids that already have a result
         self.collect_failures: list[tuple[str, str]] = []  # (exception name, pytest's text) per failed collection
         self.metrics: dict[str, float] = {}
-        self.curves: dict[str, tuple[float, ...]] = {}
+        self.curves: dict[str, tuple[float | None, ...]] = {}
 
     @pytest.hookimpl(trylast=True)  # after the plugin's own configure, which would draw a fresh seed
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -172,11 +173,11 @@ class _Collector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, (name, value) in (p for p in report.user_properties if p[0] == plugin.MEASURE):
-            try:
+            try:  # a curve comes from the learner's history: bounded and made finite (results.curve_points)
                 if isinstance(value, (list, tuple)):
-                    self.curves[name] = tuple(float(v) for v in value)
-                else:
-                    self.metrics[name] = float(value)
+                    self.curves[name] = curve_points(value)
+                elif math.isfinite(number := float(value)):
+                    self.metrics[name] = number
             except (TypeError, ValueError, OverflowError):
                 continue  # a figure that is not a number is left out; the check's own result still counts
         if report.nodeid in self.recorded:

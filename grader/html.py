@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as stdlib_html
 import io
+import math
 import re
 import warnings
 from urllib.parse import quote
@@ -106,8 +107,9 @@ def histogram_svg(summary: gradebook.ClassSummary, *, lang: str = "en") -> str:
     return svg(figure)
 
 
-def curve_svg(curves: dict[str, tuple[float, ...]], lang: str = "en") -> str:
-    """Learning curves per epoch: accuracy-like keys on the left, losses on the right; axes in ``lang``."""
+def curve_svg(curves: dict[str, tuple[float | None, ...]], lang: str = "en") -> str:
+    """Learning curves per epoch: accuracy-like keys on the left, losses on the right; axes in ``lang``. A None
+    value (:func:`grader.results.curve_points`) leaves a gap in its line."""
     from matplotlib.figure import Figure
 
     groups = [[k for k in sorted(curves) if "loss" not in k], [k for k in sorted(curves) if "loss" in k]]
@@ -116,7 +118,8 @@ def curve_svg(curves: dict[str, tuple[float, ...]], lang: str = "en") -> str:
     for index, keys in enumerate(groups, 1):
         axes = figure.add_subplot(1, len(groups), index)
         for key in keys:
-            axes.plot(range(1, len(curves[key]) + 1), curves[key], marker="o", label=key)
+            axes.plot(range(1, len(curves[key]) + 1), [math.nan if v is None else v for v in curves[key]],
+                      marker="o", label=key)
         axes.set_xlabel(_label("batch_epoch", lang))
         axes.legend(fontsize=8)
     figure.tight_layout()

@@ -178,9 +178,15 @@ def curve_rows(exercise: ExerciseResult) -> tuple[list[str], list[list[str]]]:
     """The learning curve as (column names, one row per epoch), the known curves first."""
     names = sorted(exercise.curves, key=lambda n: (CURVE_ORDER.index(n) if n in CURVE_ORDER else 9, n))
     epochs = max((len(v) for v in exercise.curves.values()), default=0)
-    rows = [[str(epoch + 1)] + [f"{exercise.curves[n][epoch]:.4f}" if epoch < len(exercise.curves[n]) else ""
-                                for n in names] for epoch in range(epochs)]
+    rows = [[str(epoch + 1)] + [_curve_cell(exercise.curves[n], epoch) for n in names] for epoch in range(epochs)]
     return ["epoch", *names], rows
+
+
+def _curve_cell(curve: tuple[float | None, ...], epoch: int) -> str:
+    """One epoch's value: blank past the curve's end, "—" where it was not a usable number (NaN, infinity)."""
+    if epoch >= len(curve):
+        return ""
+    return "—" if curve[epoch] is None else f"{curve[epoch]:.4f}"
 
 
 def metric_line(exercise: ExerciseResult) -> str:
@@ -208,8 +214,10 @@ def _markdown_measures(exercise: ExerciseResult) -> list[str]:
 
 
 def _mermaid_curve(exercise: ExerciseResult) -> list[str]:
-    """A line chart GitHub renders in Markdown (job summaries, READMEs): accuracy per epoch."""
-    lines = [n for n in ("accuracy", "val_accuracy") if n in exercise.curves]
+    """A line chart GitHub renders in Markdown (job summaries, READMEs): accuracy per epoch, of the curves whose
+    every value is a number (a chart line cannot leave a gap; the table above shows the others)."""
+    lines = [n for n in ("accuracy", "val_accuracy")
+             if exercise.curves.get(n) and None not in exercise.curves[n]]
     if not lines:
         return []
     values = [v for n in lines for v in exercise.curves[n]]

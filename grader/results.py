@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import enum
 import json
+import math
+import numbers
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -23,6 +25,30 @@ class Status(str, enum.Enum):
     ERROR = "error"
     TIMEOUT = "timeout"
     SKIPPED = "skipped"
+
+
+MAX_CURVE_EPOCHS = 1000      # a learning curve keeps its first 1,000 epochs (the course's trainings take 5-30)
+MAX_CURVE_MAGNITUDE = 1e9    # a curve value beyond +-1e9 is kept as None: no loss or accuracy means anything there
+
+
+def curve_points(values) -> tuple[float | None, ...]:
+    """A learning curve as results keep it: its first ``MAX_CURVE_EPOCHS`` values as floats, None for a value that
+    is not finite or lies beyond +-``MAX_CURVE_MAGNITUDE`` (a diverged loss's NaN, a hand-written 1e308), so every
+    report can show it and the JSON stays standard (no NaN or Infinity tokens).
+
+    ``values``: a list or tuple of numbers (the learner's ``history.history[key]``, or None from a stored result).
+    Raises TypeError (not a list or tuple, or an item neither a number nor None) or ValueError / OverflowError
+    (an item float() refuses)."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"a curve is a list of numbers, not {type(values).__name__}")
+    points = []
+    for value in values[:MAX_CURVE_EPOCHS]:
+        if value is not None and not isinstance(value, numbers.Real):
+            raise TypeError(f"a curve value is a number, not {type(value).__name__}")
+        number = None if value is None else float(value)
+        points.append(number if number is not None and math.isfinite(number) and abs(number) <= MAX_CURVE_MAGNITUDE
+                      else None)
+    return tuple(points)
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,8 @@ class ExerciseResult:
     execution: Execution
     checks_s: float = 0.0
     metrics: dict[str, float] = field(default_factory=dict)            # e.g. {"test_accuracy": 0.9913}
-    curves: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per-epoch values, e.g. "val_accuracy"
+    # per-epoch values, e.g. "val_accuracy" (:func:`curve_points`: None where the value was not a usable number)
+    curves: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -204,11 +231,11 @@ def to_json(result: GradeResult) -> str:
     """The JSON text; readable UTF-8, or ASCII escapes when a learner's text holds a lone surrogate (which no
     UTF-8 file can hold), so the result is always written."""
     data = to_dict(result)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)   # standard JSON: every float finite
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(data, ensure_ascii=True, indent=2)
+        return json.dumps(data, ensure_ascii=True, indent=2, allow_nan=False)
     return text
 
 
@@ -242,7 +269,7 @@ def from_dict(data: dict) -> GradeResult:
         ExerciseResult(id=e["id"], checks=tuple(_check_from(c) for c in e["checks"]),
                        execution=_execution_from(e["execution"]), checks_s=e["durations"]["checks_s"],
                        metrics=dict(e.get("metrics", {})),
-                       curves={k: tuple(v) for k, v in e.get("curves", {}).items()})
+                       curves={k: curve_points(v) for k, v in e.get("curves", {}).items()})
         for e in data["exercises"])
     return GradeResult(exercises=exercises, seed=data["seed"], environment=Environment(**data["environment"]),
                        submission=data["submission"], lang=data["lang"], hidden_included=data["hidden_included"],

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from grader.results import (SCHEMA_VERSION, CellFailure, CheckResult, Environment, Execution, ExerciseResult,
-                            GradeResult, Status, Text, from_json, to_dict, to_json, write_atomic)
+from grader.results import (MAX_CURVE_EPOCHS, SCHEMA_VERSION, CellFailure, CheckResult, Environment, Execution,
+                            ExerciseResult, GradeResult, Status, Text, curve_points, from_json, to_dict, to_json,
+                            write_atomic)
 
 
 def sample_result(lang="en"):
@@ -80,3 +81,58 @@ def test_a_lone_surrogate_in_a_learners_message_still_writes_the_json(tmp_path):
     write_atomic(tmp_path / "r.json", to_json(result))
     back = from_json((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert back.exercises[0].checks[0].message == broken.message
+
+
+def test_curve_points_keep_a_bounded_curve_of_finite_numbers():
+    import numpy as np
+
+    assert curve_points([1, 0.5, np.float32(0.25), None, float("nan"), -float("inf"), 1e308, -2e9, 1e9]) == \
+        (1.0, 0.5, 0.25, None, None, None, None, None, 1e9)
+    assert len(curve_points([0.5] * (MAX_CURVE_EPOCHS + 7))) == MAX_CURVE_EPOCHS
+    for bad in ("0.5", [0.5, "x"], [[0.5]], {"a": 1}):
+        with pytest.raises(TypeError):
+            curve_points(bad)
+
+
+def test_a_learners_hostile_history_reaches_every_report_bounded_and_the_json_stays_standard():
+    """A hand-written history (NaN, infinities, +-1e308, 60,000 epochs; found by a review) used to make the HTML
+    page raise inside matplotlib, a 21 MB Markdown report and NaN / Infinity tokens in result.json."""
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from grader import plugin, report
+    from grader.grading import _Collector
+
+    nan, inf = float("nan"), float("inf")
+    measured = {"accuracy": [nan, inf] + [0.5] * 60_000, "loss": [-inf] + [1e308, -1e308] * 10 + [0.25],
+                "val_accuracy": [0.5, "0.9"], "test_accuracy": nan, "moved_test_accuracy": 0.98}
+    collector = _Collector("day97", None, seed=1, lang="en")
+    collector.pytest_runtest_logreport(SimpleNamespace(
+        nodeid="test_day97.py::test_training_history_has_a_learning_curve", failed=False,
+        user_properties=[(plugin.MEASURE, item) for item in measured.items()]))
+    assert collector.curves["accuracy"] == (None, None) + (0.5,) * (MAX_CURVE_EPOCHS - 2)
+    assert collector.curves["loss"] == (None,) * 21 + (0.25,)
+    assert "val_accuracy" not in collector.curves          # not a list of numbers: left out, as before
+    assert collector.metrics == {"moved_test_accuracy": 0.98}
+
+    base = sample_result()
+    exercise = ExerciseResult("day97", base.exercises[0].checks, base.exercises[0].execution,
+                              metrics=collector.metrics, curves=collector.curves)
+    result = GradeResult((exercise,), seed=1, environment=base.environment, submission="x", lang="en")
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    text = to_json(result)
+    json.loads(text, parse_constant=refuse)
+    assert from_json(text) == result
+    rendered = {name: render(result) for name, render in report.RENDERERS.items()}
+    assert '<figure class="curves"><svg' in rendered["html"]
+    assert all(len(page) < 500_000 for page in rendered.values()), {k: len(v) for k, v in rendered.items()}
+    assert "| 1 | — | — |" in rendered["md"] and "| 1000 |  | 0.5000 |" in rendered["md"]   # loss, accuracy
+    assert "xychart-beta" not in rendered["md"]             # both accuracy curves have gaps: no chart line
+    console = Console(record=True, width=100, file=io.StringIO())
+    report.print_terminal(result, console=console)
+    assert "0.5000" in console.export_text()
