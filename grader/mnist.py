@@ -235,42 +235,249 @@ def expect_accuracy(model, accuracy: MnistAccuracy, threshold: float, labels_for
 # ---------------------------------------------------------------- the notebook's fit calls
 
 TEST_NAME = re.compile(r"(?:^|_)test", re.IGNORECASE)   # x_test, test_images, testX; not "latest"
-
-
-MAGIC = re.compile(r"^(\s*)%{1,2}(time|timeit|prun)\s+(-\S+\s+)*")   # a line magic wrapping a statement
-
-
-def _python_line(line: str) -> str:
-    line = MAGIC.sub(r"\1", line)
-    return "" if line.lstrip().startswith(("%", "!")) else line
-
-
-def _parse(cell: str) -> ast.AST | None:
-    lines = [_python_line(line) for line in cell.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except SyntaxError:
-        return None
-
-
-def _is_fit(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    return (isinstance(func, ast.Attribute) and func.attr == "fit") or (isinstance(func, ast.Name) and func.id == "fit")
-
-
-def _names_in(node: ast.Call) -> set[str]:
-    parts = list(node.args) + [k.value for k in node.keywords]
-    return {n.id for part in parts for n in ast.walk(part) if isinstance(n, ast.Name)}
+# The data a training call takes: (keyword, position) of Keras's Model.fit(x, y, batch_size, epochs, verbose,
+# callbacks, validation_split, validation_data, ...) and train_on_batch(x, y, ...). Other arguments (epochs,
+# validation_split=test_size, ...) are not data, whatever their names.
+TRAINING_DATA = {"fit": (("x", 0), ("y", 1), ("validation_data", 7)), "train_on_batch": (("x", 0), ("y", 1))}
+CODE_MAGICS = {"time", "timeit", "prun", "capture"}     # magics whose argument is Python run in the notebook
+NOT_DATA = {"shape", "ndim", "size", "dtype"}           # x_test.shape[0] is a number, not test data
+NOT_DATA_CALLS = {"len", "range", "int", "float"}
+ESTIMATOR_MODULES = ("sklearn", "umap")                 # PCA(2).fit(x_test) draws a picture; it trains no network
+MAGIC_DEPTH = 3
+MAX_SCANNED_CELL = 2**20                                # characters; a longer cell is passed over (no claim)
+MAX_IPYTHON_LINES = 1000                                # lines of IPython syntax in one cell, 0.08 ms each
+IPYTHON_LINE = re.compile(r"^\s*[%!?]|\?\s*$|^\s*[\w.,\[\]()* ]+=\s*[!%]")   # %magic, !cmd, obj?, x = !cmd
 
 
 def fit_calls_with_test_data(cells: tuple[str, ...]) -> list[tuple[int, str]]:
-    """(code cell number from 1, the call's source) for every ``fit(...)`` call that names test data."""
-    found = []
+    """(code cell number from 1, the call's source) for every training call (``fit``, ``train_on_batch``) whose
+    data (x, y or validation_data) is test data, read from the notebook's source, cells in order.
+
+    Test data: a name such as ``x_test`` or ``test_images`` (:data:`TEST_NAME`), the second pair of a loader's
+    ``(x_train, y_train), (x_test, y_test) = ...``, and what is assigned from them (``a, b = x_test, y_test``;
+    ``x = np.concatenate([x_train, x_test])``), until reassigned. Not counted: names used as sizes or indices
+    (``x_train[:-n_test]``, ``len(x_test)``, ``x_test.shape``), arguments that are not data
+    (``validation_split=test_size``), and scikit-learn objects' ``fit`` (``PCA(2).fit(x_test)``). IPython
+    syntax (``!ls``, ``model.fit?``, ``%time``, ``%%time``) is read as IPython reads it; a cell that is still not
+    Python is passed over (nothing is claimed about it). Aliases such as ``train = model.fit`` are followed; data
+    reached by other means (``globals()["x_test"]``, a function's parameters) is not: the kernel's test split is a
+    stand-in taken from the training images, so hiding it gains nothing (README, day97)."""
+    scan = _FitScan()
     for number, cell in enumerate(cells, start=1):
-        tree = _parse(cell)
-        for node in ast.walk(tree) if tree is not None else ():
-            if _is_fit(node) and any(TEST_NAME.search(name) for name in _names_in(node)):
-                found.append((number, (ast.get_source_segment(cell, node) or "fit(...)")[:200]))
-    return found
+        parsed = _parse(cell)
+        if parsed is None:
+            continue
+        scan.cell, (tree, scan.source) = number, parsed
+        try:
+            scan.visit(tree)
+        except (RecursionError, MemoryError):
+            continue     # nested too deeply to follow: passed over like a cell that does not parse
+    return scan.found
+
+
+def _parse(cell: str) -> tuple[ast.AST, str] | None:
+    """(tree, its Python source): the cell with IPython's syntax (``!ls``, ``x = !ls``, ``model.fit?``,
+    ``%time ...``) turned into the calls IPython makes, line by line (:func:`_python_line`); a ``%%time``-like cell
+    magic's body read as Python. None when it is not Python even so, is another cell magic (``%%bash``), is longer
+    than ``MAX_SCANNED_CELL`` or has more than ``MAX_IPYTHON_LINES`` lines of IPython syntax."""
+    if not isinstance(cell, str) or len(cell) > MAX_SCANNED_CELL:
+        return None
+    lines = re.split(r"\r\n|\r|\n", cell)
+    if lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split(maxsplit=1)
+        if not magic or magic[0] not in CODE_MAGICS:
+            return None
+        lines = [""] + lines[1:]      # line numbers as in the cell
+    if sum(1 for line in lines if IPYTHON_LINE.search(line)) > MAX_IPYTHON_LINES:
+        return None
+    code = "\n".join(_python_line(line) for line in lines)
+    try:
+        return ast.parse(code), code
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _python_line(line: str) -> str:
+    """One line as IPython runs it, by IPython's own transformer (``TransformerManager``). It is given lines one
+    at a time: given a whole cell it makes a pass over the cell for each magic, 12 s for a 62 KB cell holding 100
+    of them."""
+    if not IPYTHON_LINE.search(line):
+        return line
+    from IPython.core.inputtransformer2 import TransformerManager   # the grader's own IPython, as the kernel's
+
+    stripped = line.lstrip()
+    try:
+        python = TransformerManager().transform_cell(stripped).rstrip("\n")
+    except Exception:  # noqa: BLE001 - IPython refused the line: left as it is (the cell then does not parse)
+        return line
+    return line if "\n" in python else line[:len(line) - len(stripped)] + python
+
+
+def _segment(source: str, node: ast.AST, limit: int = 200) -> str:
+    """``node``'s source, at most ``limit`` characters (as ``ast.get_source_segment``, which is quadratic in a
+    long line: 20 s for a cell holding a 1 MB string)."""
+    lines = re.split(r"\r\n|\r|\n", source)[node.lineno - 1:node.end_lineno]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return lines[0].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")[:limit]
+    first = lines[0].encode()[node.col_offset:].decode(errors="replace")
+    last = lines[-1].encode()[:node.end_col_offset].decode(errors="replace")
+    return "\n".join([first, *lines[1:-1], last])[:limit]
+
+
+class _FitScan(ast.NodeVisitor):
+    """Statements in notebook order: which names hold test data, which hold a ``fit`` or a scikit-learn object."""
+
+    def __init__(self):
+        self.cell, self.source, self.depth = 0, "", 0
+        self.found: list[tuple[int, str]] = []
+        self.tainted: set[str] = set()      # names assigned test data
+        self.fits: dict[str, str] = {}      # alias -> "fit" / "train_on_batch" (train = model.fit)
+        self.estimators: set[str] = set()   # names bound to scikit-learn modules, classes or objects
+
+    # ------------------------------------------------------------ bindings
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name.split(".")[0] in ESTIMATOR_MODULES:
+                self.estimators.add((alias.asname or alias.name).split(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if (node.module or "").split(".")[0] in ESTIMATOR_MODULES:
+            self.estimators.update(alias.asname or alias.name for alias in node.names)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._bind(target, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        if isinstance(node.target, ast.Name) and self._is_test_data(node.value):
+            self.tainted.add(node.target.id)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._bind(node.target, node.value)
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        self._bind(node.target, node.iter)
+        for statement in node.body + node.orelse:
+            self.visit(statement)
+
+    def _bind(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            pairs = isinstance(value, ast.Call) and len(target.elts) == 2 and \
+                all(isinstance(t, (ast.Tuple, ast.List)) for t in target.elts)
+            if pairs:   # (x_train, y_train), (x_test, y_test) = load_data(): the second pair is the test split
+                self._bind(target.elts[0], value)
+                for name in ast.walk(target.elts[1]):
+                    if isinstance(name, ast.Name):
+                        self._set(name.id, tainted=True)
+            elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._bind(t, v)
+            else:
+                for t in target.elts:
+                    self._bind(t, value)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, value)
+        elif isinstance(target, ast.Name):
+            self._set(target.id, tainted=self._is_test_data(value), fit=self._fit_of(value),
+                      estimator=self._is_estimator(value))
+
+    def _set(self, name: str, *, tainted: bool, fit: str | None = None, estimator: bool = False) -> None:
+        (self.tainted.add if tainted else self.tainted.discard)(name)
+        if fit:
+            self.fits[name] = fit
+        else:
+            self.fits.pop(name, None)
+        (self.estimators.add if estimator else self.estimators.discard)(name)
+
+    # ------------------------------------------------------------ what an expression is
+    def _is_test_data(self, node: ast.AST) -> bool:
+        """Whether test data flows into ``node``'s value (sizes and indices of it excepted)."""
+        stack = [node]
+        while stack:
+            part = stack.pop()
+            if isinstance(part, ast.Name):
+                if part.id in self.tainted or TEST_NAME.search(part.id):
+                    return True
+            elif isinstance(part, ast.Subscript):
+                stack.append(part.value)          # x_train[:n_test]: the slice is an index
+            elif isinstance(part, ast.Attribute):
+                if part.attr not in NOT_DATA:
+                    stack.append(part.value)
+            elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name) and part.func.id in NOT_DATA_CALLS:
+                continue
+            elif isinstance(part, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            else:
+                stack.extend(ast.iter_child_nodes(part))
+        return False
+
+    def _fit_of(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Attribute) and node.attr in TRAINING_DATA and not self._is_estimator(node.value):
+            return node.attr
+        return self.fits.get(node.id) if isinstance(node, ast.Name) else None
+
+    def _is_estimator(self, node: ast.AST) -> bool:
+        """A scikit-learn module, class or object: ``PCA``, ``PCA(2)``, ``decomposition.PCA(2)``, ``pca``."""
+        while isinstance(node, (ast.Call, ast.Attribute)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return isinstance(node, ast.Name) and node.id in self.estimators
+
+    # ------------------------------------------------------------ training calls
+    def visit_Call(self, node: ast.Call) -> None:
+        method = self._training_call(node)
+        if method is not None and any(self._is_test_data(arg) for arg in _training_data(node, method)):
+            self.found.append((self.cell, _segment(self.source, node) or f"{method}(...)"))
+        code = _magic_code(node)
+        if code is not None and self.depth < MAGIC_DEPTH:   # %time model.fit(...) runs model.fit(...)
+            parsed = _parse(code)
+            if parsed is not None:
+                self.depth += 1
+                source, self.source = self.source, parsed[1]
+                try:
+                    self.visit(parsed[0])
+                finally:
+                    self.depth, self.source = self.depth - 1, source
+        self.generic_visit(node)
+
+    def _training_call(self, node: ast.Call) -> str | None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in TRAINING_DATA:
+            return None if self._is_estimator(func.value) else func.attr
+        if isinstance(func, ast.Name):
+            return "fit" if func.id == "fit" else self.fits.get(func.id)
+        return None
+
+
+def _training_data(node: ast.Call, method: str) -> list[ast.AST]:
+    """The arguments of a training call that carry data (:data:`TRAINING_DATA`); starred ones too."""
+    spec = TRAINING_DATA[method]
+    positions = {position for _, position in spec}
+    data = [arg for i, arg in enumerate(node.args) if i in positions or isinstance(arg, ast.Starred)]
+    names = {keyword for keyword, _ in spec}
+    return data + [k.value for k in node.keywords if k.arg in names or k.arg is None]
+
+
+def _magic_code(node: ast.Call) -> str | None:
+    """The Python a ``get_ipython().run_line_magic("time", "...")`` or ``run_cell_magic("time", "", "...")`` call
+    runs, for the magics of :data:`CODE_MAGICS`; None for any other call."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("run_line_magic", "run_cell_magic")) or not node.args:
+        return None
+    values = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args]
+    if values[0] not in CODE_MAGICS or values[-1] is None:
+        return None
+    code = values[-1]
+    if func.attr == "run_line_magic":   # %time -n1 model.fit(...): options first
+        code = re.sub(r"^(\s*-\S+(\s+\d+)?\s+)*", "", code)
+    return code

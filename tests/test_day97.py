@@ -295,6 +295,31 @@ def test_graded_kernel_sees_only_the_training_split(tmp_path):
     ("fit(latest_images, labels)", False),
     ("model.evaluate(x_test, y_test)", False),
     ("def f(:\n  model.fit(x_test)", False),   # does not parse: nothing is claimed
+    ("%%bash\nmodel.fit(x_test)", False),        # not Python
+    # test data passed in ways a review found unseen: IPython syntax elsewhere in the cell, aliases, other calls
+    ("files = !ls\nmodel.fit(test_images, test_labels)", True),
+    ("model.fit?\nmodel.fit(test_images, test_labels)", True),
+    ("for epoch in range(2):\n    %time model.fit(x_test, y_test)\n    !ls", True),
+    ("%%time\nmodel.fit(x_test,\n          y_test)", True),
+    ("%timeit -n 1 -r 1 model.fit(x_test, y_test)", True),
+    ("train = model.fit\ntrain(test_images, test_labels)", True),
+    ("a, b = test_images, test_labels\nmodel.fit(a, b)", True),
+    ("x = np.concatenate([train_images, test_images])\nmodel.fit(x, y)", True),
+    ("(a, b), (c, d) = keras.datasets.mnist.load_data()\nmodel.fit(c, d)", True),
+    ("model.train_on_batch(test_images, test_labels)", True),
+    ("model.fit(x_train, y_train, 32, 5, 1, None, 0.0, (x_test, y_test))", True),   # validation_data by position
+    ("kw = dict(validation_data=(x_test, y_test))\nmodel.fit(x_train, y_train, **kw)", True),
+    # honest code a review found flagged: names of sizes, flags and indices, and scikit-learn's fit
+    ("test_size = 0.1\nmodel.fit(train_images, train_labels, validation_split=test_size)", False),
+    ("testing = False\nmodel.fit(train_images, train_labels, epochs=1 if testing else 5)", False),
+    ("n_test = 5000\nmodel.fit(x_train[:-n_test], y_train[:-n_test], validation_data=(x_train[-n_test:], "
+     "y_train[-n_test:]))", False),
+    ("n_val = int(len(x_test) * 0.1)\nmodel.fit(x_train[n_val:], y_train[n_val:])", False),
+    ("model.fit(x_train.reshape(x_test.shape[0] * 0 - 1, 28, 28, 1), y_train)", False),
+    ("x = x_test[:10]\nx = x_train\nmodel.fit(x, y_train)", False),             # reassigned before the fit
+    ("from sklearn.decomposition import PCA\npoints = PCA(2).fit(x_test.reshape(len(x_test), -1))", False),
+    ("from sklearn.decomposition import PCA\npca = PCA(2)\npca.fit(x_test.reshape(-1, 784))", False),
+    ("import sklearn.manifold as manifold\nmanifold.TSNE(2).fit(x_test)", False),
 ])
 def test_fit_calls_with_test_data(source, found):
     assert bool(fit_calls_with_test_data(("import numpy as np", source))) == found
@@ -347,3 +372,15 @@ def test_reports_show_the_accuracy_and_the_learning_curve():
     lines = report._markdown_measures(exercise)
     assert "**test_accuracy 0.9921**" in lines and "| 2 | 0.0500 | 0.9850 | 0.9900 |" in lines
     assert "xychart-beta" in lines and "    line [0.9500, 0.9850]" in lines
+
+
+def test_fit_calls_are_read_in_linear_time_and_hostile_cells_are_passed_over():
+    """A cell of 999 ``%time model.fit(x_test)`` lines and 60 KB of code is read in well under a second (IPython's
+    transformer given the whole cell made a pass per magic: 12 s for 100 of them); a 10 MB cell, a cell of 20,000
+    magics, null bytes and a 200,000-term sum are passed over without an error."""
+    filler = "\n".join(f"v{i} = {i}" for i in range(6000))[:60_000]
+    assert len(fit_calls_with_test_data(("\n".join(["%time model.fit(x_test)"] * 999) + "\n" + filler,))) == 999
+    assert fit_calls_with_test_data(("s = '" + "x" * 10**6 + "'\nmodel.fit(x_test)",)) == [(1, "model.fit(x_test)")]
+    for cell in ("s = '" + "x" * 10**7 + "'\nmodel.fit(x_test)", "\n".join(["%time model.fit(x_test)"] * 20_000),
+                 "model.fit(x_test)\x00", "x = " + "+".join(["a"] * 200_000) + "\nmodel.fit(x_test)"):
+        assert fit_calls_with_test_data((cell,)) == []
