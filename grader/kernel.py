@@ -92,6 +92,32 @@ __grader_pictures_off()
 del __grader_pictures_off
 """
 
+# Run in every fresh kernel too: what notebooks written in Colab or Jupyter do, made to work in the sandbox as it
+# works there, so an honest habit costs no points (issue found by trying the grader as a Colab learner would):
+# a shell command (`!pip install ...`, `!nvidia-smi`, `%pip`) runs without a pseudo-terminal, which the sandbox's
+# /dev does not have (ipykernel's `system` needs one: OSError "out of pty devices" stopped the cell); `input()`
+# gets an empty line, as a person running the notebook would press Enter (ipykernel raised
+# StdinNotImplementedError: the grader answers no input requests); Colab's `%tensorflow_version` says it has
+# nothing to switch (an unknown magic in Jupyter: UsageError, the rest of its cell not run).
+NOTEBOOK_HABITS = r"""
+def __grader_habits():
+    import builtins
+    shell = get_ipython()
+    shell.system = shell.system_raw
+    def empty_answer(prompt=""):
+        print(f"{prompt}\n[grader: input() answered with an empty line / input() 以空白行回答]")
+        return ""
+    def before_cell(*_):
+        builtins.input = empty_answer   # ipykernel puts its own back after each cell
+    shell.events.register("pre_run_cell", before_cell)
+    def tensorflow_version(line):
+        print(f"[grader: %tensorflow_version {line}: Colab's magic; TensorFlow 2 is installed here, nothing to "
+              "switch / Colab 專用指令；這裡已安裝 TensorFlow 2，不需切換]")
+    shell.register_magic_function(tensorflow_version, "line", "tensorflow_version")
+__grader_habits()
+del __grader_habits
+"""
+
 
 def strip_ansi(text: str) -> str:
     return ANSI.sub("", text)
@@ -335,7 +361,7 @@ class Kernel:
 
     def connect(self) -> None:
         """Wait (up to ``startup_timeout``) until the launched kernel answers, then make it ready for cells: its
-        sandbox report read, the output guard and :data:`PICTURES_OFF` run. Raises when it does not answer (the
+        sandbox report read, the output guard, :data:`PICTURES_OFF` and :data:`NOTEBOOK_HABITS` run. Raises when it does not answer (the
         kernel is then closed)."""
         from jupyter_core.utils import run_sync
 
@@ -355,8 +381,8 @@ class Kernel:
         self.sandbox = self._read_report(self._report)
         self._pids = _kernel_pids(client.km, self.sandbox)
         client.hold_for_interrupt = self._strays_stopped
-        self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)) + PICTURES_OFF, timeout=30,
-                 history=False)
+        self.run(OUTPUT_GUARD.replace("LIMIT", str(2 * self.limits.cell_output_bytes)) + PICTURES_OFF + NOTEBOOK_HABITS,
+                 timeout=30, history=False)
         self.start_seconds += time.perf_counter() - began
 
     def _new_client(self, private: Path, report: Path):
@@ -545,7 +571,7 @@ class Kernel:
         reply = reply if isinstance(reply, dict) else {}
         if reply.get("ename") == TIMEOUT_ENAME:
             return self._timed_out(cell, began, settle, memory)
-        run = replace(_cell_run(cell, time.perf_counter() - began, client.dropped),
+        run = replace(_cell_run(cell, time.perf_counter() - began, client.dropped, reply),
                       **self._output_channel())
         if run.ok and _asked_to_exit(reply):
             return replace(run, outcome="exited", ename="KernelExit", evalue="exit() or quit() ended the kernel")
@@ -817,13 +843,18 @@ def _stdout(cell) -> str:
     return "".join(p for p in parts if isinstance(p, str))[-OUTPUT_CHARS_KEPT:]
 
 
-def _cell_run(cell, seconds: float, dropped: int = 0) -> CellRun:
-    for output in cell.get("outputs") or []:
-        if isinstance(output, dict) and output.get("output_type") == "error":
-            lines = output.get("traceback")
-            tb = tuple(strip_ansi(_text(line, 4000)) for line in (lines[-40:] if isinstance(lines, list) else []))
-            return CellRun("error", ename=_text(output.get("ename", ""), 200),
-                           evalue=_text(output.get("evalue", ""), 2000), traceback=tb, stdout=_stdout(cell),
-                           seconds=seconds, output_dropped=dropped)
+def _cell_run(cell, seconds: float, dropped: int = 0, reply: dict | None = None) -> CellRun:
+    """The cell's outcome from its outputs: an ``error`` output fails it; so does a reply whose status is
+    ``error`` when no error output came (IPython prints a ``UsageError``, an unknown magic, to stderr and stops
+    the cell there: counted as run, the rest of the cell was silently missing)."""
+    errors = [o for o in cell.get("outputs") or [] if isinstance(o, dict) and o.get("output_type") == "error"]
+    if not errors and isinstance(reply, dict) and reply.get("status") == "error":
+        errors = [reply]
+    for output in errors:
+        lines = output.get("traceback")
+        tb = tuple(strip_ansi(_text(line, 4000)) for line in (lines[-40:] if isinstance(lines, list) else []))
+        return CellRun("error", ename=_text(output.get("ename", ""), 200),
+                       evalue=_text(output.get("evalue", ""), 2000), traceback=tb, stdout=_stdout(cell),
+                       seconds=seconds, output_dropped=dropped)
     return CellRun("ok", stdout=_stdout(cell), seconds=seconds, output_dropped=dropped)
 

@@ -41,6 +41,24 @@ def test_a_flood_is_cut_in_the_kernel_before_it_is_sent(kernel):
     assert after.ok and after.stdout == "next cell\n" and after.output_dropped == 0
 
 
+def test_colab_and_jupyter_habits_run_as_they_run_there(kernel):
+    """NOTEBOOK_HABITS: a shell command runs without the pseudo-terminal the sandbox lacks (it raised OSError "out
+    of pty devices" and stopped the rest of its cell), ``%pip`` too; ``input()`` gets an empty line; Colab's
+    ``%tensorflow_version`` says it has nothing to switch. An unknown magic, which IPython reports on stderr
+    only, fails its cell (counted as run before, the rest of the cell silently missing)."""
+    shell = kernel.run("!echo from the shell\n!exit 3\ncode = _exit_code\nprint('after', code)", timeout=60)
+    assert shell.ok and shell.stdout == "from the shell\nafter 3\n", shell
+    pip = kernel.run("%pip --version\nprint('after')", timeout=60)
+    assert pip.ok and pip.stdout.startswith("pip ") and pip.stdout.endswith("after\n"), pip
+    asked = kernel.run("student = input('id: ')\nprint(repr(student))", timeout=60)
+    assert asked.ok and asked.stdout.endswith("input() 以空白行回答]\n''\n"), asked
+    colab = kernel.run("%tensorflow_version 2.x\nprint('after')", timeout=60)
+    assert colab.ok and "nothing to switch" in colab.stdout and colab.stdout.endswith("after\n"), colab
+    unknown = kernel.run("%no_such_magic\nprint('never')", timeout=60)
+    assert (unknown.outcome, unknown.ename) == ("error", "UsageError") and "never" not in unknown.stdout, unknown
+    assert "%no_such_magic" in unknown.evalue
+
+
 def test_displayed_figures_and_images_arrive_as_text_without_a_picture_drawn(kernel):
     """PICTURES_OFF: a figure shown by the inline backend and a PIL image each become one display of their text
     only; the figure is not drawn for it (savefig still draws and writes). Bytes already encoded (IPython's
