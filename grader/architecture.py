@@ -10,7 +10,8 @@ The rule is one chain of stages, always in this order: the input shape, the laye
 Flatten, no pooling, the pooling flag ignored, other layers), the last layer, each layer's configuration, the
 output shapes, the parameter counts, the total. A check judges up to its own stage, so the first wrong stage names
 the mistake in every check. The model is looked at only through Keras's public API (``model.layers``,
-``type(layer).__name__``, ``get_config()``, ``layer.output.shape``, ``count_params()``).
+``type(layer).__name__``, ``get_config()``, ``layer.output.shape``, ``count_params()``); an activation written as
+a layer of its own after a layer without one counts as that layer's activation (:func:`layers_of`).
 """
 from __future__ import annotations
 
@@ -58,7 +59,58 @@ def learner_model(learner, spec: dict):
 
 
 def layers_of(model) -> list:
-    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    """The model's layers as the spec lists them: no InputLayer, and a layer without an activation followed by an
+    activation layer (``Conv2D(32, (3, 3))`` then ``Activation("relu")`` or ``ReLU()``; ``Dense(10)`` then
+    ``Softmax()``) seen as the one layer it computes the same as (:class:`Activated`)."""
+    found = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        activation = _activation_of(layer)
+        if activation and found and not isinstance(found[-1], Activated) and \
+                found[-1].get_config().get("activation") == "linear":
+            found[-1] = Activated(found[-1], layer, activation)
+        else:
+            found.append(layer)
+    return found
+
+
+def class_name(layer) -> str:
+    """The Keras class of a layer of :func:`layers_of`: ``Conv2D`` for a Conv2D with its activation layer."""
+    return type(layer.layer if isinstance(layer, Activated) else layer).__name__
+
+
+class Activated:
+    """A layer without an activation and the activation layer right after it, seen as one layer: the same outputs
+    and parameters as the layer given that activation (the course's Keras.js slide draws the MNIST convnet's
+    ReLU as a layer of its own). ``get_config()``, ``output`` and ``count_params()`` as a Keras layer's."""
+
+    def __init__(self, layer, activation_layer, activation: str):
+        self.layer, self.activation_layer, self.activation = layer, activation_layer, activation
+
+    def get_config(self) -> dict:
+        return {**self.layer.get_config(), "activation": self.activation}
+
+    @property
+    def output(self):
+        return self.activation_layer.output
+
+    def count_params(self) -> int:
+        return self.layer.count_params() + self.activation_layer.count_params()
+
+
+def _activation_of(layer) -> str | None:
+    """The activation an activation layer applies, as a layer's ``activation`` config names it; None for any other
+    layer, and for a ReLU with a cap, a slope or a threshold, or a softmax over another axis than the last."""
+    name, config = type(layer).__name__, layer.get_config()
+    if name == "Activation" and isinstance(config.get("activation"), str):
+        return config["activation"]
+    if name == "ReLU" and config.get("max_value") is None and not config.get("negative_slope") and \
+            not config.get("threshold"):
+        return "relu"
+    if name == "Softmax" and config.get("axis", -1) in (-1, [-1]):
+        return "softmax"
+    return None
 
 
 def _plain(value):
@@ -66,7 +118,7 @@ def _plain(value):
 
 
 def _classes(layers: list, spec: dict, what: str) -> None:
-    names = [type(layer).__name__ for layer in layers]
+    names = [class_name(layer) for layer in layers]
     want = [name for name, *_ in spec["layers"]]
     if names == want:
         return
@@ -83,8 +135,8 @@ def _classes(layers: list, spec: dict, what: str) -> None:
 
 def _last(layers: list, spec: dict, what: str) -> None:
     name, config, _, _ = spec["layers"][-1]
-    if type(layers[-1]).__name__ != name:
-        fail("model_last_layer_not_dense", got=type(layers[-1]).__name__)
+    if class_name(layers[-1]) != name:
+        fail("model_last_layer_not_dense", got=class_name(layers[-1]))
     got = layers[-1].get_config()
     if got.get("units") != config["units"]:
         fail("model_last_layer_units", got=got.get("units"))

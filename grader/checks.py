@@ -108,8 +108,11 @@ def expect_array(got: Any, want: Any, *, what: str, mistakes: Mapping[str, Any] 
 
 
 def expect_number(got: Any, want: float, *, what: str, kind: type = float,
-                  mistakes: Mapping[str, float] | None = None, atol: float = 1e-6) -> None:
-    """Compare one number, of Python type ``kind`` (an ``int`` must not come back as ``3.0``)."""
+                  mistakes: Mapping[str, float] | None = None, atol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """Compare one number, of Python type ``kind`` (an ``int`` must not come back as ``3.0``). A float within
+    ``atol + rtol * |want|``, as :func:`expect_array` compares each value (``numpy.isclose``'s rule), so a learner
+    who computes in float32 (about 1e-5 off on a result in the hundreds) is right here as in an array; an int
+    within ``atol`` (a parameter count off by one is wrong however large)."""
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = got[()]
     numeric = isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, (bool, np.bool_))
@@ -120,7 +123,7 @@ def expect_number(got: Any, want: float, *, what: str, kind: type = float,
         fail("wrong_value", what=what, expected=_fmt(want), got=_fmt(got))
     if not math.isfinite(value):
         fail("not_finite", what=what)
-    if abs(value - want) <= atol + 1e-9 * abs(want):
+    if abs(value - want) <= atol + (rtol * abs(want) if kind is float else 0.0):
         return
     for key, variant in (mistakes or {}).items():
         if abs(value - variant) <= atol:

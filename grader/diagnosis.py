@@ -307,7 +307,9 @@ def _int_scalar(got) -> bool:
 
 
 def matches(got: Any, value: Any, kind: str, atol: float = ATOL) -> bool:
-    """Whether ``got`` (already of the right type) equals ``value`` (a value, or a shape-only ``{"shape": ...}``)."""
+    """Whether ``got`` (already of the right type) equals ``value`` (a value, or a shape-only ``{"shape": ...}``):
+    within ``atol + atol * |value|`` for a float and each value of an array alike (float32 arithmetic passes),
+    within ``atol`` for an int."""
     if isinstance(value, dict):
         return kind == "array" and isinstance(got, np.ndarray) and got.shape == tuple(value["shape"])
     if kind == "array":
@@ -318,7 +320,7 @@ def matches(got: Any, value: Any, kind: str, atol: float = ATOL) -> bool:
         return isinstance(got, tuple) and isinstance(value, tuple) and got == tuple(value)
     if not (_numeric_scalar(got) and _numeric_scalar(value)) or _beyond_floats(got) or _beyond_floats(value):
         return False
-    return abs(float(got) - float(value)) <= atol + 1e-9 * abs(float(value))
+    return abs(float(got) - float(value)) <= atol + (atol * abs(float(value)) if kind == "float" else 0.0)
 
 
 def _matches(got: Any, value: Any, entry: dict) -> bool:

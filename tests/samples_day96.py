@@ -155,8 +155,7 @@ def conv_output_shape(h, w, f, filters, stride=1, padding="valid"):
     "pooling_flag_ignored": {"build_model": _model(pooling="True")},
     "last_layer_one_unit": {"build_model": _model(last='Dense(1, activation="sigmoid")')},
     "last_layer_relu": {"build_model": _model(last='Dense(NUM_CLASSES, activation="relu")')},
-    "separate_activation_layers": {"build_model": _model(first="Conv2D(32, (3, 3))",
-                                                         extra_first='model.add(layers.Activation("relu"))')},
+    "activation_twice": {"build_model": _model(extra_first='model.add(layers.Activation("relu"))')},
     "wrong_filters": {"build_model": _model(second='Conv2D(64, (3, 3), activation="relu")')},
     "not_built": {"build_model": '''
 def build_model(pooling=True):

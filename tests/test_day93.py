@@ -76,3 +76,28 @@ def test_every_planted_sample_is_tested():
 
     issue = {sample for day, sample, *_ in ISSUE_EXAMPLES if day == "day93"}
     assert set(DAY93) == set(EXPECTED_MISTAKE) | {"hard_coded_slides"} | issue
+
+
+FLOAT32_STEP = '''
+def conv_single_step(window, kernel, bias=0.0):
+    w = np.asarray(window, dtype=np.float32)
+    k = np.asarray(kernel, dtype=np.float32)
+    return float(np.sum(w * k) + np.float32(bias))
+'''
+
+
+def test_computing_in_float32_loses_nothing_at_any_seed(tmp_path):
+    """A learner's conv_single_step in float32 (results in the hundreds come about 1e-5 off): at seeds 12 and 13
+    single numbers were compared within 1e-6 + 1e-9 of the value, and the public table's graded twin said it
+    "seems to look answers up" (found by trying the grader as a learner). The notebook runs once; its checks,
+    hidden included, run with six seeds."""
+    from grader.grading import collect_checks
+    from grader.session import Session
+    from samples import notebook_with, write
+
+    exercise = exercises.get("day93")
+    path = write(tmp_path, "float32", "day93", notebook_with("day93", functions={"conv_single_step": FLOAT32_STEP}))
+    with Session(exercise, path, seed=SEED) as session:
+        for seed in (11, 12, 13, 14, 15, SEED):
+            checks = collect_checks(exercise, session.learner, seed=seed, hidden=True, lang="en").results
+            assert [(c.id, c.message) for c in checks if c.status != Status.PASSED] == [], seed

@@ -194,7 +194,7 @@ IN_PROCESS = {
                             for c in ("build_model_last_layer", "build_model_layers_and_config")],
     "last_layer_relu": [(c, "should use softmax", "應該用 softmax")
                         for c in ("build_model_last_layer", "build_model_layers_and_config")],
-    "separate_activation_layers": [("build_model_layers_and_config", "should have the layers", "的層應該是")],
+    "activation_twice": [("build_model_layers_and_config", "should have the layers", "的層應該是")],
     "wrong_filters": [("build_model_layers_and_config",
                        "layer 3 (Conv2D) should have filters=25; yours has filters=64",
                        "第 3 層（Conv2D）的 filters 應該是 25；你的是 64")],
@@ -203,6 +203,38 @@ IN_PROCESS = {
         (c, "has input shape (None, 1, 28, 28): channels-first", "的輸入形狀是 (None, 1, 28, 28)：channels-first")
         for c in BUILD_MODEL_CHECKS],
 }
+
+
+ACTIVATIONS_AS_LAYERS = {
+    "Activation": ("Activation('relu')", "Activation('softmax')"),
+    "ReLU and Softmax": ("ReLU()", "Softmax()"),
+}
+
+
+@pytest.mark.parametrize("style", sorted(ACTIVATIONS_AS_LAYERS))
+def test_activations_written_as_layers_of_their_own_lose_nothing(style):
+    """``Conv2D(32, (3, 3))`` then ``Activation("relu")`` computes what ``Conv2D(32, (3, 3), activation="relu")``
+    does, with the same parameters (the course's Keras.js slide draws the ReLU as a layer): every check passes,
+    with and without pooling (it cost 10 of 21 points, each check saying "should have the layers"; found by
+    trying the grader as a learner). The same activation twice is still a wrong layer list (``activation_twice``)."""
+    relu, softmax = ACTIVATIONS_AS_LAYERS[style]
+    ns = namespace()
+    exec(f'''
+def build_model(pooling=True):
+    model = keras.Sequential([keras.Input(shape=INPUT_SHAPE), layers.Conv2D(32, (3, 3)), layers.{relu}])
+    if pooling:
+        model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Conv2D(25, (3, 3)))
+    model.add(layers.{relu})
+    if pooling:
+        model.add(layers.MaxPooling2D((2, 2)))
+    for layer in (layers.Flatten(), layers.Dense(100), layers.{relu}, layers.Dense(NUM_CLASSES), layers.{softmax}):
+        model.add(layer)
+    return model
+''', ns)
+    for seed in SEEDS:
+        failing = {k: v for k, v in run_in_process(ns, seed).items() if v[0] != Status.PASSED}
+        assert failing == {}, (seed, failing)
 
 
 def test_solution_passes_every_check_in_process_with_many_seeds():
