@@ -38,7 +38,7 @@ import numpy as np
 from grader import exercise as exercises
 from grader.checks import CheckFailed, _fmt, as_numeric_array, fail
 from grader.answers import remembered
-from grader.learner import LearnerRaised
+from grader.learner import LearnerRaised, RaisedAfterFailedCell
 
 ATOL = 1e-6
 KINDS = ("array", "float", "int", "tuple")
@@ -503,7 +503,7 @@ def _expect_raises(learner, function: str, entry: dict) -> None:
             got = learner.call(function, *entry["args"], **entry["kwargs"])
     except LearnerRaised as error:
         name = raised_name(error)
-        if name is None:
+        if name is None or isinstance(error, RaisedAfterFailedCell):   # the failed cell is the learner's news
             raise
         if name != entry["raises"]:
             fail(entry["wrong_error"], **fields, got=name, ename=name)

@@ -74,6 +74,12 @@ class LearnerRaised(LearnerProblem):
     missing = False  # the function does not exist in the kernel
 
 
+class RaisedAfterFailedCell(LearnerRaised):
+    """The learner's function raised because a cell that defines what it uses failed (a ``NameError`` for a name
+    that cell binds, a module it could not import): the message points at that cell, whatever the check was
+    looking for (a check that expects a ``ValueError`` does not call this NameError a wrong error)."""
+
+
 class LearnerTimedOut(LearnerProblem):
     status = Status.TIMEOUT
 
@@ -412,9 +418,9 @@ def _pointed_at_failed_cell(problem: LearnerRaised, function: str, failures: tup
         return problem
     if cell is None:
         return problem
-    return LearnerRaised(messages.text(key, function=function, ename=ename, evalue=evalue,
-                                       number=cell.index + 1, cell_ename=cell.ename,
-                                       cell_evalue=str(cell.evalue)[:300]))
+    return RaisedAfterFailedCell(messages.text(key, function=function, ename=ename, evalue=evalue,
+                                               number=cell.index + 1, cell_ename=cell.ename,
+                                               cell_evalue=str(cell.evalue)[:300]))
 
 
 def _failed(failures: tuple) -> list:

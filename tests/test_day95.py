@@ -117,3 +117,22 @@ def test_check_ids_are_unique_across_public_and_hidden_checks():
         ids += [line[len("def test_"):].split("(")[0] for line in path.read_text().splitlines()
                 if line.startswith("def test_")]
     assert len(ids) == len(set(ids)) == 14
+
+
+def test_a_magic_that_fails_is_the_cell_named_by_every_check(tmp_path):
+    """A misspelt magic at the top of the setup cell: IPython prints its UsageError on stderr only and stops the
+    cell. The cell is a failure (it counted as run before, nothing said why ``np`` was missing), and every check,
+    the one expecting a ValueError too (which called the NameError a wrong error), points at it."""
+    from samples import notebook_with, write
+
+    nb = notebook_with("day95")
+    setup = next(c for c in nb.cells if c.cell_type == "code" and c.get("id") == "setup")
+    setup.source = "%tensorflow_versio 2.x\n" + setup.source
+    result = grade(write(tmp_path, "magic", "day95", nb), seed=SEED)
+    failure = result.exercises[0].execution.failures[0]
+    assert (failure.index, failure.ename) == (1, "UsageError")
+    checks = by_id(result)
+    assert {c.status for c in checks.values()} == {Status.ERROR}
+    for check in checks.values():
+        assert "code cell 2 failed (UsageError" in check.message.en, (check.id, check.message.en)
+        assert "第 2 個程式碼儲存格失敗了（UsageError" in check.message.zh_tw
