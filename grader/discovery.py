@@ -146,9 +146,15 @@ def _code(data: bytes) -> tuple[str, ...] | None:
 
 
 def is_untouched_stub(exercise_id: str, data: bytes) -> bool:
-    """True when the notebook's code cells are exactly the exercise's stub (outputs and markdown aside)."""
-    stub = _stub_code(exercise_id)
-    return stub is not None and _code(data) == stub
+    """True when nothing of the exercise was written in the notebook: its code cells are exactly the stub's, or
+    every stub cell that asks for code (``raise NotImplementedError``) is still there as it was (outputs, markdown
+    and other cells aside: a stub whose first cell the learner edited, say its ``GRADER_PACKAGE``, is still the
+    stub, and loses to a copy holding the work)."""
+    stub, code = _stub_code(exercise_id), _code(data)
+    if stub is None or code is None:
+        return False
+    asked = {cell for cell in stub if "NotImplementedError" in cell}
+    return code == stub or (bool(asked) and asked <= set(code))
 
 
 def rank(candidate: Candidate, *, stub: bool = False) -> tuple:

@@ -778,8 +778,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Graded {path}; also found and not graded: {others}.",
         "批改的是 {path}；另外找到但未批改：{others}。"),
     "notebook_stub_passed_over": (
-        "{path} (an untouched copy of the exercise)",
-        "{path}（未修改的練習原檔）"),
+        "{path} (an untouched copy of the exercise: none of its functions written)",
+        "{path}（未修改的練習原檔：還沒有寫任何函式）"),
     "notebook_kernel_failed": (
         "The grader could not start a Python kernel for your notebook: {reason}",
         "批改程式無法為你的 notebook 啟動 Python 核心：{reason}"),

@@ -135,9 +135,25 @@ def test_work_beats_an_untouched_stub_and_the_report_names_what_was_passed_over(
     assert [c.shown for c in choice.passed_over] == ["day93 (1).ipynb", "day93.ipynb"]
     note = discovery.note(choice)
     assert note.en == ("Graded Copy of day93.ipynb; also found and not graded: day93 (1).ipynb, day93.ipynb (an "
-                       "untouched copy of the exercise).")
+                       "untouched copy of the exercise: none of its functions written).")
     assert "批改的是 Copy of day93.ipynb" in note.zh_tw
     assert discovery.notebook_for(tmp_path, DAY93) == tmp_path / "Copy of day93.ipynb"
+
+
+def test_a_stub_with_only_its_setup_edited_still_loses_to_the_work(tmp_path):
+    """The stub's own first cell tells a learner to set GRADER_PACKAGE; one who did that in day93.ipynb and wrote
+    the work in a copy had the stub graded (0 points; found by trying the grader as a learner)."""
+    stub = json.loads(STUB)
+    first = next(c for c in stub["cells"] if c["cell_type"] == "code")
+    first["source"] = "GRADER_PACKAGE = 'git+https://example.org/course@v1'\n" + "".join(first["source"])
+    (tmp_path / "day93.ipynb").write_text(json.dumps(stub))
+    (tmp_path / "Copy of day93.ipynb").write_text(SOLUTION)
+    (choice,) = grading.discover_choices(tmp_path)
+    assert choice.chosen.shown == "Copy of day93.ipynb" and choice.untouched == {"day93.ipynb"}
+    assert discovery.is_untouched_stub("day93", json.dumps(stub).encode())
+    asked = [c for c in stub["cells"] if c["cell_type"] == "code" and "NotImplementedError" in "".join(c["source"])]
+    asked[0]["source"] = "def relu(x):\n    return np.maximum(x, 0)"   # one function written: work
+    assert len(asked) > 1 and not discovery.is_untouched_stub("day93", json.dumps(stub).encode())
 
 
 def test_among_work_the_exact_name_wins_then_the_day_folder_then_the_path(tmp_path):
