@@ -108,12 +108,25 @@ def _check_function(name: str, learner: LocalLearner, lang: str) -> list[Status]
     return statuses
 
 
+class Statuses(list):
+    """What :func:`check` returns: a list of :class:`Status`, which a notebook shows as nothing (the feedback is
+    already printed above it; the list's own repr read ``[<Status.PASSED: 'passed'>]`` under it)."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 def check(name: str | None = None, *, lang: str | None = None, namespace: dict | None = None) -> list[Status]:
     """Run the public checks of your function ``name`` (``check("feature_map")``), or of the whole day with no
     argument, and print the feedback (zh-TW unless ``lang="en"`` or ``GRADER_LANG`` says otherwise).
 
-    Returns one :class:`Status` per public check run; an empty list when nothing ran (a misspelt name, which
-    gets a "did you mean" answer, or a notebook being graded, where the grader runs the checks itself)."""
+    Returns one :class:`Status` per public check run (:class:`Statuses`, shown as nothing in a notebook); an empty
+    list when nothing ran (a misspelt name, which gets a "did you mean" answer, or a notebook being graded, where
+    the grader runs the checks itself)."""
+    return Statuses(_check(name, lang=lang, namespace=namespace))
+
+
+def _check(name: str | None, *, lang: str | None, namespace: dict | None) -> list[Status]:
     lang = messages.resolve_lang(lang)
     if os.environ.get("GRADER_GRADING") == "1":
         _print("practice_grading", lang, name="" if name is None else repr(name))

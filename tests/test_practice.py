@@ -153,3 +153,18 @@ def test_a_release_counts_hidden_checks_per_function_from_its_count_file(tmp_pat
     assert exercises.get("day93").hidden_checks is None
     assert exercises.hidden_check_count("day93", "feature_map") == counts["day93.feature_map"]
     assert exercises.hidden_check_count("day93") == counts["day93"]
+
+
+def test_checks_return_value_shows_nothing_under_the_feedback_in_a_notebook():
+    """The statuses stay a list (== [Status.PASSED]); IPython formats them as no data at all, so a notebook (whose
+    kernel publishes a result only when it has data) shows nothing; a plain list showed its repr."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    statuses = check("relu", lang="en", namespace={"relu": lambda x: np.maximum(x, 0)})
+    assert statuses == [Status.PASSED] and isinstance(statuses, list)
+    shell = InteractiveShell.instance()
+    try:
+        assert shell.display_formatter.format(statuses) == ({}, {})
+        assert "Status.PASSED" in shell.display_formatter.format([Status.PASSED])[0]["text/plain"]
+    finally:
+        InteractiveShell.clear_instance()
