@@ -804,6 +804,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "longer need).",
         "這個儲存格用完了核心的記憶體上限（{mb} MB），所以核心被停止；批改程式重新啟動核心、重跑之前的儲存格，"
         "再繼續執行後面的儲存格。請少留一些或小一點的陣列（用 `del` 刪掉不再需要的）。"),
+    "cell_colab_only": (
+        "`google.colab` exists only in Colab, so this cell stopped at that line when graded (there is no Drive to "
+        "mount here). Put `drive.mount(...)` in a cell of its own, or inside `try: ... except ImportError: pass`, "
+        "so the rest of the cell runs everywhere.",
+        "`google.colab` 只存在於 Colab，所以批改時這個儲存格停在那一行（這裡沒有雲端硬碟可掛載）。請把 "
+        "`drive.mount(...)` 放在獨立的儲存格，或放進 `try: ... except ImportError: pass`，其餘程式才能在任何地方執行。"),
     "cell_exit": (
         "This cell calls exit() (or quit()), which ends the kernel, so it counts as failed and was not run again; "
         "the grader restarted the kernel, re-ran the cells before it and went on with the rest. Remove the "

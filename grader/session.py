@@ -10,6 +10,7 @@ learner's functions for the checks.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -178,6 +179,9 @@ class Session:
         return run.outcome in ("died", "exited")
 
 
+COLAB_ONLY = re.compile(r"^No module named 'google(\.colab)?'")   # ModuleNotFoundError of a Colab-only import
+
+
 def _failure(index: int, source: str, run: CellRun, limit: float, limits) -> CellFailure:
     status = Status.TIMEOUT if run.outcome == "timeout" else Status.ERROR
     note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
@@ -185,7 +189,8 @@ def _failure(index: int, source: str, run: CellRun, limit: float, limits) -> Cel
             "died": messages.text("cell_memory_limit", mb=limits.memory_bytes // 2**20) if run.ename == MEMORY_ENAME
             else messages.text("cell_killed_kernel", ename=run.ename),
             "exited": messages.text("cell_exit"),
-            "garbled": messages.text("cell_garbled", reason=run.evalue)}.get(run.outcome)
+            "garbled": messages.text("cell_garbled", reason=run.evalue),
+            "error": messages.text("cell_colab_only") if COLAB_ONLY.search(run.evalue) else None}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)
 

@@ -270,3 +270,20 @@ def test_forged_output_messages_cost_nothing_and_leave_nothing_behind(tmp_path):
         assert [f.ename for f in session.execution.failures] == ["1"]  # the forged error, read as text
         assert session.learner.call("relu", np.array([-1.0])).tolist() == [0.0]
     assert not folder.exists()
+
+
+def test_a_cell_stopped_by_a_colab_only_import_says_how_to_keep_it_running():
+    """``from google.colab import drive`` in a cell with other code: a note in both languages says to give it a
+    cell of its own or a try (found by trying the grader as a Colab learner). Another missing module: no note."""
+    from types import SimpleNamespace
+
+    from grader.kernel import CellRun
+    from grader.session import _failure
+
+    limits = SimpleNamespace(memory_bytes=2**30)
+    colab = _failure(1, "from google.colab import drive\ndrive.mount('/content/drive')\nimport numpy as np",
+                     CellRun("error", ename="ModuleNotFoundError", evalue="No module named 'google.colab'"), 60, limits)
+    assert "drive.mount(...)" in colab.note.en and "except ImportError" in colab.note.zh_tw
+    other = _failure(1, "import tensorflow_addons", CellRun("error", ename="ModuleNotFoundError",
+                                                            evalue="No module named 'tensorflow_addons'"), 60, limits)
+    assert other.note is None
