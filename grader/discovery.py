@@ -147,14 +147,19 @@ def _code(data: bytes) -> tuple[str, ...] | None:
 
 def is_untouched_stub(exercise_id: str, data: bytes) -> bool:
     """True when nothing of the exercise was written in the notebook: its code cells are exactly the stub's, or
-    every stub cell that asks for code (``raise NotImplementedError``) is still there as it was (outputs, markdown
-    and other cells aside: a stub whose first cell the learner edited, say its ``GRADER_PACKAGE``, is still the
-    stub, and loses to a copy holding the work)."""
+    every stub cell that asks for code (``raise NotImplementedError``) is still there as it was and no other code
+    cell names one of the exercise's functions (outputs and markdown aside: a stub whose first cell the learner
+    edited, say its ``GRADER_PACKAGE``, is still the stub, and loses to a copy holding the work; one whose
+    functions were written in new cells below the stub's is work)."""
     stub, code = _stub_code(exercise_id), _code(data)
     if stub is None or code is None:
         return False
+    if code == stub:
+        return True
     asked = {cell for cell in stub if "NotImplementedError" in cell}
-    return code == stub or (bool(asked) and asked <= set(code))
+    added = [cell for cell in code if cell not in stub]   # a cell of the learner's own may hold the work
+    functions = exercises.get(exercise_id).functions
+    return bool(asked) and asked <= set(code) and not any(name in cell for cell in added for name in functions)
 
 
 def rank(candidate: Candidate, *, stub: bool = False) -> tuple:

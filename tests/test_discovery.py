@@ -154,6 +154,9 @@ def test_a_stub_with_only_its_setup_edited_still_loses_to_the_work(tmp_path):
     asked = [c for c in stub["cells"] if c["cell_type"] == "code" and "NotImplementedError" in "".join(c["source"])]
     asked[0]["source"] = "def relu(x):\n    return np.maximum(x, 0)"   # one function written: work
     assert len(asked) > 1 and not discovery.is_untouched_stub("day93", json.dumps(stub).encode())
+    asked[0]["source"] = "".join(json.loads(STUB)["cells"][stub["cells"].index(asked[0])]["source"])
+    stub["cells"].append(nbformat.v4.new_code_cell("def relu(x):\n    return np.maximum(x, 0)"))
+    assert not discovery.is_untouched_stub("day93", json.dumps(stub).encode())   # written below the stub's cell
 
 
 def test_among_work_the_exact_name_wins_then_the_day_folder_then_the_path(tmp_path):
