@@ -361,8 +361,8 @@ class Kernel:
 
     def connect(self) -> None:
         """Wait (up to ``startup_timeout``) until the launched kernel answers, then make it ready for cells: its
-        sandbox report read, the output guard, :data:`PICTURES_OFF` and :data:`NOTEBOOK_HABITS` run. Raises when it does not answer (the
-        kernel is then closed)."""
+        sandbox report read, the output guard, :data:`PICTURES_OFF` and :data:`NOTEBOOK_HABITS` run. Raises when it
+        does not answer (the kernel is then closed)."""
         from jupyter_core.utils import run_sync
 
         began = time.perf_counter()
