@@ -101,9 +101,10 @@ del __grader_pictures_off
 # nothing to switch (an unknown magic in Jupyter: UsageError, the rest of its cell not run).
 NOTEBOOK_HABITS = r"""
 def __grader_habits():
-    import builtins
+    import builtins, warnings
     shell = get_ipython()
-    shell.system = shell.system_raw
+    shell.system = shell.system_raw   # which warns "!pip may not work as expected" where IPython's default does not
+    warnings.filterwarnings("ignore", message="You executed the system command", category=UserWarning)
     def empty_answer(prompt=""):
         print(f"{prompt}\n[grader: input() answered with an empty line / input() 以空白行回答]")
         return ""

@@ -50,6 +50,8 @@ def test_colab_and_jupyter_habits_run_as_they_run_there(kernel):
     assert shell.ok and shell.stdout == "from the shell\nafter 3\n", shell
     pip = kernel.run("%pip --version\nprint('after')", timeout=60)
     assert pip.ok and pip.stdout.startswith("pip ") and pip.stdout.endswith("after\n"), pip
+    bang = kernel.run("!pip --version", timeout=60)
+    assert bang.ok and bang.stdout.startswith("pip ") and "Warning" not in bang.stdout, bang
     asked = kernel.run("student = input('id: ')\nprint(repr(student))", timeout=60)
     assert asked.ok and asked.stdout.endswith("input() 以空白行回答]\n''\n"), asked
     colab = kernel.run("%tensorflow_version 2.x\nprint('after')", timeout=60)
