@@ -61,18 +61,40 @@ def learner_model(learner, spec: dict):
 def layers_of(model) -> list:
     """The model's layers as the spec lists them: no InputLayer, and a layer without an activation followed by an
     activation layer (``Conv2D(32, (3, 3))`` then ``Activation("relu")`` or ``ReLU()``; ``Dense(10)`` then
-    ``Softmax()``) seen as the one layer it computes the same as (:class:`Activated`)."""
+    ``Softmax()``) seen as the one layer it computes the same as (:class:`Activated`): only where the activation
+    layer takes that layer's output and its own output goes on to the next layer (or is the model's only output),
+    so an activation on a side branch is never taken for part of the chain."""
+    listed = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    chain = type(model).__name__ == "Sequential"   # each layer takes the one before it: nothing to look at
     found = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
+    for index, layer in enumerate(listed):
         activation = _activation_of(layer)
+        after = listed[index + 1] if index + 1 < len(listed) else None
         if activation and found and not isinstance(found[-1], Activated) and \
-                found[-1].get_config().get("activation") == "linear":
+                found[-1].get_config().get("activation") == "linear" and \
+                (chain or _feeds(found[-1], layer) and
+                 (_feeds(layer, after) if after is not None else _only_output(model, layer))):
             found[-1] = Activated(found[-1], layer, activation)
         else:
             found.append(layer)
     return found
+
+
+def _feeds(layer, then) -> bool:
+    """Whether ``then``'s one input is ``layer``'s output (Keras's symbolic tensors, compared by identity), in a
+    functional model (a Sequential one built by ``add`` rebuilds its graph at each layer, so there a layer's
+    first input need not be the tensor its neighbour's first output was)."""
+    try:
+        return then.input is layer.output
+    except (AttributeError, ValueError, IndexError, TypeError):   # no input yet, or several
+        return False
+
+
+def _only_output(model, layer) -> bool:
+    try:
+        return len(model.outputs) == 1 and model.outputs[0] is layer.output
+    except (AttributeError, ValueError, IndexError, TypeError):
+        return False
 
 
 def class_name(layer) -> str:

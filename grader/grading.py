@@ -9,6 +9,7 @@ import ast
 import contextlib
 import io
 import math
+import numbers
 import secrets
 import time
 import traceback as tb
@@ -176,8 +177,8 @@ class _Collector:
             try:  # a curve comes from the learner's history: bounded and made finite (results.curve_points)
                 if isinstance(value, (list, tuple)):
                     self.curves[name] = curve_points(value)
-                elif math.isfinite(number := float(value)):
-                    self.metrics[name] = number
+                elif isinstance(value, numbers.Real) and math.isfinite(number := float(value)):
+                    self.metrics[name] = number   # a number: not a string that looks like one
             except (TypeError, ValueError, OverflowError):
                 continue  # a figure that is not a number is left out; the check's own result still counts
         if report.nodeid in self.recorded:

@@ -96,8 +96,9 @@ del __grader_pictures_off
 # works there, so an honest habit costs no points (issue found by trying the grader as a Colab learner would):
 # a shell command (`!pip install ...`, `!nvidia-smi`, `%pip`) runs without a pseudo-terminal, which the sandbox's
 # /dev does not have (ipykernel's `system` needs one: OSError "out of pty devices" stopped the cell); `input()`
-# gets an empty line, as a person running the notebook would press Enter (ipykernel raised
-# StdinNotImplementedError: the grader answers no input requests); Colab's `%tensorflow_version` says it has
+# and `getpass.getpass()` get an empty line, as a person running the notebook would press Enter (ipykernel raised
+# StdinNotImplementedError: the grader answers no input requests), and EOFError after 100 in one cell (a loop
+# waiting for a given answer ends as at the end of input); Colab's `%tensorflow_version` says it has
 # nothing to switch (an unknown magic in Jupyter: UsageError, the rest of its cell not run).
 NOTEBOOK_HABITS = r"""
 def __grader_habits():
@@ -105,11 +106,17 @@ def __grader_habits():
     shell = get_ipython()
     shell.system = shell.system_raw   # which warns "!pip may not work as expected" where IPython's default does not
     warnings.filterwarnings("ignore", message="You executed the system command", category=UserWarning)
-    def empty_answer(prompt=""):
+    import getpass
+    asked = [0]
+    def empty_answer(prompt="", stream=None):
+        asked[0] += 1
+        if asked[0] > 100:   # a loop waiting for an answer: the end of input, as Python says it
+            raise EOFError("no more input while graded / 批改時沒有更多輸入")
         print(f"{prompt}\n[grader: input() answered with an empty line / input() 以空白行回答]")
         return ""
     def before_cell(*_):
-        builtins.input = empty_answer   # ipykernel puts its own back after each cell
+        asked[0] = 0
+        builtins.input = getpass.getpass = empty_answer   # ipykernel puts its own back after each cell
     shell.events.register("pre_run_cell", before_cell)
     def tensorflow_version(line):
         print(f"[grader: %tensorflow_version {line}: Colab's magic; TensorFlow 2 is installed here, nothing to "

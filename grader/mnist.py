@@ -235,6 +235,11 @@ def expect_accuracy(model, accuracy: MnistAccuracy, threshold: float, labels_for
 # ---------------------------------------------------------------- the notebook's fit calls
 
 TEST_NAME = re.compile(r"(?:^|_)test", re.IGNORECASE)   # x_test, test_images, testX; not "latest"
+# ... but not a number or a flag about the test split: test_size, TEST_FRAC, n_test, num_test, TEST_SEED, testing
+NOT_TEST_DATA_NAME = re.compile(r"(?:size|frac|fraction|ratio|split|seed|count|len|pct|percent|rate|portion|idx|"
+                                r"index|steps?|mode|ing)$|^(?:n|num|len|is|use|do)_", re.IGNORECASE)
+LOADER = re.compile(r"^load", re.IGNORECASE)           # load_mnist(), mnist.load_data(): (train), (test) pairs
+MAX_FOUND = 10                                          # calls reported; the check names the first
 # The data a training call takes: (keyword, position) of Keras's Model.fit(x, y, batch_size, epochs, verbose,
 # callbacks, validation_split, validation_data, ...) and train_on_batch(x, y, ...). Other arguments (epochs,
 # validation_split=test_size, ...) are not data, whatever their names.
@@ -264,15 +269,28 @@ def fit_calls_with_test_data(cells: tuple[str, ...]) -> list[tuple[int, str]]:
     stand-in taken from the training images, so hiding it gains nothing (README, day97)."""
     scan = _FitScan()
     for number, cell in enumerate(cells, start=1):
+        if len(scan.found) >= MAX_FOUND:
+            break
         parsed = _parse(cell)
         if parsed is None:
             continue
         scan.cell, (tree, scan.source) = number, parsed
+        scan.lines = None
         try:
             scan.visit(tree)
         except (RecursionError, MemoryError):
             continue     # nested too deeply to follow: passed over like a cell that does not parse
-    return scan.found
+        except _Enough:
+            break
+    return scan.found[:MAX_FOUND]
+
+
+class _Enough(Exception):
+    """``MAX_FOUND`` calls found: the scan stops (a cell of 20,000 of them took 111 s to list)."""
+
+
+def _is_test_name(name: str) -> bool:
+    return bool(TEST_NAME.search(name)) and not NOT_TEST_DATA_NAME.search(name)
 
 
 def _parse(cell: str) -> tuple[ast.AST, str] | None:
@@ -313,10 +331,10 @@ def _python_line(line: str) -> str:
     return line if "\n" in python else line[:len(line) - len(stripped)] + python
 
 
-def _segment(source: str, node: ast.AST, limit: int = 200) -> str:
-    """``node``'s source, at most ``limit`` characters (as ``ast.get_source_segment``, which is quadratic in a
-    long line: 20 s for a cell holding a 1 MB string)."""
-    lines = re.split(r"\r\n|\r|\n", source)[node.lineno - 1:node.end_lineno]
+def _segment(lines: list[str], node: ast.AST, limit: int = 200) -> str:
+    """``node``'s source from its cell's ``lines``, at most ``limit`` characters (as ``ast.get_source_segment``,
+    which splits the cell again each time, character by character: 20 s for a cell holding a 1 MB string)."""
+    lines = lines[node.lineno - 1:node.end_lineno]
     if not lines:
         return ""
     if len(lines) == 1:
@@ -330,7 +348,7 @@ class _FitScan(ast.NodeVisitor):
     """Statements in notebook order: which names hold test data, which hold a ``fit`` or a scikit-learn object."""
 
     def __init__(self):
-        self.cell, self.source, self.depth = 0, "", 0
+        self.cell, self.source, self.depth, self.lines = 0, "", 0, None
         self.found: list[tuple[int, str]] = []
         self.tainted: set[str] = set()      # names assigned test data
         self.fits: dict[str, str] = {}      # alias -> "fit" / "train_on_batch" (train = model.fit)
@@ -371,9 +389,19 @@ class _FitScan(ast.NodeVisitor):
         for statement in node.body + node.orelse:
             self.visit(statement)
 
+    def visit_FunctionDef(self, node) -> None:
+        """A function's body with the names as they are where it is defined; its assignments stay inside it."""
+        saved = set(self.tainted), dict(self.fits), set(self.estimators)
+        try:
+            self.generic_visit(node)
+        finally:
+            self.tainted, self.fits, self.estimators = saved
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
     def _bind(self, target: ast.AST, value: ast.AST) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
-            pairs = isinstance(value, ast.Call) and len(target.elts) == 2 and \
+            pairs = _is_loader_call(value) and len(target.elts) == 2 and \
                 all(isinstance(t, (ast.Tuple, ast.List)) for t in target.elts)
             if pairs:   # (x_train, y_train), (x_test, y_test) = load_data(): the second pair is the test split
                 self._bind(target.elts[0], value)
@@ -407,17 +435,20 @@ class _FitScan(ast.NodeVisitor):
         while stack:
             part = stack.pop()
             if isinstance(part, ast.Name):
-                if part.id in self.tainted or TEST_NAME.search(part.id):
+                if part.id in self.tainted or _is_test_name(part.id):
                     return True
             elif isinstance(part, ast.Subscript):
                 stack.append(part.value)          # x_train[:n_test]: the slice is an index
             elif isinstance(part, ast.Attribute):
                 if part.attr not in NOT_DATA:
                     stack.append(part.value)
-            elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name) and part.func.id in NOT_DATA_CALLS:
-                continue
-            elif isinstance(part, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
+            elif isinstance(part, ast.Call):   # its arguments; what is called (train_test_split) is not data
+                if not (isinstance(part.func, ast.Name) and part.func.id in NOT_DATA_CALLS):
+                    stack += part.args + [k.value for k in part.keywords]
+                    if isinstance(part.func, ast.Attribute):   # x_test.reshape(...): the object is data
+                        stack.append(part.func.value)
+            elif isinstance(part, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Dict)):
+                continue   # a dict of both splits ({"train": ..., "test": ...}): which key is used is not followed
             else:
                 stack.extend(ast.iter_child_nodes(part))
         return False
@@ -437,17 +468,21 @@ class _FitScan(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         method = self._training_call(node)
         if method is not None and any(self._is_test_data(arg) for arg in _training_data(node, method)):
-            self.found.append((self.cell, _segment(self.source, node) or f"{method}(...)"))
+            if self.lines is None:
+                self.lines = re.split(r"\r\n|\r|\n", self.source)
+            self.found.append((self.cell, _segment(self.lines, node) or f"{method}(...)"))
+            if len(self.found) >= MAX_FOUND:
+                raise _Enough
         code = _magic_code(node)
         if code is not None and self.depth < MAGIC_DEPTH:   # %time model.fit(...) runs model.fit(...)
             parsed = _parse(code)
             if parsed is not None:
                 self.depth += 1
-                source, self.source = self.source, parsed[1]
+                source, lines, self.source, self.lines = self.source, self.lines, parsed[1], None
                 try:
                     self.visit(parsed[0])
                 finally:
-                    self.depth, self.source = self.depth - 1, source
+                    self.depth, self.source, self.lines = self.depth - 1, source, lines
         self.generic_visit(node)
 
     def _training_call(self, node: ast.Call) -> str | None:
@@ -457,6 +492,15 @@ class _FitScan(ast.NodeVisitor):
         if isinstance(func, ast.Name):
             return "fit" if func.id == "fit" else self.fits.get(func.id)
         return None
+
+
+def _is_loader_call(node: ast.AST) -> bool:
+    """``load_mnist()``, ``keras.datasets.mnist.load_data()``: a call of a function whose name starts with load."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return bool(LOADER.search(name))
 
 
 def _training_data(node: ast.Call, method: str) -> list[ast.AST]:

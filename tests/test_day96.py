@@ -237,6 +237,43 @@ def build_model(pooling=True):
         assert failing == {}, (seed, failing)
 
 
+def test_activations_as_layers_of_a_functional_model_lose_nothing():
+    ns = namespace()
+    exec('''
+def build_model(pooling=True):
+    inputs = keras.Input(shape=INPUT_SHAPE)
+    x = layers.Activation("relu")(layers.Conv2D(32, (3, 3))(inputs))
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    x = layers.ReLU()(layers.Conv2D(25, (3, 3))(x))
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    x = layers.ReLU()(layers.Dense(100)(layers.Flatten()(x)))
+    return keras.Model(inputs, layers.Softmax()(layers.Dense(NUM_CLASSES)(x)))
+''', ns)
+    failing = {k: v for k, v in run_in_process(ns, SEED).items() if v[0] != Status.PASSED}
+    assert failing == {}, failing
+
+
+def test_an_activation_on_a_side_branch_is_not_taken_for_the_chains():
+    """A review's model: no ReLU on the way to the output, an unused ReLU of the hidden Dense returned as a second
+    output. Keras lists that ReLU right after the Dense; it is not folded into it (it scored 21/21 when it was)."""
+    ns = namespace()
+    exec('''
+def build_model(pooling=True):
+    inputs = keras.Input(shape=INPUT_SHAPE)
+    x = layers.Conv2D(32, (3, 3), activation="relu")(inputs)
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    x = layers.Conv2D(25, (3, 3), activation="relu")(x)
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    hidden = layers.Dense(100)(layers.Flatten()(x))
+    unused = layers.ReLU()(hidden)
+    return keras.Model(inputs, [unused, layers.Dense(NUM_CLASSES, activation="softmax")(hidden)])
+''', ns)
+    outcomes = run_in_process(ns, SEED)
+    model_checks = [c for c in outcomes if c.startswith("build_model")]
+    assert model_checks and all(outcomes[c][0] == Status.FAILED for c in model_checks), outcomes
+    assert "ReLU" in outcomes["build_model_layers_and_config"][1].en
+
+
 def test_solution_passes_every_check_in_process_with_many_seeds():
     ns = namespace()
     for seed in range(12):

@@ -320,6 +320,21 @@ def test_graded_kernel_sees_only_the_training_split(tmp_path):
     ("from sklearn.decomposition import PCA\npoints = PCA(2).fit(x_test.reshape(len(x_test), -1))", False),
     ("from sklearn.decomposition import PCA\npca = PCA(2)\npca.fit(x_test.reshape(-1, 784))", False),
     ("import sklearn.manifold as manifold\nmanifold.TSNE(2).fit(x_test)", False),
+    # honest validation splits a second review found flagged: what is called, sizes and seeds, helpers returning
+    # pairs, a function's own names, a dict holding both splits
+    ("(x_train, y_train), (x_test, y_test) = load_mnist()\nfrom sklearn.model_selection import train_test_split\n"
+     "x_tr, x_val, y_tr, y_val = train_test_split(x_train, y_train, test_size=0.1)\n"
+     "model.fit(x_tr, y_tr, validation_data=(x_val, y_val))", False),
+    ("TEST_SIZE = 0.1\nx_tr, x_val, y_tr, y_val = ms.train_test_split(x_train, y_train, test_size=TEST_SIZE)\n"
+     "model.fit(x_tr, y_tr)", False),
+    ("a, b = keras.utils.split_dataset(x_train, right_size=test_frac)\nmodel.fit(a)", False),
+    ("(x_tr, y_tr), (x_val, y_val) = split(x_train, y_train, 0.1)\nmodel.fit(x_tr, y_tr, "
+     "validation_data=(x_val, y_val))", False),
+    ("x = train_images\ndef show():\n    x = x_test[:8]\n    return x\nmodel.fit(x, y_train)", False),
+    ("TEST_SEED = 1\nx_train = shuffle(x_train, random_state=TEST_SEED)\nmodel.fit(x_train, y_train)", False),
+    ("data = {'train': (x_train, y_train), 'test': (x_test, y_test)}\nmodel.fit(*data['train'])", False),
+    ("def train(model):\n    model.fit(x_test, y_test)", True),          # inside a function: still seen
+    ("x_val = x_test.reshape(-1, 28, 28, 1) / 255\nmodel.fit(x, y, validation_data=(x_val, y_test))", True),
 ])
 def test_fit_calls_with_test_data(source, found):
     assert bool(fit_calls_with_test_data(("import numpy as np", source))) == found
@@ -375,11 +390,14 @@ def test_reports_show_the_accuracy_and_the_learning_curve():
 
 
 def test_fit_calls_are_read_in_linear_time_and_hostile_cells_are_passed_over():
-    """A cell of 999 ``%time model.fit(x_test)`` lines and 60 KB of code is read in well under a second (IPython's
-    transformer given the whole cell made a pass per magic: 12 s for 100 of them); a 10 MB cell, a cell of 20,000
-    magics, null bytes and a 200,000-term sum are passed over without an error."""
+    """A cell of 999 ``%time model.fit(x_test)`` lines and 60 KB of code is read line by line (IPython's
+    transformer given the whole cell made a pass per magic: 12 s for 100 of them), and the scan stops at
+    ``MAX_FOUND`` calls (listing 20,000 took 111 s); a 10 MB cell, a cell of 20,000 magics, null bytes and a
+    200,000-term sum are passed over without an error."""
     filler = "\n".join(f"v{i} = {i}" for i in range(6000))[:60_000]
-    assert len(fit_calls_with_test_data(("\n".join(["%time model.fit(x_test)"] * 999) + "\n" + filler,))) == 999
+    found = fit_calls_with_test_data(("\n".join(["%time model.fit(x_test)"] * 999) + "\n" + filler,))
+    assert found == [(1, "model.fit(x_test)")] * mnist.MAX_FOUND       # the scan stops there
+    assert len(fit_calls_with_test_data(("m.fit(x_test)\n" * 20_000,))) == mnist.MAX_FOUND   # 111 s to list all
     assert fit_calls_with_test_data(("s = '" + "x" * 10**6 + "'\nmodel.fit(x_test)",)) == [(1, "model.fit(x_test)")]
     for cell in ("s = '" + "x" * 10**7 + "'\nmodel.fit(x_test)", "\n".join(["%time model.fit(x_test)"] * 20_000),
                  "model.fit(x_test)\x00", "x = " + "+".join(["a"] * 200_000) + "\nmodel.fit(x_test)"):

@@ -52,8 +52,11 @@ def test_colab_and_jupyter_habits_run_as_they_run_there(kernel):
     assert pip.ok and pip.stdout.startswith("pip ") and pip.stdout.endswith("after\n"), pip
     bang = kernel.run("!pip --version", timeout=60)
     assert bang.ok and bang.stdout.startswith("pip ") and "Warning" not in bang.stdout, bang
-    asked = kernel.run("student = input('id: ')\nprint(repr(student))", timeout=60)
+    asked = kernel.run("import getpass\nstudent = input('id: ')\nkey = getpass.getpass()\nprint(repr(student + key))",
+                       timeout=60)
     assert asked.ok and asked.stdout.endswith("input() 以空白行回答]\n''\n"), asked
+    waiting = kernel.run("while input('q to quit: ') != 'q':\n    pass", timeout=60)
+    assert (waiting.outcome, waiting.ename) == ("error", "EOFError"), waiting   # not a 60 s timeout
     colab = kernel.run("%tensorflow_version 2.x\nprint('after')", timeout=60)
     assert colab.ok and "nothing to switch" in colab.stdout and colab.stdout.endswith("after\n"), colab
     unknown = kernel.run("%no_such_magic\nprint('never')", timeout=60)

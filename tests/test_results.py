@@ -107,7 +107,7 @@ def test_a_learners_hostile_history_reaches_every_report_bounded_and_the_json_st
 
     nan, inf = float("nan"), float("inf")
     measured = {"accuracy": [nan, inf] + [0.5] * 60_000, "loss": [-inf] + [1e308, -1e308] * 10 + [0.25],
-                "val_accuracy": [0.5, "0.9"], "test_accuracy": nan, "moved_test_accuracy": 0.98}
+                "val_accuracy": [0.5, "0.9"], "test_accuracy": nan, "moved_test_accuracy": 0.98, "head_accuracy": "0.99"}
     collector = _Collector("day97", None, seed=1, lang="en")
     collector.pytest_runtest_logreport(SimpleNamespace(
         nodeid="test_day97.py::test_training_history_has_a_learning_curve", failed=False,
