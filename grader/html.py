@@ -122,7 +122,9 @@ def curve_svg(curves: dict[str, tuple[float | None, ...]], lang: str = "en") -> 
                       marker="o", label=key)
         axes.set_xlabel(_label("batch_epoch", lang))
         axes.legend(fontsize=8)
-    figure.tight_layout()
+    with warnings.catch_warnings():   # as in svg(): the browser draws zh-TW text, matplotlib only measures it
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        figure.tight_layout()
     return svg(figure)
 
 

@@ -13,6 +13,7 @@ import inspect
 import os
 import sys
 import zlib
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
@@ -174,9 +175,23 @@ def hints_for(name: str) -> list[Text]:
     return found
 
 
+@dataclass(frozen=True, eq=False)
+class Hint(Text):
+    """What :func:`hint` returns: the hint's :class:`Text` (equal to it), shown as nothing in a notebook (it is
+    already printed above; the dataclass's repr showed both languages under it)."""
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Text) and (self.en, self.zh_tw) == (other.en, other.zh_tw)
+
+    __hash__ = Text.__hash__
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 def hint(name: str, *, lang: str | None = None) -> Text | None:
-    """Print the next hint for your function ``name`` (each call one more, never the code); returns it.
-    A misspelt name gets a "did you mean" answer instead (and None)."""
+    """Print the next hint for your function ``name`` (each call one more, never the code); returns it (a
+    :class:`Hint`). A misspelt name gets a "did you mean" answer instead (and None)."""
     lang = messages.resolve_lang(lang)
     if not _known_function(name, lang):
         return None
@@ -186,4 +201,4 @@ def hint(name: str, *, lang: str | None = None) -> Text | None:
     _print("practice_hint", lang, n=shown, total=len(hints), function=name, hint=hints[shown - 1].in_lang(lang))
     if shown == len(hints):
         _print("practice_last_hint", lang, function=name)
-    return hints[shown - 1]
+    return Hint(en=hints[shown - 1].en, zh_tw=hints[shown - 1].zh_tw)

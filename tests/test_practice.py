@@ -155,16 +155,19 @@ def test_a_release_counts_hidden_checks_per_function_from_its_count_file(tmp_pat
     assert exercises.hidden_check_count("day93") == counts["day93"]
 
 
-def test_checks_return_value_shows_nothing_under_the_feedback_in_a_notebook():
+def test_checks_return_value_shows_nothing_under_the_feedback_in_a_notebook(monkeypatch):
     """The statuses stay a list (== [Status.PASSED]); IPython formats them as no data at all, so a notebook (whose
     kernel publishes a result only when it has data) shows nothing; a plain list showed its repr."""
     from IPython.core.interactiveshell import InteractiveShell
 
+    monkeypatch.setattr(practice, "HINTS_GIVEN", {})
     statuses = check("relu", lang="en", namespace={"relu": lambda x: np.maximum(x, 0)})
     assert statuses == [Status.PASSED] and isinstance(statuses, list)
     shell = InteractiveShell.instance()
     try:
         assert shell.display_formatter.format(statuses) == ({}, {})
+        shown = hint("relu", lang="en")
+        assert shown == practice.hints_for("relu")[0] == shown and shell.display_formatter.format(shown) == ({}, {})
         assert "Status.PASSED" in shell.display_formatter.format([Status.PASSED])[0]["text/plain"]
     finally:
         InteractiveShell.clear_instance()
