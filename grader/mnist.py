@@ -237,7 +237,8 @@ def expect_accuracy(model, accuracy: MnistAccuracy, threshold: float, labels_for
 TEST_NAME = re.compile(r"(?:^|_)test", re.IGNORECASE)   # x_test, test_images, testX; not "latest"
 # ... but not a number or a flag about the test split: test_size, TEST_FRAC, n_test, num_test, TEST_SEED, testing
 NOT_TEST_DATA_NAME = re.compile(r"(?:size|frac|fraction|ratio|split|seed|count|len|pct|percent|rate|portion|idx|"
-                                r"index|steps?|mode|ing)$|^(?:n|num|len|is|use|do)_", re.IGNORECASE)
+                                r"index|steps?|mode|ing|shape|dims?|dtype|acc|accuracy|loss|score)$|"
+                                r"^(?:n|num|len|is|use|do)_", re.IGNORECASE)
 LOADER = re.compile(r"^load", re.IGNORECASE)           # load_mnist(), mnist.load_data(): (train), (test) pairs
 MAX_FOUND = 10                                          # calls reported; the check names the first
 # The data a training call takes: (keyword, position) of Keras's Model.fit(x, y, batch_size, epochs, verbose,
@@ -245,8 +246,8 @@ MAX_FOUND = 10                                          # calls reported; the ch
 # validation_split=test_size, ...) are not data, whatever their names.
 TRAINING_DATA = {"fit": (("x", 0), ("y", 1), ("validation_data", 7)), "train_on_batch": (("x", 0), ("y", 1))}
 CODE_MAGICS = {"time", "timeit", "prun", "capture"}     # magics whose argument is Python run in the notebook
-NOT_DATA = {"shape", "ndim", "size", "dtype"}           # x_test.shape[0] is a number, not test data
-NOT_DATA_CALLS = {"len", "range", "int", "float"}
+NOT_DATA = {"shape", "ndim", "size", "dtype", "cardinality"}   # x_test.shape[0] is a number, not test data
+NOT_DATA_CALLS = {"len", "range", "int", "float", "shape", "ndim", "size", "cardinality"}   # len(x), np.shape(x)
 ESTIMATOR_MODULES = ("sklearn", "umap")                 # PCA(2).fit(x_test) draws a picture; it trains no network
 MAGIC_DEPTH = 3
 MAX_SCANNED_CELL = 2**20                                # characters; a longer cell is passed over (no claim)
@@ -283,6 +284,19 @@ def fit_calls_with_test_data(cells: tuple[str, ...]) -> list[tuple[int, str]]:
         except _Enough:
             break
     return scan.found[:MAX_FOUND]
+
+
+class _Once:
+    """A value computed on its first call and remembered (an assignment's value is read once, whatever the
+    number of its targets: ``a = a = ... = [b, ...]`` was quadratic)."""
+
+    def __init__(self, compute):
+        self.compute, self.done, self.value = compute, False, None
+
+    def __call__(self):
+        if not self.done:
+            self.value, self.done = self.compute(), True
+        return self.value
 
 
 class _Enough(Exception):
@@ -366,8 +380,9 @@ class _FitScan(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
+        taint = _Once(lambda: self._is_test_data(node.value))   # a = b = ... = value: the value read once
         for target in node.targets:
-            self._bind(target, node.value)
+            self._bind(target, node.value, taint)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -390,35 +405,49 @@ class _FitScan(ast.NodeVisitor):
             self.visit(statement)
 
     def visit_FunctionDef(self, node) -> None:
-        """A function's body with the names as they are where it is defined; its assignments stay inside it."""
+        """A function's body (a lambda's, a comprehension's) with the names as they are where it is defined, less
+        its own parameters, which are whatever it is called with; its assignments stay inside it."""
         saved = set(self.tainted), dict(self.fits), set(self.estimators)
+        arguments = getattr(node, "args", None)
+        if isinstance(arguments, ast.arguments):
+            for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs + \
+                    [a for a in (arguments.vararg, arguments.kwarg) if a is not None]:
+                self._set(arg.arg, tainted=False)
         try:
             self.generic_visit(node)
         finally:
             self.tainted, self.fits, self.estimators = saved
 
     visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_FunctionDef
 
-    def _bind(self, target: ast.AST, value: ast.AST) -> None:
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self.visit(node.iter)
+        self._bind(node.target, node.iter)
+        for condition in node.ifs:
+            self.visit(condition)
+
+    def _bind(self, target: ast.AST, value: ast.AST, taint: "_Once | None" = None) -> None:
+        """What ``target = value`` makes of its names. Unpacking a literal pairs names with values; the second
+        pair of a loader's result is the test split; any other unpacking (``x_train, x_test = [x / 255 for x in
+        (x_train, x_test)]``, ``map``, a helper's result) leaves its names as no test data: which part went where
+        is not followed (a review found the training split taken for test data that way)."""
         if isinstance(target, (ast.Tuple, ast.List)):
             pairs = _is_loader_call(value) and len(target.elts) == 2 and \
                 all(isinstance(t, (ast.Tuple, ast.List)) for t in target.elts)
-            if pairs:   # (x_train, y_train), (x_test, y_test) = load_data(): the second pair is the test split
-                self._bind(target.elts[0], value)
-                for name in ast.walk(target.elts[1]):
-                    if isinstance(name, ast.Name):
-                        self._set(name.id, tainted=True)
-            elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts):
                     self._bind(t, v)
-            else:
-                for t in target.elts:
-                    self._bind(t, value)
+                return
+            for index, part in enumerate(target.elts):
+                for name in ast.walk(part):
+                    if isinstance(name, ast.Name):   # (x_train, y_train), (x_test, y_test) = load_data()
+                        self._set(name.id, tainted=pairs and index == 1)
         elif isinstance(target, ast.Starred):
-            self._bind(target.value, value)
+            self._bind(target.value, value, taint)
         elif isinstance(target, ast.Name):
-            self._set(target.id, tainted=self._is_test_data(value), fit=self._fit_of(value),
-                      estimator=self._is_estimator(value))
+            taint = taint or _Once(lambda: self._is_test_data(value))
+            self._set(target.id, tainted=taint(), fit=self._fit_of(value), estimator=self._is_estimator(value))
 
     def _set(self, name: str, *, tainted: bool, fit: str | None = None, estimator: bool = False) -> None:
         (self.tainted.add if tainted else self.tainted.discard)(name)
@@ -443,7 +472,9 @@ class _FitScan(ast.NodeVisitor):
                 if part.attr not in NOT_DATA:
                     stack.append(part.value)
             elif isinstance(part, ast.Call):   # its arguments; what is called (train_test_split) is not data
-                if not (isinstance(part.func, ast.Name) and part.func.id in NOT_DATA_CALLS):
+                called = part.func.id if isinstance(part.func, ast.Name) else \
+                    part.func.attr if isinstance(part.func, ast.Attribute) else ""
+                if called not in NOT_DATA_CALLS:
                     stack += part.args + [k.value for k in part.keywords]
                     if isinstance(part.func, ast.Attribute):   # x_test.reshape(...): the object is data
                         stack.append(part.func.value)
@@ -495,8 +526,9 @@ class _FitScan(ast.NodeVisitor):
 
 
 def _is_loader_call(node: ast.AST) -> bool:
-    """``load_mnist()``, ``keras.datasets.mnist.load_data()``: a call of a function whose name starts with load."""
-    if not isinstance(node, ast.Call):
+    """``load_mnist()``, ``keras.datasets.mnist.load_data()``: a call of a function whose name starts with load,
+    given no data (constants at most: ``load_split(x_train, y_train)`` splits the training data)."""
+    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Constant) for a in node.args):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""

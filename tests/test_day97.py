@@ -333,6 +333,20 @@ def test_graded_kernel_sees_only_the_training_split(tmp_path):
     ("x = train_images\ndef show():\n    x = x_test[:8]\n    return x\nmodel.fit(x, y_train)", False),
     ("TEST_SEED = 1\nx_train = shuffle(x_train, random_state=TEST_SEED)\nmodel.fit(x_train, y_train)", False),
     ("data = {'train': (x_train, y_train), 'test': (x_test, y_test)}\nmodel.fit(*data['train'])", False),
+    # a third review: both splits prepared in one expression, parameters and comprehension names, helpers
+    ("(x_train, y_train), (x_test, y_test) = load_mnist()\n"
+     "x_train, x_test = [x.astype('float32') / 255 for x in (x_train, x_test)]\nmodel.fit(x_train, y_train)", False),
+    ("x_train, y_train, x_test, y_test = preprocess(x_train, y_train, x_test, y_test)\nmodel.fit(x_train, y_train)",
+     False),
+    ("x, y = x_test[:9], y_test[:9]\ndef train(model, x, y):\n    return model.fit(x, y, epochs=3)", False),
+    ("x = x_test[0]\ntrain = lambda x, y: model.fit(x, y, epochs=1)", False),
+    ("for xb, yb in zip(x_test[:3], y_test[:3]):\n    print(xb.shape)\n"
+     "[model.train_on_batch(xb, yb) for xb, yb in train_batches]", False),
+    ("(x_tr, y_tr), (x_val, y_val) = load_split(x_train, y_train)\nmodel.fit(x_tr, y_tr, "
+     "validation_data=(x_val, y_val))", False),
+    ("x_test_shape = x_test.shape\nmodel.fit(x_train.reshape(-1, *x_test_shape[1:]), y_train)", False),
+    ("model.fit(x_train.reshape(-1, *np.shape(x_test)[1:]), y_train)", False),
+    ("n_val = test_ds.cardinality()\nmodel.fit(train_ds.skip(n_val), validation_data=train_ds.take(n_val))", False),
     ("def train(model):\n    model.fit(x_test, y_test)", True),          # inside a function: still seen
     ("x_val = x_test.reshape(-1, 28, 28, 1) / 255\nmodel.fit(x, y, validation_data=(x_val, y_test))", True),
 ])
@@ -398,6 +412,8 @@ def test_fit_calls_are_read_in_linear_time_and_hostile_cells_are_passed_over():
     found = fit_calls_with_test_data(("\n".join(["%time model.fit(x_test)"] * 999) + "\n" + filler,))
     assert found == [(1, "model.fit(x_test)")] * mnist.MAX_FOUND       # the scan stops there
     assert len(fit_calls_with_test_data(("m.fit(x_test)\n" * 20_000,))) == mnist.MAX_FOUND   # 111 s to list all
+    for cell in ("a=" * 20_000 + "[" + "b," * 20_000 + "]", ",".join(["a"] * 20_000) + " = f(" + "b," * 20_000 + ")"):
+        assert fit_calls_with_test_data((cell,)) == []   # each target bound with the value read once (60 s and more)
     assert fit_calls_with_test_data(("s = '" + "x" * 10**6 + "'\nmodel.fit(x_test)",)) == [(1, "model.fit(x_test)")]
     for cell in ("s = '" + "x" * 10**7 + "'\nmodel.fit(x_test)", "\n".join(["%time model.fit(x_test)"] * 20_000),
                  "model.fit(x_test)\x00", "x = " + "+".join(["a"] * 200_000) + "\nmodel.fit(x_test)"):
