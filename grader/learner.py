@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import messages
+from grader import cell_source, messages
 from grader.archive import open_zip
 from grader.channel import CallFolder, Channel, bounded_read, private_copy
 from grader.kernel import Kernel, strip_ansi
@@ -437,21 +437,10 @@ def _failed_cell_binding(name: str, failures: tuple):
 
 
 def _bound_names(source: str) -> set[str]:
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
+    """The names a cell binds, read as IPython reads it (:func:`grader.cell_source.bound_names`); for a cell that
+    cannot be read, every identifier in it."""
+    names = cell_source.bound_names(source)
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)) if names is None else names
 
 
 def _model_refusal(function: str, error: str) -> Text:

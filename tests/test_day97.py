@@ -14,7 +14,8 @@ from grader import mnist
 from grader.checks import CheckFailed
 from grader.learner import Call
 from grader.grading import collect_checks, grade
-from grader.mnist import fit_calls_with_test_data
+from grader import fit_scan
+from grader.fit_scan import fit_calls_with_test_data
 from grader.results import Status
 from grader.session import Session
 from samples import notebook_with, write
@@ -410,8 +411,8 @@ def test_fit_calls_are_read_in_linear_time_and_hostile_cells_are_passed_over():
     200,000-term sum are passed over without an error."""
     filler = "\n".join(f"v{i} = {i}" for i in range(6000))[:60_000]
     found = fit_calls_with_test_data(("\n".join(["%time model.fit(x_test)"] * 999) + "\n" + filler,))
-    assert found == [(1, "model.fit(x_test)")] * mnist.MAX_FOUND       # the scan stops there
-    assert len(fit_calls_with_test_data(("m.fit(x_test)\n" * 20_000,))) == mnist.MAX_FOUND   # 111 s to list all
+    assert found == [(1, "model.fit(x_test)")] * fit_scan.MAX_FOUND       # the scan stops there
+    assert len(fit_calls_with_test_data(("m.fit(x_test)\n" * 20_000,))) == fit_scan.MAX_FOUND   # 111 s to list all
     for cell in ("a=" * 20_000 + "[" + "b," * 20_000 + "]", ",".join(["a"] * 20_000) + " = f(" + "b," * 20_000 + ")"):
         assert fit_calls_with_test_data((cell,)) == []   # each target bound with the value read once (60 s and more)
     assert fit_calls_with_test_data(("s = '" + "x" * 10**6 + "'\nmodel.fit(x_test)",)) == [(1, "model.fit(x_test)")]

@@ -4,7 +4,8 @@ import pytest
 
 from grader.answers import remembered
 from grader.checks import fail
-from grader.mnist import check_scale_images, expect_trained, fit_calls_with_test_data, label_format
+from grader.fit_scan import fit_calls_with_test_data
+from grader.mnist import check_scale_images, expect_trained, label_format
 
 
 @pytest.mark.points(2)
