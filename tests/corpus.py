@@ -465,7 +465,10 @@ CASES: tuple[Case, ...] = (
          cells=("import time\ntime.sleep(86400)",), cell_timeout_s=3),
     Case("memory_bomb", "allocating memory until the machine runs out",
          "kernel stopped by the memory limit and restarted, full score",
-         cells=("import numpy\nhoard = []\nwhile True:\n    hoard.append(numpy.ones(2**24))",), cell_timeout_s=30),
+         # limits well past the time filling 4 GiB takes (16-32 s with the CPUs busy, page faults being slow in
+         # this sandbox): at 30 s the cell was stopped at its time limit first, now and then, and graded two ways
+         cells=("import numpy\nhoard = []\nwhile True:\n    hoard.append(numpy.ones(2**24))",), cell_timeout_s=90,
+         total_timeout_s=120),
     Case("huge_allocation", "one 64 GiB allocation", "MemoryError in the learner's cell, full score",
          cells=("block = bytearray(64 * 2**30)",)),
     Case("fork_bomb", "os.fork() in an endless loop", "processes capped, cell stopped, full score",
