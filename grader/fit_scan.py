@@ -1,5 +1,6 @@
-"""day97's "no test data in ``fit``" check: which training calls of a notebook are given test data, read from
-its source (the kernel's own test split is a stand-in, so this is about the learner's habit, not the score).
+"""day97's "no test data in ``fit``" check (2 points): which training calls of a notebook are given test data,
+read from its source. It judges the learner's habit: the kernel's test split is a stand-in taken from the training
+images, and the accuracy points are measured in the grader on the real test split (:mod:`grader.mnist`).
 
 The cells are hostile text: each is read through :func:`grader.cell_source.parse` (bounded, never raising), the
 scan is linear in the cells' size and stops at ``MAX_FOUND`` calls.
