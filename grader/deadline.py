@@ -21,10 +21,11 @@ import re
 import subprocess
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 
 from grader import messages
+from grader.archive import entry_name, entry_time, open_zip
 from grader.notebook import MAX_NOTEBOOK_BYTES
 from grader.results import Text
 
@@ -222,14 +223,18 @@ def stage_repository(repo: Path, into: Path, due: datetime, policy: LatePolicy |
 
 # ---------------------------------------------------------------- zips and bare notebooks: file times, if asked
 
-def file_time(path: Path) -> datetime:
-    """The newest time of a notebook, a zip's notebooks (their stored dates, taken as UTC) or a folder's notebooks."""
+def file_time(path: Path, local: tzinfo = timezone.utc) -> datetime:
+    """The newest time of a notebook, of a zip's notebooks or of a folder's notebooks. A zip entry's time is its
+    UTC timestamp where the zip has one, else its stored clock time read in ``local`` (the deadline's zone; see
+    :func:`grader.archive.entry_time`). A zip that cannot be read or is over the submission limits counts by its
+    own file time."""
     path = Path(path)
     if path.is_file() and path.suffix == ".zip":
+        from grader.submissions import ZIP_LIMITS
+
         try:
-            with zipfile.ZipFile(path) as archive:
-                stamps = [datetime(*m.date_time, tzinfo=timezone.utc) for m in archive.infolist()
-                          if m.filename.endswith(".ipynb")]
+            with open_zip(path, max_members=ZIP_LIMITS.members) as archive:
+                stamps = [entry_time(m, local) for m in archive.infolist() if entry_name(m).endswith(".ipynb")]
             if stamps:
                 return max(stamps)
         except (zipfile.BadZipFile, OSError, ValueError):
@@ -240,7 +245,7 @@ def file_time(path: Path) -> datetime:
 
 
 def by_file_time(path: Path, due: datetime) -> Lateness:
-    when = file_time(path)
+    when = file_time(path, due.tzinfo or timezone.utc)
     late = max(0.0, (when - due).total_seconds())
     return Lateness("file times", due.isoformat(timespec="minutes"), committed_at=when.isoformat(timespec="seconds"),
                     late_s=late, newest_late_s=late)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from grader import discovery, messages
-from grader.archive import ArchiveRefused, open_zip
+from grader.archive import ArchiveRefused, entry_name, open_zip
 from grader import exercise as exercises
 from grader.notebook import MAX_NOTEBOOK_BYTES
 from grader.results import GradeResult, Text
@@ -260,7 +260,7 @@ def _zip_problem(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> Text | None
         return messages.text("batch_reason_zip_size", size=limits.total_bytes // 2**30)
     for info in infos:
         if info.file_size > limits.ratio * max(info.compress_size, 1) and info.file_size > 2**20:
-            return messages.text("batch_reason_zip_bomb", name=info.filename[:100], ratio=limits.ratio)
+            return messages.text("batch_reason_zip_bomb", name=entry_name(info)[:100], ratio=limits.ratio)
     return None
 
 
@@ -283,7 +283,7 @@ def _from_zip(path: Path, learner: str, limits: ZipLimits = ZIP_LIMITS) -> Submi
         return Submission(learner, str(path)).refused(problem)
     candidates, inspected = [], 0
     for info in infos:
-        name = member_name(info.filename)
+        name = member_name(entry_name(info))
         if name is None or _is_link(info) or len(name.parts) > limits.depth or discovery.ignored(name):
             continue
         notebook = Notebook("", str(path), info.filename, name=str(name))

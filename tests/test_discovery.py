@@ -233,6 +233,50 @@ def test_zip_member_names_are_normalised_and_climbing_out_is_refused(name, expec
     assert member_name(name) == (PurePosixPath(expected) if expected else None)
 
 
+class _LegacyName(zipfile.ZipInfo):
+    """A zip entry whose name is written as raw bytes without the UTF-8 flag, as zh-TW Windows tools write it."""
+
+    def __init__(self, raw: bytes, extra: bytes = b""):
+        super().__init__(raw.decode("cp437"))
+        self.raw, self.extra = raw, extra
+
+    def _encodeFilenameFlags(self):
+        return self.raw, self.flag_bits & ~0x800
+
+
+def _legacy_zip(path, entries: dict[bytes, bytes], extra: bytes = b"") -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for raw, data in entries.items():
+            archive.writestr(_LegacyName(raw, extra), data)
+
+
+@pytest.mark.parametrize("name", ["day93_林佳珮.ipynb", "許功蓋/day93.ipynb", "作業\\day93.ipynb", "day93_陳小明.ipynb"])
+def test_a_big5_zip_name_is_read_as_big5_and_its_notebook_found(tmp_path, name):
+    """A zh-TW Windows zip stores Big5 (cp950) names without the UTF-8 flag; zipfile reads them as cp437, and a
+    character whose second byte is 0x5C (珮, 許, 功, 蓋) became a folder separator: hank.zip holding
+    day93_林佳珮.ipynb had "no notebook". Names are read as Big5, and only a real backslash separates folders."""
+    _legacy_zip(tmp_path / "hank.zip", {name.encode("cp950"): SOLUTION.encode()})
+    (submission,) = discover(tmp_path)
+    (notebook,) = submission.notebooks
+    assert notebook.name == name.replace("\\", "/") and submission.files() == [("day93", SOLUTION.encode())]
+
+
+def test_zip_names_utf8_without_the_flag_and_the_unicode_path_field_are_read(tmp_path):
+    import struct
+    import zlib
+
+    from grader.archive import entry_name
+
+    _legacy_zip(tmp_path / "a.zip", {"功課/day93.ipynb".encode(): b"{}"})
+    raw = "x/day93.ipynb".encode("cp950")
+    field = struct.pack("<HHBI", 0x7075, 5 + len("影像/day93.ipynb".encode()), 1, zlib.crc32(raw)) + "影像/day93.ipynb".encode()
+    _legacy_zip(tmp_path / "b.zip", {raw: b"{}"}, extra=field)
+    stale = struct.pack("<HHBI", 0x7075, 5 + 3, 1, 0) + b"bad"   # its CRC does not match the header's name
+    _legacy_zip(tmp_path / "c.zip", {raw: b"{}"}, extra=stale)
+    names = [entry_name(zipfile.ZipFile(tmp_path / f"{n}.zip").infolist()[0]) for n in "abc"]
+    assert names == ["功課/day93.ipynb", "影像/day93.ipynb", "x/day93.ipynb"]
+
+
 def test_zip_members_that_climb_out_or_are_links_are_never_read(tmp_path):
     path = _zip(tmp_path / "eve.zip", {"../day93.ipynb": SOLUTION.encode(), "day93/day93.ipynb": b"/etc/passwd"},
                 links=("day93/day93.ipynb",))

@@ -292,8 +292,33 @@ def test_file_times_mark_zips_late_and_learner_files_are_read(tmp_path):
     archive = tmp_path / "erin.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr(zipfile.ZipInfo("erin/day93/day93.ipynb", date_time=(2026, 12, 2, 1, 59, 0)), notebook_bytes())
-    late = deadline.by_file_time(archive, deadline.parse_due(DUE))   # 2026-12-02 01:59 UTC = 09:59 +08:00
-    assert late.source == "file times" and late.late and late.newest_late_s == 10 * 3600
+    late = deadline.by_file_time(archive, deadline.parse_due(DUE))   # the zipping machine's clock, in the due's zone
+    assert late.source == "file times" and late.late and late.newest_late_s == 2 * 3600
     names = tmp_path / "regrade.txt"
     names.write_text("learner03  # asked on Monday\nlearner07\n\n")
     assert learner_list(["@" + str(names), "learner01", "learner03"]) == ("learner03", "learner07", "learner01")
+
+
+def test_a_zips_own_utc_timestamps_come_before_its_clock_times(tmp_path):
+    """A zip made in Taiwan at 23:00 on the due date stores 23:00 with no zone: read in the due's zone it is on
+    time (read as UTC it was 7 h 1 min late and lost 10 %). The Info-ZIP extended timestamp (Unix, UTC) and the
+    NTFS field (FILETIME, UTC) that zip tools add, when present, are used instead; a malformed field is skipped."""
+    import struct
+    import zipfile
+    from datetime import datetime, timezone
+
+    due = deadline.parse_due(DUE)
+    utc = datetime(2026, 12, 1, 16, 30, tzinfo=timezone.utc)           # 00:30 +08:00: 31 min late
+    filetime = int((utc - datetime(1601, 1, 1, tzinfo=timezone.utc)).total_seconds() * 10**7)
+    extras = {"clock": b"", "unix": struct.pack("<HHBi", 0x5455, 5, 1, int(utc.timestamp())),
+              "ntfs": struct.pack("<HHIHHQQQ", 0x000A, 32, 0, 1, 24, filetime, filetime, filetime),
+              "broken": struct.pack("<HHB", 0x5455, 1, 1) + struct.pack("<HHI", 0x000A, 4, 0)}   # no time in either
+    late_s = {}
+    for kind, extra in extras.items():
+        archive = tmp_path / f"{kind}.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            info = zipfile.ZipInfo("day93/day93.ipynb", date_time=(2026, 12, 1, 23, 0, 0))
+            info.extra = extra
+            z.writestr(info, notebook_bytes())
+        late_s[kind] = deadline.by_file_time(archive, due).late_s
+    assert late_s == {"clock": 0.0, "unix": 31 * 60, "ntfs": 31 * 60, "broken": 0.0}
