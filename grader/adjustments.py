@@ -192,10 +192,11 @@ def for_learner(adjustments: tuple[Adjustment, ...], learner: str) -> tuple[Adju
     return tuple(a for a in adjustments if a.learner.lower() == learner.lower())
 
 
-def apply(result: GradeResult, lines: tuple[Adjustment, ...], *, learner: str = "", late_fraction: float = 0.0,
-          late_why: str = "", lateness: dict | None = None) -> Adjusted:
-    """The learner's adjusted scores. ``late_fraction`` (0..1) of each exercise's score (after the check lines) is
-    taken as the late policy's penalty, described by ``late_why``; ``lateness``: exercise id -> the deadline record."""
+def apply(result: GradeResult, lines: tuple[Adjustment, ...], *, learner: str = "",
+          late: dict[str, tuple[float, str]] | None = None, lateness: dict | None = None) -> Adjusted:
+    """The learner's adjusted scores. ``late``: exercise id -> (fraction 0..1, why): that fraction of the
+    exercise's score (after the check lines) is taken as the late policy's penalty, described by ``why``;
+    ``lateness``: exercise id -> the deadline record."""
     original, scores, applied = {}, {}, []
     for exercise in result.exercises:
         mine = [a for a in lines if a.exercise == exercise.id]
@@ -206,8 +207,8 @@ def apply(result: GradeResult, lines: tuple[Adjustment, ...], *, learner: str = 
             applied.append(Applied(a, before, check_scores[a.check]))
         score = round(sum(check_scores.values()), 6)
         overrides = [a for a in mine if a.check == LATE]
-        policy = (late_penalty(learner, exercise.id, round(score * late_fraction, 6), late_why)
-                  if late_fraction else None)
+        fraction, why = (late or {}).get(exercise.id, (0.0, ""))
+        policy = late_penalty(learner, exercise.id, round(score * fraction, 6), why) if fraction else None
         for a in overrides or ([policy] if policy is not None else []):
             before, score = score, a.change(score)
             applied.append(Applied(a, before, score))

@@ -102,7 +102,7 @@ class _Plan:
     policy: deadline.LatePolicy | None = None
     roster: roster.Roster | None = None
     adjustments: tuple[adjusting.Adjustment, ...] = ()
-    lateness: dict = field(default_factory=dict)   # learner -> deadline.Lateness
+    lateness: dict = field(default_factory=dict)   # learner -> exercise id -> deadline.Lateness ("": the learner's)
 
 
 def _plan(term: Term, lang: str) -> _Plan:
@@ -204,16 +204,16 @@ def _adjust(record: gradebook.Record, plan: _Plan) -> gradebook.Record:
     """The record with its adjustments and late penalty applied (never written into result.json)."""
     if record.result is None:
         return record
-    late = plan.lateness.get(record.learner)
-    fraction, why, lateness = 0.0, "", {}
-    if late is not None:
-        record_late = {**late.as_dict(), "policy": plan.policy.text if plan.policy else ""}
-        lateness = {e.id: record_late for e in record.result.exercises}
+    records = plan.lateness.get(record.learner) or {}
+    penalties, lateness = {}, {}
+    for exercise in record.result.exercises if records else ():
+        late = records.get(exercise.id, records[""])
+        lateness[exercise.id] = {**late.as_dict(), "policy": plan.policy.text if plan.policy else ""}
         if plan.policy is not None and late.late_s > 0:
-            fraction = plan.policy.fraction(late.late_s)
-            why = messages.text("batch_late_by", late=deadline.duration(late.late_s), policy=plan.policy.text).en
+            penalties[exercise.id] = (plan.policy.fraction(late.late_s), messages.text(
+                "batch_late_by", late=deadline.duration(late.late_s), policy=plan.policy.text).en)
     adjusted = adjusting.apply(record.result, adjusting.for_learner(plan.adjustments, record.learner),
-                               learner=record.learner, late_fraction=fraction, late_why=why, lateness=lateness)
+                               learner=record.learner, late=penalties, lateness=lateness)
     return replace(record, adjusted=adjusted)
 
 
@@ -343,8 +343,18 @@ def _discover(folder: Path, out: Path, plan: _Plan, stack: contextlib.ExitStack)
             submission = submission.refused(late.problem)
         found.append(replace(submission, source=original))
         if late is not None:
-            lateness[submission.learner] = late
+            lateness[submission.learner] = _by_exercise(late, submission, staging / relative.parts[0])
     return found, lateness
+
+
+def _by_exercise(late: deadline.Lateness, submission: Submission, root: Path) -> dict[str, deadline.Lateness]:
+    """Exercise id -> the deadline record of its graded notebook (:meth:`grader.deadline.Lateness.for_path`),
+    under "" the repository's (or files') own record."""
+    records = {"": replace(late, files=())}
+    for notebook in submission.notebooks:
+        with contextlib.suppress(ValueError):
+            records[notebook.exercise] = late.for_path(Path(notebook.container).relative_to(root).as_posix())
+    return records
 
 
 def _choose_days(found: list[Submission], days: tuple[str, ...]) -> list[Submission]:

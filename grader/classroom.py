@@ -9,7 +9,7 @@ Classroom's ``autograding-grading-reporter`` reads, for each runner (a step id),
 
 * ``mode --hidden-dir D``: use the hidden checks fetched into ``D``, or grade the public checks only, and say
   which in the job summary;
-* ``finish dayNN --exit-code N``: after ``grader grade exercises/dayNN --format classroom`` ran (or ran out of
+* ``finish dayNN --exit-code N``: after ``grader grade . --exercises dayNN --format classroom`` ran (or ran out of
   time, or crashed), write ``result=<base64>`` to ``$GITHUB_OUTPUT`` and the Markdown report to
   ``$GITHUB_STEP_SUMMARY``. A run that produced no valid result is replaced by a result whose checks are all
   marked error or timed out, with their full points as the maximum, so the reporter always finds ``tests``.
@@ -304,7 +304,7 @@ STEP = """\
       run: |
         mkdir -p .grader
         status=0
-        timeout --kill-after=15 "$GRADER_TIME_LIMIT_S" grader grade exercises/{id} --format classroom --json .grader/{id}.json $GRADER_CHECKS > .grader/{id}.b64 2> .grader/{id}.log || status=$?
+        timeout --kill-after=15 "$GRADER_TIME_LIMIT_S" grader grade . --exercises {id} --format classroom --json .grader/{id}.json $GRADER_CHECKS > .grader/{id}.b64 2> .grader/{id}.log || status=$?
         python -m grader.classroom finish {id} --exit-code "$status"
 """
 

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--lang", help="zh-TW or en (default: GRADER_LANG, else the locale)")
     g.add_argument("--seed", type=int, help="seed for the hidden checks' random inputs (default: fresh)")
     g.add_argument("--public-only", action="store_true", help="run only the public checks")
+    g.add_argument("--exercises", nargs="+", metavar="DAY", default=(),
+                   help="grade only these days (e.g. day93), each found anywhere under path (missing: 0 points)")
     g.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
     g.add_argument("--total-timeout", type=float, help="seconds the whole notebook may run")
     s = commands.add_parser("stubs", help="write exercises/dayNN/dayNN.ipynb from solutions/ (solution regions removed)")
@@ -108,7 +110,7 @@ def _grade(args: argparse.Namespace) -> int:
         lang = messages.resolve_lang(args.lang) if args.lang else None
         result = grade(args.path, lang=lang, seed=args.seed, hidden=not args.public_only,
                        cell_timeout_s=args.cell_timeout, total_timeout_s=args.total_timeout,
-                       progress=_progress_printer(messages.resolve_lang(lang)))
+                       progress=_progress_printer(messages.resolve_lang(lang)), only=tuple(args.exercises))
     except (GradingError, ValueError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ import os
 import re
 import subprocess
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 
@@ -82,6 +82,16 @@ class Lateness:
     later_commits: int = 0       # commits after the deadline that were not graded
     newest_late_s: float = 0.0   # how late the newest commit (or file) is; 0: on time
     problem: Text | None = None  # e.g. "no commit before the deadline"
+    files: tuple[tuple[str, float, float], ...] = ()   # (path, late_s, newest_late_s) of each graded notebook (git)
+
+    def for_path(self, path: str) -> "Lateness":
+        """The record for one graded notebook (``path`` in the repository): its own lateness, so a commit after
+        the deadline that changed another file (a README, another exercise) makes no other exercise late; the
+        whole repository's record where the notebook is not known."""
+        for name, late_s, newest_late_s in self.files:
+            if name == path:
+                return replace(self, late_s=late_s, newest_late_s=newest_late_s, files=())
+        return replace(self, files=())
 
     @property
     def late(self) -> bool:
@@ -192,8 +202,9 @@ def choose_commit(repo: Path, due: datetime, policy: LatePolicy | None) -> tuple
                          late_s=max(0.0, (when - due).total_seconds()), newest_late_s=newest_late)
 
 
-def notebook_blobs(repo: Path, commit: str) -> dict[str, bytes]:
-    """Path -> bytes of every regular ``.ipynb`` file in ``commit`` (links, submodules, huge files left out)."""
+def _notebook_entries(repo: Path, commit: str) -> dict[str, bytes]:
+    """Path -> blob hash of every regular ``.ipynb`` file in ``commit`` no larger than the notebook limit (links,
+    submodules, paths that climb out left out)."""
     listing = _git(repo, "ls-tree", "-r", "-z", "--full-tree", "-l", commit, binary=True)
     found = {}
     for entry in listing.split(b"\0"):
@@ -203,9 +214,43 @@ def notebook_blobs(repo: Path, commit: str) -> dict[str, bytes]:
         mode, kind, sha, size = meta.split()[:4]
         path = PurePosixPath(name.decode("utf-8", errors="replace"))
         if (mode in (b"100644", b"100755") and kind == b"blob" and path.suffix == ".ipynb"
-                and not path.is_absolute() and ".." not in path.parts and int(size) <= MAX_NOTEBOOK_BYTES):
-            found[str(path)] = _git(repo, "cat-file", "blob", sha.decode(), binary=True)
+                and not path.is_absolute() and ".." not in path.parts and size.isdigit()
+                and int(size) <= MAX_NOTEBOOK_BYTES):
+            found[str(path)] = sha
     return found
+
+
+def notebook_blobs(repo: Path, commit: str) -> dict[str, bytes]:
+    """Path -> bytes of every regular ``.ipynb`` file in ``commit`` (links, submodules, huge files left out)."""
+    return {path: _git(repo, "cat-file", "blob", sha.decode(), binary=True)
+            for path, sha in _notebook_entries(repo, commit).items()}
+
+
+def _last_change(repo: Path, commit: str, path: str) -> datetime | None:
+    """The committer date of the newest commit up to ``commit`` that changed ``path`` (None when none is found)."""
+    text = _git(repo, "--literal-pathspecs", "log", "-1", "--format=%cI", commit, "--", path).strip()
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def file_lateness(repo: Path, graded: str, due: datetime, commits: list[tuple[str, datetime]]) -> tuple:
+    """(path, late_s, newest_late_s) for each notebook of the ``graded`` commit: 0 late when the notebook is the
+    same as in the last commit on or before ``due``, else how late its last change up to ``graded`` was; and how
+    late its newest change on ``HEAD`` is. ``commits``: :func:`_commits`."""
+    on_time = next((sha for sha, when in commits if when <= due), None)
+    before = _notebook_entries(repo, on_time) if on_time else {}
+    found = []
+    for path, blob in _notebook_entries(repo, graded).items():
+        changed = _last_change(repo, graded, path) if before.get(path) != blob else None
+        newest = _last_change(repo, "HEAD", path)
+        late_s = max(0.0, (changed - due).total_seconds()) if changed else 0.0
+        if before.get(path) != blob and changed is None:
+            continue   # the path could not be followed: the repository's own record stands
+        newest_s = max(late_s, (newest - due).total_seconds()) if newest else late_s
+        found.append((path, late_s, max(0.0, newest_s)))
+    return tuple(found)
 
 
 def stage_repository(repo: Path, into: Path, due: datetime, policy: LatePolicy | None) -> Lateness:
@@ -214,6 +259,7 @@ def stage_repository(repo: Path, into: Path, due: datetime, policy: LatePolicy |
     into.mkdir(parents=True, exist_ok=True)
     if not sha:
         return lateness
+    lateness = replace(lateness, files=file_lateness(repo, sha, due, _commits(repo)))
     for relative, data in notebook_blobs(repo, sha).items():
         target = into.joinpath(*PurePosixPath(relative).parts)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,8 @@
 """The exercises: one name per course day (``day93``), used for folders, notebooks, checks and reports."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
@@ -27,6 +29,22 @@ def hidden_dir() -> Path:
     workflow checks them out there from the instructor's private repository at grading time)."""
     folder = os.environ.get("GRADER_HIDDEN_DIR")
     return Path(folder).resolve() if folder else PACKAGE_DIR / "hidden"
+
+
+@functools.cache
+def checks_digest() -> str:
+    """sha256 (hex) of everything that decides a score: the grader's own modules, the public checks
+    (``exercises/dayNN/test_dayNN.py``) and the hidden checks (:func:`hidden_dir`), by relative path and content.
+    A batch re-grades a learner graded under another digest (:meth:`grader.job.Settings.key`): changed checks or a
+    new grader version never leave old scores standing. Computed once per process (about 100 files)."""
+    digest = hashlib.sha256()
+    places = [(PACKAGE_DIR, "grader"), (hidden_dir(), "hidden"), (exercises_dir(), "exercises")]
+    for root, label in places:
+        files = sorted(p for p in Path(root).rglob("*.py") if "__pycache__" not in p.parts) if Path(root).is_dir() else []
+        for path in files:
+            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def _test(exercise: ExerciseResult, number: str, check: CheckResult, config: Con
 def _summary(exercise: ExerciseResult, lang: str) -> list[str]:
     """What the learner sees at once: how the notebook ran and the public checks (hidden ones wait)."""
     lines = [f"{exercise.id}: {exercises.get(exercise.id).title.in_lang(lang)}"]
+    lines += [n.in_lang(lang) for n in exercise.execution.file_notes]   # "Graded X; also found and not graded: Y"
     if exercise.execution.problem is not None:
         lines.append(exercise.execution.problem.in_lang(lang))
     lines += report.cell_failure_lines(exercise.execution, lang)
@@ -184,8 +185,11 @@ def run(*, root: Path = DEFAULT_ROOT, config: Config) -> dict:
             data = write()
             break
         exercise = exercises.get(exercise_id)
-        done.append(_grade_one(exercise, find_notebook(Path(root) / "submission", exercise), seed=seed,
-                               lang=config.lang, seconds_left=left))
+        submission = Path(root) / "submission"
+        choice = discovery.choice_for(submission, exercise)
+        graded = _grade_one(exercise, Path(choice.chosen.location) if choice else submission / exercise.notebook_name,
+                            seed=seed, lang=config.lang, seconds_left=left)
+        done.append(discovery.annotate(graded, choice) if choice else graded)
         data = write()
     return data
 

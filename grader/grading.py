@@ -37,9 +37,14 @@ def discover(path: Path) -> list[tuple[exercises.Exercise, Path]]:
     return [(exercises.get(c.exercise), Path(c.chosen.location)) for c in discover_choices(path)]
 
 
-def discover_choices(path: Path) -> list[discovery.Choice]:
-    """:func:`discover` with the notebooks passed over for each exercise. Raises :class:`GradingError`."""
+def discover_choices(path: Path, only: tuple[str, ...] = ()) -> list[discovery.Choice]:
+    """:func:`discover` with the notebooks passed over for each exercise; with ``only`` (exercise ids), those
+    exercises alone, each graded as missing where ``path`` holds no notebook of it. Raises :class:`GradingError`
+    (an unknown id in ``only`` too)."""
     path = Path(path)
+    unknown = [e for e in only if e not in exercises.EXERCISES]
+    if unknown:
+        raise GradingError(f"Unknown exercise {', '.join(unknown)} (expected one of {', '.join(exercises.EXERCISES)})")
     if not path.exists():
         raise GradingError(f"No such file or folder: {path}")
     if path.is_file():
@@ -49,6 +54,8 @@ def discover_choices(path: Path) -> list[discovery.Choice]:
     days = [own] if own else [d.name.lower() for d in sorted(path.iterdir()) if discovery.own_exercise(d) and d.is_dir()]
     for exercise_id in days:  # a dayNN folder without a notebook: graded as missing, so the report says so
         found.setdefault(exercise_id, _missing(path if own else path / exercise_id, exercises.get(exercise_id)))
+    if only:
+        found = {e: found.get(e) or _missing(path / e, exercises.get(e)) for e in only}
     if not found:
         raise GradingError(f"{path} holds no notebook of an exercise (expected {_known()}.ipynb, or folders named "
                            f"after an exercise)")
@@ -81,8 +88,9 @@ def _notebook_in(folder: Path, exercise: exercises.Exercise) -> Path:
 
 def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidden: bool = True,
           cell_timeout_s: float | None = None, total_timeout_s: float | None = None,
-          progress=None) -> GradeResult:
-    """Grade every exercise found under ``path``. ``progress``, if given, is called as
+          progress=None, only: tuple[str, ...] = ()) -> GradeResult:
+    """Grade every exercise found under ``path`` (with ``only``, those exercises: see :func:`discover_choices`).
+    ``progress``, if given, is called as
     ``progress(exercise_id, done, total)`` before each exercise (done = how many are finished) and once more
     after the last one (done == total), e.g. to show "Grading day94 (1 of 4)" on a terminal."""
     began = time.perf_counter()
@@ -90,7 +98,7 @@ def grade(path: Path, *, lang: str | None = None, seed: int | None = None, hidde
     lang = messages.resolve_lang(lang)
     seed = secrets.randbits(64) if seed is None else seed  # 64 bits: never guessed from the kernel's seed
     environment.quiet_env()  # settled before the first kernel, so every kernel of the process gets the same
-    choices = discover_choices(path)
+    choices = discover_choices(path, only)
     results, ids = [], [c.exercise for c in choices]
     for done, c in enumerate(choices):
         if progress is not None:

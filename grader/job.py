@@ -72,7 +72,7 @@ class Settings:
     def key(self) -> str:
         """What changes a grade: a learner graded under another key is graded again."""
         return json.dumps({"seed": self.seed, "hidden": self.hidden, "cell_timeout_s": self.cell_timeout_s,
-                           "device": self.device})
+                           "device": self.device, "checks": exercises.checks_digest()})
 
 
 @dataclass(frozen=True)

@@ -303,7 +303,7 @@ INSTRUCTORS_README = """\
 
 This repository was written by `grader release` from the course's grader project, which keeps the solutions
 and the hidden checks. It is ready to push as a GitHub Classroom template repository. The workflow
-`.github/workflows/classroom.yml` grades one step per day with `grader grade exercises/dayNN --format classroom`
+`.github/workflows/classroom.yml` grades one step per day with `grader grade . --exercises dayNN --format classroom`
 and hands every check's points to Classroom's reporter (`classroom-resources/autograding-grading-reporter@v1`),
 so partial credit counts; the Markdown report goes to the job summary.
 

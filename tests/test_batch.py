@@ -185,6 +185,33 @@ def test_a_batch_killed_part_way_and_rerun_grades_only_the_rest(klass, reference
     assert rows["carol"]["total"] == rows["dave"]["total"]
 
 
+def test_a_result_graded_under_other_checks_is_graded_again(reference, tmp_path, monkeypatch):
+    """The skip test covers more than the notebook and the options: a hidden check edited (one check's points
+    changed) or a new grader version changes :func:`grader.exercise.checks_digest`, so no learner keeps a score
+    from the old checks (a reviewer's re-run skipped everyone, then ``--learners s1`` gave s1 16 of 14)."""
+    from grader import batch
+    from grader import exercise as exercises
+    from grader.submissions import Submission
+
+    name, state = next((n, s) for n, s in sorted(_states(reference).items()) if s["ok"])
+    saved = json.loads(state["settings"])
+    settings = Settings(**{k: saved[k] for k in ("seed", "hidden", "cell_timeout_s", "device")})
+    learner = Submission(name, state["source"])
+    assert saved["checks"] == exercises.checks_digest()
+    assert batch._up_to_date(reference, learner, state["digest"], settings)
+    hidden = shutil.copytree(exercises.hidden_dir(), tmp_path / "hidden", ignore=shutil.ignore_patterns("__pycache__"))
+    checks = hidden / "day93.py"
+    checks.write_text(checks.read_text().replace("@pytest.mark.points(1)", "@pytest.mark.points(3)", 1))
+    monkeypatch.setenv("GRADER_HIDDEN_DIR", str(hidden))
+    exercises.checks_digest.cache_clear()
+    try:
+        assert not batch._up_to_date(reference, learner, state["digest"], settings)
+    finally:
+        monkeypatch.delenv("GRADER_HIDDEN_DIR")
+        exercises.checks_digest.cache_clear()
+    assert batch._up_to_date(reference, learner, state["digest"], settings)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -114,7 +114,7 @@ def test_workflow_has_the_shape_classroom_expects():
     day_steps = [s for s in job["steps"] if s.get("id") in days]
     assert [s["id"] for s in day_steps] == [s["name"] for s in day_steps] == days
     for step in day_steps:
-        assert f"grader grade exercises/{step['id']} --format classroom" in step["run"]
+        assert f"grader grade . --exercises {step['id']} --format classroom" in step["run"]
         assert f"python -m grader.classroom finish {step['id']}" in step["run"]
         # the grader's own limit is shorter than the step's, so a fallback result is always written in time
         assert int(step["env"]["GRADER_TIME_LIMIT_S"]) + 60 <= step["timeout-minutes"] * 60
@@ -145,8 +145,10 @@ def test_hidden_checks_are_fetched_from_a_configurable_private_repository():
 
 # ---------------------------------------------------------------- the steps, run
 
-def _grade_day93(tmp_path: Path, notebook, *, hidden: bool, **env) -> tuple[Actions, Path]:
+def _grade_day93(tmp_path: Path, notebook, *, hidden: bool, at_root: Path | None = None, **env) -> tuple[Actions, Path]:
     ws = _workspace(tmp_path, notebook)
+    if at_root is not None:   # GitHub's "Upload files" on the repository's page
+        shutil.copy(at_root, ws / at_root.name)
     if hidden:
         _fetch_hidden(ws)
     actions = Actions(ws, _workflow(exercise_ids=("day93",)))
@@ -180,6 +182,20 @@ def test_each_step_reports_every_checks_points_and_the_totals_equal_the_canonica
         assert any("flipped" in t["message"] for t in failed)
     assert f"## day93: {total:g} / {most:g}" in actions.summary
     assert "Graded with the public checks and the instructor's hidden checks." in actions.summary
+
+
+@pytest.mark.slow
+def test_a_notebook_uploaded_to_the_repository_root_beside_the_stub_is_graded(tmp_path):
+    """The step grades the day's notebook wherever it is in the repository, by the rule of ``grader grade`` and
+    ``grader batch``: a solution uploaded as day93.ipynb at the root beside the untouched stub in exercises/day93
+    scored 0/14 in Classroom (the step graded exercises/day93 only) and 14/14 everywhere else."""
+    actions, ws = _grade_day93(tmp_path, exercises.get("day93").stub, hidden=True, at_root=exercises.get("day93").solution)
+    total, most, _ = reporter_totals(actions.outputs, ["day93"])
+    assert total == most == 14
+    canonical = json.loads((ws / ".grader" / "day93.json").read_text())
+    execution = canonical["exercises"][0]["execution"]
+    assert execution["notebook"] == "day93.ipynb"   # relative to the workspace the step runs in
+    assert execution["passed_over"] == ["exercises/day93/day93.ipynb"]
 
 
 def test_a_hidden_folder_the_learner_committed_is_not_trusted(tmp_path):

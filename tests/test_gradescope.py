@@ -210,12 +210,15 @@ def test_grade_format_gradescope_is_valid_against_the_schema(tmp_path):
 @pytest.mark.slow
 def test_a_copy_named_as_browsers_name_it_is_graded_from_the_harness_copy_of_run_autograder(tmp_path, autograder):
     """Gradescope's harness exactly: the zip unpacked in source/, run_autograder copied to the root and run from
-    there with another working folder, the learner's notebook saved as `day93 (1).ipynb`."""
-    root = _fake_root(tmp_path, autograder, {"day93 (1).ipynb": exercises.get("day93").solution})
+    there with another working folder, the learner's notebook saved as `day93 (1).ipynb` beside the untouched stub
+    `day93.ipynb`; results.json's output names the notebook graded and the one passed over (it named neither)."""
+    root = _fake_root(tmp_path, autograder, {"day93 (1).ipynb": exercises.get("day93").solution,
+                                             "day93.ipynb": exercises.get("day93").stub})
     data = _run(root)
     day93 = [t for t in data["tests"] if t["tags"][0] == "day93"]
     assert sum(t["score"] for t in day93) == sum(t["max_score"] for t in day93) == 14
     assert "No notebook found at day93" not in data["output"] and "No notebook found at day94" in data["output"]
+    assert "Graded day93 (1).ipynb; also found and not graded: day93.ipynb" in data["output"], data["output"]
 
 
 def test_the_time_budget_message_is_only_for_days_it_kept_from_starting(tmp_path):

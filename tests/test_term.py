@@ -7,6 +7,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import platform_tools
 from grader import adjustments, deadline, html, similarity
 from grader.results import from_json
 from samples import SAMPLES
-from samples_term import AFTER, DUE, HONEST_OWN, OWN_STYLE, PREFIX, build_term, git, notebook_bytes
+from samples_term import AFTER, BEFORE, DUE, HONEST_OWN, OWN_STYLE, PREFIX, build_term, git, notebook_bytes
 
 ARGS = ["--workers", "1", "--seed", "7321", "--lang", "en", "--cell-timeout", "8", "--quiet"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
@@ -322,3 +323,39 @@ def test_a_zips_own_utc_timestamps_come_before_its_clock_times(tmp_path):
             z.writestr(info, notebook_bytes())
         late_s[kind] = deadline.by_file_time(archive, due).late_s
     assert late_s == {"clock": 0.0, "unix": 31 * 60, "ntfs": 31 * 60, "broken": 0.0}
+
+
+def test_a_late_commit_makes_late_only_the_exercises_whose_notebooks_it_changed(tmp_path):
+    """eve finished day93 and day94 on time, then after the deadline fixed a README typo and redid day94: with
+    --late-policy, day94 (changed 1 d 9 h 1 min late) loses 20 %, day93 (the same notebook as at the deadline)
+    nothing; before, the one late commit made the whole repository late and took 10-20 % of every day."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from grader import batch
+    from grader.batch import Term
+    from samples_term import commit
+
+    repo = tmp_path / "class" / "cnn-hw-eve"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, notebook_bytes(), BEFORE, "both days")
+    (repo / "README.md").write_text("typo fixed\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "readme", when=AFTER)
+    (repo / "day94" / "day94.ipynb").write_bytes((repo / "day94" / "day94.ipynb").read_bytes() + b"\n")
+    git(repo, "commit", "-q", "-am", "day94 again", when=AFTER)
+    policy = deadline.parse_policy("10%/day,max=3d")
+    plan = batch._Plan(Term(due=DUE, late_policy="10%/day,max=3d"), due=deadline.parse_due(DUE), policy=policy)
+    with contextlib.ExitStack() as stack:
+        (submission,), lateness = batch._discover(tmp_path / "class", tmp_path / "out", plan, stack)
+    by_day = lateness[submission.learner]
+    assert {d: (r.late_s, r.newest_late_s) for d, r in by_day.items()} == {
+        "": (BOB_LATE_S, BOB_LATE_S), "day93": (0.0, 0.0), "day94": (BOB_LATE_S, BOB_LATE_S)}
+    assert not by_day["day93"].late and by_day["day94"].late
+    result = SimpleNamespace(exercises=[SimpleNamespace(id=d, score=10.0, checks=[SimpleNamespace(id="c", score=10.0)])
+                                        for d in ("day93", "day94")])
+    plan = replace(plan, lateness={submission.learner: by_day})
+    adjusted = batch._adjust(batch.gradebook.Record(submission.learner, result=result), plan).adjusted
+    assert adjusted.scores == {"day93": 10.0, "day94": 8.0}
+    assert adjusted.lateness["day93"]["late"] is False and adjusted.lateness["day94"]["late_s"] == BOB_LATE_S
