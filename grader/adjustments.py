@@ -170,11 +170,17 @@ def _load_yaml(text: str, source: str) -> tuple[Adjustment, ...]:
 # ---------------------------------------------------------------- checking and applying
 
 def validate(adjustments: tuple[Adjustment, ...], learners: set[str], results: dict[str, GradeResult]) -> None:
-    """Raise :class:`AdjustmentError` for a line naming an unknown learner, exercise or check."""
+    """Raise :class:`AdjustmentError` for a line naming an unknown learner, exercise or check, or whose score
+    (points) is above (beyond) what the check or the exercise is worth: ``score 140`` on a 14-point day. A
+    bonus that takes a score over its maximum (``points +1`` at full marks) stays allowed."""
     checks: dict[str, set[str]] = {}
+    most: dict[tuple[str, str], float] = {}   # (exercise, check or "") -> points it is worth
     for result in results.values():
         for exercise in result.exercises:
             checks.setdefault(exercise.id, set()).update(c.id for c in exercise.checks)
+            most[exercise.id, ""] = max(most.get((exercise.id, ""), 0.0), exercise.max_score)
+            for c in exercise.checks:
+                most[exercise.id, c.id] = max(most.get((exercise.id, c.id), 0.0), c.max_score)
     lowered = {learner.lower() for learner in learners}
     for a in adjustments:
         if a.learner.lower() not in lowered:
@@ -186,6 +192,11 @@ def validate(adjustments: tuple[Adjustment, ...], learners: set[str], results: d
         if a.check and a.check != LATE and known is not None and a.check not in known:
             raise _error("adjust_unknown_check", where=a.where(), check=repr(a.check), exercise=a.exercise,
                          known=", ".join(sorted(known)))
+        worth = most.get((a.exercise, "" if a.check == LATE else a.check))
+        column, value = ("score", a.score) if a.score is not None else ("points", a.points)
+        if worth is not None and value is not None and (value > worth if column == "score" else abs(value) > worth):
+            raise _error("adjust_above_max", where=a.where(), column=column, value=value, most=worth,
+                         what=f"{a.exercise} {a.check}" if a.check and a.check != LATE else a.exercise)
 
 
 def for_learner(adjustments: tuple[Adjustment, ...], learner: str) -> tuple[Adjustment, ...]:

@@ -1095,6 +1095,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                                 "{where}：沒有 {exercise} 這個練習（可選：{known}）"),
     "adjust_unknown_check": ("{where}: unknown check {check} of {exercise} (one of {known}, or * for the whole "
                              "exercise)", "{where}：{exercise} 沒有 {check} 這項檢查（可選：{known}；或用 * 表示整個練習）"),
+    "adjust_above_max": ("{where}: {column} {value:g} is beyond the {most:g} points {what} is worth (a typo?)",
+                         "{where}：{column} {value:g} 超過 {what} 的滿分 {most:g} 分（打錯了嗎？）"),
     "engine_per_gpu": ("Invalid --per-gpu {count}; give 1 or more", "無效的 --per-gpu {count}；請給 1 或更大的數"),
     "engine_workers": ("Invalid number of workers {count}; give 1 or more",
                        "無效的工作程序數 {count}；請給 1 或更大的數"),

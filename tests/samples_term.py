@@ -134,6 +134,6 @@ def build_term(root: Path) -> dict[str, object]:
     adjustments = root / "adjustments.csv"
     adjustments.write_text(
         "learner,exercise,check,score,points,reason,by\n"
-        "carol,day93,feature_map_slides,,2,regraded by hand: the flip was explained in her notes,TA Lee\n"
+        "carol,day93,feature_map_slides,,1,regraded by hand: the flip was explained in her notes,TA Lee\n"
         "alice,day93,*,,-1,late-night resubmission asked for,Prof. Chang\n", encoding="utf-8")
     return {"classroom": classroom, "roster": roster, "adjustments": adjustments, "commits": commits}

@@ -115,14 +115,14 @@ def test_adjustments_keep_the_original_score_and_the_reason(first):
     out, _ = first
     carol = record(out, "carol")
     (line,) = carol["adjustments"]
-    assert line["check"] == "feature_map_slides" and (line["before"], line["after"]) == (0.0, 2.0)
+    assert line["check"] == "feature_map_slides" and (line["before"], line["after"]) == (0.0, 1.0)
     assert line["reason"].startswith("regraded by hand") and line["by"] == "TA Lee" and line["line"] == 2
-    assert carol["scores"]["day93"] == carol["original"]["day93"] + 2
+    assert carol["scores"]["day93"] == carol["original"]["day93"] + 1
     raw = from_json((out / "learners" / "carol" / "result.json").read_text())
     assert raw.score == carol["original"]["day93"]   # result.json stays as graded
     book = rows(out / "gradebook.csv")
     assert float(book["carol"]["day93"]) == carol["scores"]["day93"]
-    assert "feature_map_slides: 0 -> 2 (regraded by hand: the flip was explained in her notes; by TA Lee)" \
+    assert "feature_map_slides: 0 -> 1 (regraded by hand: the flip was explained in her notes; by TA Lee)" \
         in book["carol"]["note"]
     assert book["alice"]["day93"] == "13" and "whole exercise: 14 -> 13 (late-night resubmission" \
         in book["alice"]["note"]
@@ -199,7 +199,7 @@ def test_summary_and_feedback_render_in_headless_chromium(first, tmp_path):
     assert "regraded by hand: the flip was explained in her notes" in dom
     assert "On the roster, no submission: dropped" in dom and "Not attempted" in dom and "Median" in dom
     dom = _dom((out / "learners" / "carol" / "feedback.html").as_uri(), tmp_path, "carol")
-    assert 'id="adjustments"' in dom and "feature_map_slides: 0 -&gt; 2" in dom and "TA Lee" in dom
+    assert 'id="adjustments"' in dom and "feature_map_slides: 0 -&gt; 1" in dom and "TA Lee" in dom
     assert 'for="show-secondary">中文版 (Chinese)</label>' in dom and "人工調整" in dom
 
 
@@ -234,7 +234,9 @@ def test_an_adjustment_naming_an_unknown_learner_or_check_says_which_line(term, 
     out, _, _ = regraded
     for bad, said in (("nobody,day93,*,,1,typo,TA\n", "unknown learner 'nobody'"),
                       ("carol,day93,no_such_check,3,,typo,TA\n", "unknown check 'no_such_check' of day93"),
-                      ("carol,day99,*,3,,typo,TA\n", "unknown exercise 'day99'")):
+                      ("carol,day99,*,3,,typo,TA\n", "unknown exercise 'day99'"),
+                      ("carol,day93,*,140,,typo,TA\n", "score 140 is beyond the 14 points day93 is worth"),
+                      ("carol,day93,feature_map_slides,,25,typo,TA\n", "points 25 is beyond the ")):
         wrong = tmp_path / "wrong.csv"
         wrong.write_text(Path(term["adjustments"]).read_text() + bad)
         run = grader(*common(term, out, "--late-policy", "10%/day,max=3d", adjusting=wrong))
