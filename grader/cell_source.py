@@ -8,12 +8,15 @@ to tell which names a failed cell would have defined (`grader.learner._failed_ce
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
 CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture"})   # magics whose argument is Python run in the notebook
 MAX_CELL_CHARS = 2**20                      # a longer cell is not read (None)
 MAX_IPYTHON_LINES = 1000                    # lines of IPython syntax in one cell, 0.08 ms each to transform
+MAX_IPYTHON_LINE_CHARS = 2000               # a longer line of IPython syntax is not transformed (6 ms at 2,000)
+MAX_IPYTHON_CHARS = 200_000                 # characters in a cell's lines of IPython syntax, all together
 IPYTHON_LINE = re.compile(r"^\s*[%!?]|\?\s*$|^\s*[\w.,\[\]()* ]+=\s*[!%]")   # %magic, !cmd, obj?, x = !cmd
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -31,13 +34,29 @@ class ParsedCell:
         return LINE_BREAK.split(self.source)
 
 
-def parse(cell: str) -> ParsedCell | None:
+class Budget:
+    """Characters of IPython syntax that :func:`parse` may still transform, shared by the cells of one notebook
+    (each cell has its own limits too): a notebook of hundreds of cells each at the limits would otherwise take
+    minutes. ``left``: characters still allowed."""
+
+    def __init__(self, chars: int):
+        self.left = chars
+
+    def spend(self, chars: int) -> bool:
+        """True (and ``chars`` taken) when that many are left."""
+        if chars > self.left:
+            return False
+        self.left -= chars
+        return True
+
+
+def parse(cell: str, budget: Budget | None = None) -> ParsedCell | None:
     """``cell`` with IPython's syntax turned into the calls IPython makes, line by line (:func:`python_line`),
     parsed; a ``%%time``-like cell magic's body (:data:`CODE_MAGICS`) read as Python, its line numbers kept.
 
     Returns None (never raises) when ``cell`` is not a str, is longer than ``MAX_CELL_CHARS`` characters, is
-    another cell magic (``%%bash``), has more than ``MAX_IPYTHON_LINES`` lines of IPython syntax, or is not
-    Python even so (SyntaxError, or nested too deeply for the parser)."""
+    another cell magic (``%%bash``), has more than ``MAX_IPYTHON_LINES`` lines or ``MAX_IPYTHON_CHARS``
+    characters of IPython syntax (or more than ``budget`` has left), or is not Python even so (SyntaxError, or nested too deeply for the parser)."""
     if not isinstance(cell, str) or len(cell) > MAX_CELL_CHARS:
         return None
     lines = LINE_BREAK.split(cell)
@@ -46,7 +65,9 @@ def parse(cell: str) -> ParsedCell | None:
         if not magic or magic[0] not in CODE_MAGICS:
             return None
         lines = [""] + lines[1:]      # line numbers as in the cell
-    if sum(1 for line in lines if IPYTHON_LINE.search(line)) > MAX_IPYTHON_LINES:
+    ipython = [line for line in lines if IPYTHON_LINE.search(line)]
+    chars = sum(map(len, ipython))
+    if len(ipython) > MAX_IPYTHON_LINES or chars > MAX_IPYTHON_CHARS or (budget is not None and not budget.spend(chars)):
         return None
     transform = _Transformer()
     code = "\n".join(transform(line) for line in lines)
@@ -65,7 +86,10 @@ class _Transformer:
         self.manager = None
 
     def __call__(self, line: str) -> str:
-        if not IPYTHON_LINE.search(line):
+        """A line IPython would see as more than one (``str.splitlines`` also splits at form feeds, ``\\x1c``,
+        ``\\u2028``...: IPython made a pass over the whole string for each, minutes for a 4 KB cell) or longer than
+        ``MAX_IPYTHON_LINE_CHARS`` is left as it is: the cell then does not parse and is not read."""
+        if not IPYTHON_LINE.search(line) or len(line) > MAX_IPYTHON_LINE_CHARS or len(line.splitlines()) > 1:
             return line
         if self.manager is None:
             from IPython.core.inputtransformer2 import TransformerManager
@@ -110,11 +134,13 @@ def segment(lines: list[str], node: ast.AST, limit: int = 200) -> str:
     return "\n".join([first, *lines[1:-1], last])[:limit]
 
 
-def bound_names(cell: str, depth: int = 3) -> set[str] | None:
+@functools.lru_cache(maxsize=1024)
+def bound_names(cell: str, depth: int = 3) -> frozenset[str] | None:
     """The names ``cell`` assigns, defines or imports, those of its ``%time``-like magics' code too (``x = !ls``
     and ``%time model = build()`` bind x and model; magics inside magics ``depth`` deep), or None when it cannot
-    be read (see :func:`parse`)."""
-    parsed = parse(cell)
+    be read (see :func:`parse`). Remembered for the last 1,024 cells: each check that finds a name undefined asks
+    again about every failed cell."""
+    parsed = parse(cell) if isinstance(cell, str) else None
     if parsed is None:
         return None
     names = set()
@@ -127,4 +153,4 @@ def bound_names(cell: str, depth: int = 3) -> set[str] | None:
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif depth > 0 and (code := magic_code(node)) is not None:
             names |= bound_names(code, depth - 1) or set()
-    return names
+    return frozenset(names)

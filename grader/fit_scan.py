@@ -28,7 +28,10 @@ TRAINING_DATA = {"fit": (("x", 0), ("y", 1), ("validation_data", 7)), "train_on_
 NOT_DATA = {"shape", "ndim", "size", "dtype", "cardinality"}   # x_test.shape[0] is a number, not test data
 NOT_DATA_CALLS = {"len", "range", "int", "float", "shape", "ndim", "size", "cardinality"}   # len(x), np.shape(x)
 ESTIMATOR_MODULES = ("sklearn", "umap")                 # PCA(2).fit(x_test) draws a picture; it trains no network
+NOT_DATA |= {"max", "min", "mean", "std", "var", "sum", "median", "ptp", "nbytes"}   # y_test.max() + 1: a number
+NOT_DATA_CALLS |= {"max", "min", "mean", "std", "var", "sum", "median", "ptp", "unique"}   # max(x_train.max(), ...)
 MAGIC_DEPTH = 3
+MAX_NOTEBOOK_IPYTHON_CHARS = 1_000_000   # IPython syntax transformed in one notebook (cell_source.Budget): about 3 s
 
 
 def fit_calls_with_test_data(cells: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -46,7 +49,7 @@ def fit_calls_with_test_data(cells: tuple[str, ...]) -> list[tuple[int, str]]:
     stand-in taken from the training images, so hiding it gains nothing (README, day97)."""
     scan = _FitScan()
     for number, cell in enumerate(cells, start=1):
-        parsed = cell_source.parse(cell)
+        parsed = cell_source.parse(cell, scan.budget)
         if parsed is None:
             continue
         scan.cell, scan.source, scan.lines = number, parsed.source, None
@@ -74,24 +77,33 @@ class _FitScan(ast.NodeVisitor):
         self.cell, self.source, self.depth, self.lines = 0, "", 0, None
         self.found: list[tuple[int, str]] = []
         self.tainted: set[str] = set()      # names assigned test data
+        self.cleared: set[str] = set()      # test-like names assigned what is not test data (x_test = x_train[n:])
         self.fits: dict[str, str] = {}      # alias -> "fit" / "train_on_batch" (train = model.fit)
         self.estimators: set[str] = set()   # names bound to scikit-learn modules, classes or objects
+        self.modules: set[str] = set()      # names imports bound (np, tf): not data
+        self.journal: list | None = None    # inside a function: each name's state before it changed there
+        self.budget = cell_source.Budget(MAX_NOTEBOOK_IPYTHON_CHARS)
 
     # ------------------------------------------------------------ bindings
     def visit_Import(self, node: ast.Import) -> None:
+        self.modules.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         for alias in node.names:
             if alias.name.split(".")[0] in ESTIMATOR_MODULES:
-                self.estimators.add((alias.asname or alias.name).split(".")[0])
+                self._remember(name := (alias.asname or alias.name).split(".")[0])
+                self.estimators.add(name)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.modules.update(alias.asname or alias.name for alias in node.names)
         if (node.module or "").split(".")[0] in ESTIMATOR_MODULES:
-            self.estimators.update(alias.asname or alias.name for alias in node.names)
+            for alias in node.names:
+                self._remember(alias.asname or alias.name)
+                self.estimators.add(alias.asname or alias.name)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
-        taint = functools.cache(lambda: self._is_test_data(node.value))   # a = b = ... = value: read once
+        reading = self._reading(node.value)   # a = b = ... = value: the value read once, whatever its targets
         for target in node.targets:
-            self._bind(target, node.value, taint)
+            self._bind(target, node.value, reading)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -101,6 +113,7 @@ class _FitScan(ast.NodeVisitor):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
         if isinstance(node.target, ast.Name) and self._is_test_data(node.value):
+            self._remember(node.target.id)
             self.tainted.add(node.target.id)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
@@ -116,16 +129,20 @@ class _FitScan(ast.NodeVisitor):
     def visit_FunctionDef(self, node) -> None:
         """A function's body (a lambda's, a comprehension's) with the names as they are where it is defined, less
         its own parameters, which are whatever it is called with; its assignments stay inside it."""
-        saved = set(self.tainted), dict(self.fits), set(self.estimators)
-        arguments = getattr(node, "args", None)
-        if isinstance(arguments, ast.arguments):
-            for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs + \
-                    [a for a in (arguments.vararg, arguments.kwarg) if a is not None]:
-                self._set(arg.arg, tainted=False)
+        # what changes inside is written down and undone at its end: copying every name's state at each lambda
+        # was (names) x (lambdas), 39 s for 40,000 names and 16,000 lambdas
+        outer, self.journal = self.journal, []
         try:
+            arguments = getattr(node, "args", None)
+            if isinstance(arguments, ast.arguments):
+                for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs + \
+                        [a for a in (arguments.vararg, arguments.kwarg) if a is not None]:
+                    self._set(arg.arg, tainted=False)
             self.generic_visit(node)
         finally:
-            self.tainted, self.fits, self.estimators = saved
+            for name, state in reversed(self.journal):
+                self._restore(name, state)
+            self.journal = outer
 
     visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_FunctionDef
@@ -136,7 +153,11 @@ class _FitScan(ast.NodeVisitor):
         for condition in node.ifs:
             self.visit(condition)
 
-    def _bind(self, target: ast.AST, value: ast.AST, taint: Callable[[], bool] | None = None) -> None:
+    def _reading(self, value: ast.AST) -> tuple[Callable[[], bool], Callable[[], bool]]:
+        """(whether ``value`` is test data, whether it is made from a variable), each computed once when asked."""
+        return functools.cache(lambda: self._is_test_data(value)), functools.cache(lambda: self._holds_data(value))
+
+    def _bind(self, target: ast.AST, value: ast.AST, reading: tuple | None = None) -> None:
         """What ``target = value`` makes of its names. Unpacking a literal pairs names with values; the second
         pair of a loader's result is the test split; any other unpacking (``x_train, x_test = [x / 255 for x in
         (x_train, x_test)]``, ``map``, a helper's result) leaves its names as no test data: which part went where
@@ -148,18 +169,38 @@ class _FitScan(ast.NodeVisitor):
                 for t, v in zip(target.elts, value.elts):
                     self._bind(t, v)
                 return
+            taint, holds = reading or self._reading(value)
+            clean = not pairs and not taint() and holds()   # train_test_split(x_train, y_train): a hold-out
             for index, part in enumerate(target.elts):
                 for name in ast.walk(part):
                     if isinstance(name, ast.Name):   # (x_train, y_train), (x_test, y_test) = load_data()
-                        self._set(name.id, tainted=pairs and index == 1)
+                        self._set(name.id, tainted=pairs and index == 1, cleared=clean)
         elif isinstance(target, ast.Starred):
-            self._bind(target.value, value, taint)
+            self._bind(target.value, value, reading)
         elif isinstance(target, ast.Name):
-            taint = taint or functools.cache(lambda: self._is_test_data(value))
-            self._set(target.id, tainted=taint(), fit=self._fit_of(value), estimator=self._is_estimator(value))
+            taint, holds = reading or self._reading(value)
+            self._set(target.id, tainted=taint(), fit=self._fit_of(value), estimator=self._is_estimator(value),
+                      cleared=holds())   # x_test = x_train[50000:]: a hold-out, not test data
 
-    def _set(self, name: str, *, tainted: bool, fit: str | None = None, estimator: bool = False) -> None:
+    def _remember(self, name: str) -> None:
+        """Inside a function: ``name``'s state before its first change there, for :meth:`visit_FunctionDef`."""
+        if self.journal is not None:
+            self.journal.append((name, (name in self.tainted, name in self.cleared, self.fits.get(name),
+                                        name in self.estimators)))
+
+    def _restore(self, name: str, state: tuple) -> None:
+        tainted, cleared, fit, estimator = state
         (self.tainted.add if tainted else self.tainted.discard)(name)
+        (self.cleared.add if cleared else self.cleared.discard)(name)
+        (self.fits.__setitem__(name, fit) if fit else self.fits.pop(name, None))
+        (self.estimators.add if estimator else self.estimators.discard)(name)
+
+    def _set(self, name: str, *, tainted: bool, fit: str | None = None, estimator: bool = False,
+             cleared: bool = False) -> None:
+        """``name``'s new state; ``cleared``: a test-like name (x_test) now holding what is not test data."""
+        self._remember(name)
+        (self.tainted.add if tainted else self.tainted.discard)(name)
+        (self.cleared.add if cleared and not tainted else self.cleared.discard)(name)
         if fit:
             self.fits[name] = fit
         else:
@@ -169,29 +210,13 @@ class _FitScan(ast.NodeVisitor):
     # ------------------------------------------------------------ what an expression is
     def _is_test_data(self, node: ast.AST) -> bool:
         """Whether test data flows into ``node``'s value (sizes and indices of it excepted)."""
-        stack = [node]
-        while stack:
-            part = stack.pop()
-            if isinstance(part, ast.Name):
-                if part.id in self.tainted or _is_test_name(part.id):
-                    return True
-            elif isinstance(part, ast.Subscript):
-                stack.append(part.value)          # x_train[:n_test]: the slice is an index
-            elif isinstance(part, ast.Attribute):
-                if part.attr not in NOT_DATA:
-                    stack.append(part.value)
-            elif isinstance(part, ast.Call):   # its arguments; what is called (train_test_split) is not data
-                called = part.func.id if isinstance(part.func, ast.Name) else \
-                    part.func.attr if isinstance(part.func, ast.Attribute) else ""
-                if called not in NOT_DATA_CALLS:
-                    stack += part.args + [k.value for k in part.keywords]
-                    if isinstance(part.func, ast.Attribute):   # x_test.reshape(...): the object is data
-                        stack.append(part.func.value)
-            elif isinstance(part, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Dict)):
-                continue   # a dict of both splits ({"train": ..., "test": ...}): which key is used is not followed
-            else:
-                stack.extend(ast.iter_child_nodes(part))
-        return False
+        return any(name in self.tainted or (_is_test_name(name) and name not in self.cleared)
+                   for name in _data_names(node))
+
+    def _holds_data(self, node: ast.AST) -> bool:
+        """Whether ``node``'s value is made from a variable (``x_train[50000:]``, ``ds.take(6000)``), not only from
+        constants and modules (``np.load("x_test.npy")``)."""
+        return any(name not in self.modules for name in _data_names(node))
 
     def _fit_of(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Attribute) and node.attr in TRAINING_DATA and not self._is_estimator(node.value):
@@ -215,7 +240,7 @@ class _FitScan(ast.NodeVisitor):
                 raise _Enough
         code = cell_source.magic_code(node)
         if code is not None and self.depth < MAGIC_DEPTH:   # %time model.fit(...) runs model.fit(...)
-            parsed = cell_source.parse(code)
+            parsed = cell_source.parse(code, self.budget)
             if parsed is not None:
                 self.depth += 1
                 source, lines, self.source, self.lines = self.source, self.lines, parsed.source, None
@@ -232,6 +257,33 @@ class _FitScan(ast.NodeVisitor):
         if isinstance(func, ast.Name):
             return "fit" if func.id == "fit" else self.fits.get(func.id)
         return None
+
+
+def _data_names(node: ast.AST):
+    """The names whose values flow into ``node``'s value: not indices (``x[:n_test]``), sizes and reductions
+    (``x.shape``, ``len(x)``, ``y.max()``), what is called (``train_test_split``), a condition
+    (``x[:2000] if QUICK_TEST else x``), nor what a function or a dict of both splits holds."""
+    stack = [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, ast.Name):
+            yield part.id
+        elif isinstance(part, ast.IfExp):
+            stack += [part.body, part.orelse]
+        elif isinstance(part, ast.Subscript):
+            stack.append(part.value)
+        elif isinstance(part, ast.Attribute):
+            if part.attr not in NOT_DATA:
+                stack.append(part.value)
+        elif isinstance(part, ast.Call):
+            called = part.func.id if isinstance(part.func, ast.Name) else \
+                part.func.attr if isinstance(part.func, ast.Attribute) else ""
+            if called not in NOT_DATA_CALLS:
+                stack += part.args + [k.value for k in part.keywords]
+                if isinstance(part.func, ast.Attribute):   # x_test.reshape(...): the object is data
+                    stack.append(part.func.value)
+        elif not isinstance(part, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Dict)):
+            stack.extend(ast.iter_child_nodes(part))
 
 
 def _is_loader_call(node: ast.AST) -> bool:

@@ -350,6 +350,21 @@ def test_graded_kernel_sees_only_the_training_split(tmp_path):
     ("n_val = test_ds.cardinality()\nmodel.fit(train_ds.skip(n_val), validation_data=train_ds.take(n_val))", False),
     ("def train(model):\n    model.fit(x_test, y_test)", True),          # inside a function: still seen
     ("x_val = x_test.reshape(-1, 28, 28, 1) / 255\nmodel.fit(x, y, validation_data=(x_val, y_test))", True),
+    # a fourth review: a flag's condition, numbers reduced from the test split, hold-outs named like test data
+    ("QUICK_TEST = False\nmodel.fit(train_images[:2000] if QUICK_TEST else train_images, train_labels)", False),
+    ("max_val = max(x_train.max(), x_test.max())\nmodel.fit(x_train / max_val, y_train)", False),
+    ("num_classes = y_test.max() + 1\nmodel.fit(x_train, keras.utils.to_categorical(y_train, num_classes))", False),
+    ("x_train, x_test, y_train, y_test = train_test_split(x_train, y_train, test_size=0.1)\n"
+     "model.fit(x_train, y_train, validation_data=(x_test, y_test))", False),
+    ("x_test, y_test = x_train[50000:], y_train[50000:]\nmodel.fit(x_train[:50000], y_train[:50000], "
+     "validation_data=(x_test, y_test))", False),
+    ("x_test = x_train[50000:]\nmodel.fit(x_train[:50000], y_train[:50000], validation_data=(x_test, y_val))", False),
+    ("test_ds = ds.take(6000)\nmodel.fit(ds.skip(6000), validation_data=test_ds)", False),
+    ("model.fit(x_test if USE_TEST else x_train, y_train)", True),        # the branch taken may be the test split
+    ("x_test = np.load('x_test.npy')\nmodel.fit(x_test, y_test)", True),  # loaded from a file: still its name
+    ("x_train, x_test = x_test, x_train\nmodel.fit(x_train, y_train)", True),   # swapped: pairs followed
+    ("(x_train, y_train), (x_test, y_test) = load_mnist()\nx_test = x_test / 255\nmodel.fit(x_test, y_test)", True),
+    ("x_hold = x_train[50000:]\ndef f():\n    x_test = x_hold\nmodel.fit(x_test, y_test)", True),   # scope kept
 ])
 def test_fit_calls_with_test_data(source, found):
     assert bool(fit_calls_with_test_data(("import numpy as np", source))) == found
@@ -419,3 +434,21 @@ def test_fit_calls_are_read_in_linear_time_and_hostile_cells_are_passed_over():
     for cell in ("s = '" + "x" * 10**7 + "'\nmodel.fit(x_test)", "\n".join(["%time model.fit(x_test)"] * 20_000),
                  "model.fit(x_test)\x00", "x = " + "+".join(["a"] * 200_000) + "\nmodel.fit(x_test)"):
         assert fit_calls_with_test_data((cell,)) == []
+
+
+def test_fit_scan_stays_linear_on_cells_built_against_ipythons_transformer_and_its_scopes():
+    """A fourth review: a line IPython splits where Python does not (form feeds: one pass of IPython's transformer
+    per piece, 75 s for one 4 KB failed cell, checked again by every check of a missing function), a 200 KB
+    ``obj?`` line (138 s), 300 cells each at the per-cell limits, and 40,000 test names copied at each of 16,000
+    lambdas (39 s) are all read in about a second or passed over, with the same answers."""
+    from grader import cell_source
+
+    form_feeds = "%%time x\n" + "!l\x0c" * 1400
+    assert cell_source.parse(form_feeds) is None and cell_source.bound_names(form_feeds) is None
+    assert fit_calls_with_test_data((form_feeds, "x = 1\n" + "a" * 200_000 + "?", "model.fit(x_test)")) == \
+        [(3, "model.fit(x_test)")]
+    at_limits = "\n".join(["!" + "l" * 1999] * 100)        # 200 KB of IPython syntax: what one cell may have
+    assert fit_calls_with_test_data((at_limits,) * 300 + ("model.fit(x_test)",)) == [(301, "model.fit(x_test)")]
+    taint = "=".join(f"v{i}" for i in range(40_000)) + "=x_test"
+    lambdas = "_ = (" + ",".join(["lambda: 0"] * 16_000) + ")"
+    assert fit_calls_with_test_data((taint, lambdas, "model.fit(v7)")) == [(3, "model.fit(v7)")]
