@@ -29,6 +29,7 @@ no symbolic link.
 from __future__ import annotations
 
 import json
+import heapq
 import os
 import re
 import stat
@@ -43,6 +44,8 @@ from grader.notebook import MAX_NOTEBOOK_BYTES, decode
 from grader.results import ExerciseResult, Text
 
 SKIP_PARTS = ("__MACOSX", "__pycache__")
+# folders a walk never enters: installed packages (a committed virtual environment holds 20,000 files and more)
+SKIP_FOLDERS = frozenset({"site-packages", "dist-packages", "node_modules", "venv", "env", "virtualenv"})
 MAX_ENTRIES = 20_000    # files and folders looked at in one folder walk
 MAX_DEPTH = 8           # folders below the one given
 MAX_INSPECTED = 50      # notebooks whose name does not say the exercise, read to see which functions they define
@@ -204,20 +207,40 @@ def _order(exercise_id: str) -> tuple[int, str]:
 
 def walk(folder: Path) -> list[PurePosixPath]:
     """Notebook paths under ``folder`` (relative, sorted) that are not :func:`ignored` and are regular files, not
-    links; at most :data:`MAX_DEPTH` folders down and :data:`MAX_ENTRIES` entries looked at."""
+    links; at most :data:`MAX_DEPTH` folders down and :data:`MAX_ENTRIES` entries looked at. Folders named after
+    an exercise or ``exercises`` (and what is inside them) are walked first, then the rest level by level, and
+    installed packages (:data:`SKIP_FOLDERS`) never: a learner's work is found before the cap whatever else the
+    folder holds (a committed ``env/`` of 20,000 files, sorted first, hid ``exercises/day93``)."""
     found, seen, folder = [], 0, Path(folder)
-    for top, dirs, files in os.walk(folder, followlinks=False):
-        relative = PurePosixPath(Path(top).relative_to(folder).as_posix())
-        depth = 0 if str(relative) == "." else len(relative.parts)
-        dirs[:] = sorted(d for d in dirs if depth < MAX_DEPTH and not d.startswith((".", "~")) and d not in SKIP_PARTS)
-        seen += len(dirs) + len(files)
-        for name in sorted(files):
+    waiting = [(False, 0, PurePosixPath("."))]   # (not an exercise's folder, depth, path): the first comes first
+    while waiting and seen <= MAX_ENTRIES:
+        later, depth, relative = heapq.heappop(waiting)
+        names = _listing(folder / relative, MAX_ENTRIES - seen + 1)
+        seen += len(names)
+        for name, is_dir, is_file in names:
             path = relative / name if depth else PurePosixPath(name)
-            if not ignored(path) and _regular(os.path.join(top, name)):
+            if is_dir and depth < MAX_DEPTH and not name.startswith((".", "~")) and name not in SKIP_PARTS \
+                    and name.lower() not in SKIP_FOLDERS:
+                exercise_folder = bool(own_exercise(Path(name))) or name.lower() == "exercises"
+                heapq.heappush(waiting, (not exercise_folder and (later or not depth), depth + 1, path))
+            elif is_file and not ignored(path):
                 found.append(path)
-        if seen > MAX_ENTRIES:
-            break
     return sorted(found)
+
+
+def _listing(folder: Path, limit: int) -> list[tuple[str, bool, bool]]:
+    """(name, a folder, a regular file) of at most ``limit`` entries of ``folder``, links neither; [] when it
+    cannot be read."""
+    entries = []
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                entries.append((entry.name, entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False)))
+                if len(entries) >= limit:
+                    break
+    except OSError:
+        return []
+    return sorted(entries)
 
 
 def _regular(path: str) -> bool:

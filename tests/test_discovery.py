@@ -453,3 +453,22 @@ def test_a_corrupt_zip_entry_never_stops_discovery_and_is_graded_as_unreadable(t
     (submission,) = discover(tmp_path)
     assert submission.exercises == ("day93",) and submission.files() == [("day93", b"")]
     assert submission.digest()
+
+
+@pytest.mark.parametrize("clutter", ["env", "aaa_data"])
+def test_a_learners_work_is_found_whatever_else_the_folder_holds(tmp_path, monkeypatch, clutter):
+    """A committed virtual environment (env/, 20,000 files and more, sorted before exercises/) used up the walk's
+    cap before exercises/day93 was reached: "holds no notebook". Installed packages are never entered, and each
+    level's exercise folders are walked first, so a data folder of any size does not hide the work either."""
+    from grader import discovery
+    from grader.grading import discover_choices
+
+    monkeypatch.setattr(discovery, "MAX_ENTRIES", 50)
+    (tmp_path / clutter / "deep").mkdir(parents=True)
+    for i in range(60):
+        (tmp_path / clutter / f"f{i:03}.txt").write_text("x")
+    (tmp_path / clutter / "deep" / "day94.ipynb").write_text(STUB)   # beyond the cap: never reached
+    (tmp_path / "exercises" / "day93").mkdir(parents=True)
+    (tmp_path / "exercises" / "day93" / "day93.ipynb").write_text(SOLUTION)
+    (choice,) = discover_choices(tmp_path)
+    assert choice.exercise == "day93" and choice.chosen.shown == "exercises/day93/day93.ipynb"
