@@ -50,6 +50,8 @@ def learner_model(learner, spec: dict):
         shape = tuple(model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):
         fail("model_not_built", what=what)
+    if len(model.inputs) != 1 or len(model.outputs) != 1:   # a second output (a conv's activations) is not judged
+        fail("model_not_one_output", what=what, inputs=len(model.inputs), outputs=len(model.outputs))
     want = tuple(spec["input_shape"])
     if shape in KNOWN_INPUTS:
         fail(KNOWN_INPUTS[shape], what=what, expected=want, got=shape)

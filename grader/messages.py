@@ -633,6 +633,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "model_last_layer_not_dense": (
         "The model should end with Dense(10, activation=\"softmax\"); yours ends with {got}.",
         "模型的最後一層應該是 Dense(10, activation=\"softmax\")；你的最後一層是 {got}。"),
+    "model_not_one_output": (
+        "`{what}` has {inputs} input(s) and {outputs} output(s); the classifier takes one image batch and gives one "
+        "output, the 10 class probabilities (an extra output, such as a layer's activations, belongs in a "
+        "second model: keras.Model(model.inputs, layer.output)).",
+        "`{what}` 有 {inputs} 個輸入、{outputs} 個輸出；分類器只接受一批影像、只輸出一樣東西：10 個類別的機率"
+        "（想看某一層的輸出，請另建一個模型：keras.Model(model.inputs, layer.output)）。"),
     "model_not_built": (
         "`{what}` has no input shape yet: start the model with keras.Input((28, 28, 1)) so that Keras builds "
         "every layer and knows its shapes.",

@@ -271,7 +271,30 @@ def build_model(pooling=True):
     outcomes = run_in_process(ns, SEED)
     model_checks = [c for c in outcomes if c.startswith("build_model")]
     assert model_checks and all(outcomes[c][0] == Status.FAILED for c in model_checks), outcomes
-    assert "ReLU" in outcomes["build_model_layers_and_config"][1].en
+    assert "has 1 input(s) and 2 output(s)" in outcomes["build_model_layers_and_config"][1].en
+
+
+def test_a_second_output_is_never_left_unjudged():
+    """A fourth review's model: the right chain, with the first convolution's output before its ReLU returned as
+    a second output. Only the layer list was judged, never the outputs: it passed every stage. A model now has
+    one input and one output, or every model check names the extra one."""
+    ns = namespace()
+    exec('''
+def build_model(pooling=True):
+    inputs = keras.Input(shape=INPUT_SHAPE)
+    conv = layers.Conv2D(32, (3, 3))(inputs)
+    x = layers.ReLU()(conv)
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    x = layers.Conv2D(25, (3, 3), activation="relu")(x)
+    x = layers.MaxPooling2D((2, 2))(x) if pooling else x
+    x = layers.Dense(100, activation="relu")(layers.Flatten()(x))
+    return keras.Model(inputs, [layers.Dense(NUM_CLASSES, activation="softmax")(x), conv])
+''', ns)
+    outcomes = run_in_process(ns, SEED)
+    model_checks = [c for c in outcomes if c.startswith("build_model")]
+    assert model_checks and all(outcomes[c][0] == Status.FAILED for c in model_checks), outcomes
+    said = outcomes["build_model_layers_and_config"][1]
+    assert "1 input(s) and 2 output(s)" in said.en and "2 個輸出" in said.zh_tw
 
 
 def test_solution_passes_every_check_in_process_with_many_seeds():
