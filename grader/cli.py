@@ -111,7 +111,11 @@ def _grade(args: argparse.Namespace) -> int:
         result = grade(args.path, lang=lang, seed=args.seed, hidden=not args.public_only,
                        cell_timeout_s=args.cell_timeout, total_timeout_s=args.total_timeout,
                        progress=_progress_printer(messages.resolve_lang(lang)), only=tuple(args.exercises))
-    except (GradingError, ValueError) as error:
+    except GradingError as error:
+        print(f"grader: {error.text.in_lang(messages.resolve_lang(args.lang))}",
+              file=sys.stderr)
+        return 2
+    except ValueError as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     if args.json:

@@ -110,8 +110,10 @@ def parse_due(text: str) -> datetime:
         due = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise DeadlineError(messages.text("deadline_invalid_due", text=repr(text))) from None
-    if due.tzinfo is None:
-        raise DeadlineError(messages.text("deadline_no_zone", text=repr(text), example=f"{text}+08:00"))
+    if due.tzinfo is None:   # the example must itself be accepted: a date alone gets the day's last minute
+        example = f"{text.strip()}T23:59+08:00" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()) else \
+            f"{text.strip()}+08:00"
+        raise DeadlineError(messages.text("deadline_no_zone", text=repr(text), example=example))
     return due
 
 

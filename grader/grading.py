@@ -28,7 +28,11 @@ from grader.session import Session, kernel_seed
 
 
 class GradingError(Exception):
-    """The grader could not grade: a one-line reason for the user."""
+    """The grader could not grade: a one-line reason for the user, ``text`` in both languages (``str``: English)."""
+
+    def __init__(self, key: str, **fields):
+        self.text = messages.text(key, **fields)
+        super().__init__(self.text.en)
 
 
 def discover(path: Path) -> list[tuple[exercises.Exercise, Path]]:
@@ -44,9 +48,9 @@ def discover_choices(path: Path, only: tuple[str, ...] = ()) -> list[discovery.C
     path = Path(path)
     unknown = [e for e in only if e not in exercises.EXERCISES]
     if unknown:
-        raise GradingError(f"Unknown exercise {', '.join(unknown)} (expected one of {', '.join(exercises.EXERCISES)})")
+        raise GradingError("grade_unknown_exercise", unknown=", ".join(unknown), known=", ".join(exercises.EXERCISES))
     if not path.exists():
-        raise GradingError(f"No such file or folder: {path}")
+        raise GradingError("grade_no_path", path=path)
     if path.is_file():
         return [_file_choice(path)]
     own = discovery.own_exercise(path)
@@ -57,8 +61,7 @@ def discover_choices(path: Path, only: tuple[str, ...] = ()) -> list[discovery.C
     if only:
         found = {e: found.get(e) or _missing(path / e, exercises.get(e)) for e in only}
     if not found:
-        raise GradingError(f"{path} holds no notebook of an exercise (expected {_known()}.ipynb, or folders named "
-                           f"after an exercise)")
+        raise GradingError("grade_no_notebook", path=path, known=_known())
     return [found[e] for e in exercises.EXERCISES if e in found]
 
 
@@ -67,8 +70,7 @@ def _file_choice(path: Path) -> discovery.Choice:
     exercise_id = (discovery.exercise_named(name) or discovery.own_exercise(path.parent)
                    or discovery.exercise_by_functions(discovery.read_file(discovery.Candidate(name, "", path))))
     if not exercise_id:
-        raise GradingError(f"{path.name} is not named after an exercise and defines none of its functions "
-                           f"(expected a name holding one of {_known()})")
+        raise GradingError("grade_not_an_exercise", name=path.name, known=_known())
     return discovery.Choice(exercise_id, discovery.Candidate(name, exercise_id, path))
 
 

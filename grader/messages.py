@@ -633,6 +633,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "model_last_layer_not_dense": (
         "The model should end with Dense(10, activation=\"softmax\"); yours ends with {got}.",
         "模型的最後一層應該是 Dense(10, activation=\"softmax\")；你的最後一層是 {got}。"),
+    "grade_unknown_exercise": ("Unknown exercise {unknown} (expected one of {known})",
+                               "沒有 {unknown} 這個練習（可選：{known}）"),
+    "grade_no_path": ("No such file or folder: {path}", "找不到檔案或資料夾：{path}"),
+    "grade_no_notebook": ("{path} holds no notebook of an exercise (expected {known}.ipynb, or folders named after "
+                          "an exercise)", "{path} 裡沒有任何練習的 notebook（應為 {known}.ipynb，或以練習命名的資料夾）"),
+    "grade_not_an_exercise": ("{name} is not named after an exercise and defines none of its functions (expected a "
+                              "name holding one of {known})",
+                              "{name} 的檔名不是練習名稱，也沒有定義任何練習的函式（檔名應包含 {known} 之一）"),
     "model_not_one_output": (
         "`{what}` has {inputs} input(s) and {outputs} output(s); the classifier takes one image batch and gives one "
         "output, the 10 class probabilities (an extra output, such as a layer's activations, belongs in a "

@@ -237,7 +237,7 @@ def test_a_step_whose_grader_cannot_grade_still_yields_json_with_tests(tmp_path)
     assert actions.run(_step(actions.workflow, id="day93")).returncode == 0
     _, _, (data,) = reporter_totals(actions.outputs, ["day93"])
     assert data["status"] == "error" and data["max_score"] == 5 and len(data["tests"]) == 5
-    assert "No such file or folder" in data["tests"][0]["message"]
+    assert "No notebook found at day93.ipynb" in data["tests"][0]["message"]   # graded as missing, anywhere
 
 
 # ---------------------------------------------------------------- the renderer

@@ -69,3 +69,22 @@ def test_a_console_that_cannot_encode_chinese_gets_escapes_not_a_crash(tmp_path)
         assert run.returncode == 0, run.stderr.decode("cp1252", errors="replace")
         assert "UnicodeEncodeError" not in out + run.stderr.decode("cp1252", errors="replace")
         assert "\\u7e3d\\u5206: 0 / 5" in out  # 總分, escaped
+
+
+def test_grade_refusals_are_in_the_chosen_language(tmp_path):
+    """`grader grade` said "No such file or folder" and "holds no notebook" in English under --lang zh-TW (the
+    batch's refusals were translated); each refusal is in the language asked for, English with --lang en."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "empty").mkdir()
+    for path, zh, en in ((tmp_path / "nowhere", "找不到檔案或資料夾", "No such file or folder"),
+                         (tmp_path / "empty", "裡沒有任何練習的 notebook", "holds no notebook of an exercise")):
+        for lang, said in (("zh-TW", zh), ("en", en)):
+            run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(path), "--lang", lang],
+                                 capture_output=True, text=True, timeout=120)
+            assert run.returncode == 2 and said in run.stderr, run.stderr
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(tmp_path), "--exercises", "day99"],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "GRADER_LANG": "en"})
+    assert run.returncode == 2 and "Unknown exercise day99" in run.stderr, run.stderr

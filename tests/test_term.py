@@ -254,6 +254,14 @@ def test_adjustments_read_from_yaml_with_line_numbers(tmp_path):
         adjustments.load(path)
 
 
+@pytest.mark.parametrize("given", ["2026-12-01", "2026-12-01T23:59", " 2026-12-01 "])
+def test_a_due_without_a_zone_suggests_one_that_is_accepted(given):
+    with pytest.raises(deadline.DeadlineError) as refused:
+        deadline.parse_due(given)
+    example = str(refused.value).rsplit("e.g. ", 1)[1]
+    assert deadline.parse_due(example).utcoffset().total_seconds() == 8 * 3600, example
+
+
 def test_late_policy_syntax():
     policy = deadline.parse_policy("10%/day,max=3d")
     assert policy.fraction(1) == pytest.approx(0.1) and policy.fraction(BOB_LATE_S) == pytest.approx(0.2)
