@@ -183,6 +183,10 @@ def test_a_batch_killed_part_way_and_rerun_grades_only_the_rest(klass, reference
     assert f"graded 1, skipped {len(GRADABLE) - 1} (already graded)" in third.stderr
     rows = {r["learner"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["carol"]["total"] == rows["dave"]["total"]
+    # carol alone: peggy (no notebook, failed) is counted once, as failed, not also as already graded (13 of 12)
+    fourth = grader("batch", str(folder), "--out", str(out), "--lang", "en", "--cell-timeout", "4", "--quiet",
+                    "--learners", "carol")
+    assert f"graded 1, skipped {len(EVERYONE) - 2} (already graded), failed 1" in fourth.stderr, fourth.stderr
 
 
 def test_a_result_graded_under_other_checks_is_graded_again(reference, tmp_path, monkeypatch):

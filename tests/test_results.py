@@ -136,3 +136,23 @@ def test_a_learners_hostile_history_reaches_every_report_bounded_and_the_json_st
     console = Console(record=True, width=100, file=io.StringIO())
     report.print_terminal(result, console=console)
     assert "0.5000" in console.export_text()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_written_files_get_the_permissions_the_umask_gives_new_files(tmp_path, umask):
+    """Every output (gradebook, feedback pages, result.json) was written 0600 whatever the umask, as the temporary
+    file it replaces was made: a TA's account or a web server could not read them."""
+    import os
+    import stat
+
+    from grader.results import write_atomic
+
+    before = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "gradebook.csv", "learner,total\n")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "gradebook.csv").stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == \
+        0o666 & ~umask
