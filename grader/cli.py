@@ -156,6 +156,9 @@ def _release(args: argparse.Namespace) -> int:
                       python=args.python, secret=args.secret, variable=args.variable, force=args.force,
                       package_url=args.package_url)
         print(f"wrote the learner repository: {out}")
+        if not args.package_url:
+            print("grader: " + messages.text("release_no_package_url").in_lang(messages.resolve_lang(args.lang)),
+                  file=sys.stderr)
         if args.hidden_repo:
             print(f"wrote the private hidden-checks repository: {hidden_repository(args.hidden_repo, force=args.force)}")
     except ValueError as error:

@@ -967,8 +967,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_similarity": ("Similar code (who may have copied)", "相似程式碼（可能抄襲）"),
     "batch_similarity_note": (
         "Flagged for a look only: no score was changed. Code of the stub and of the reference solution is "
-        "left out, so learners who wrote the same correct code are not flagged.",
-        "僅供講師查看，不影響分數。已排除題目範本與參考解答的程式碼，所以寫出相同正確程式的學員不會被標記。"),
+        "left out, so learners who wrote the same correct code are not flagged; so is code found in the notebooks "
+        "of 4 or more learners (or a fifth of the class), as code handed round, so a group that large sharing "
+        "one notebook is not flagged either.",
+        "僅供講師查看，不影響分數。已排除題目範本與參考解答的程式碼，所以寫出相同正確程式的學員不會被標記；"
+        "出現在 4 位以上（或全班五分之一以上）學員 notebook 中的程式碼也視為流傳的共同程式碼而排除，"
+        "所以這麼多人共用同一份 notebook 也不會被標記。"),
+    "release_no_package_url": (
+        "No --package-url: the notebooks' setup cells stop on Colab (\"Set GRADER_PACKAGE ...\") and their Colab "
+        "badges point at OWNER/REPO; give the template repository and a tag, e.g. --package-url "
+        "git+https://github.com/ORG/cnn-template@v1.",
+        "沒有給 --package-url：notebook 的設定儲存格在 Colab 上會停下（「Set GRADER_PACKAGE ...」），Colab 徽章也會指向 "
+        "OWNER/REPO；請給範本儲存庫與標籤，例如 --package-url git+https://github.com/ORG/cnn-template@v1。"),
     "batch_similarity_none": ("No pair of learners wrote code this alike.", "沒有任何兩位學員的程式碼如此相似。"),
     "batch_similarity_pair": ("{exercise}: {first} and {second}, {share:.0%} alike",
                               "{exercise}：{first} 與 {second}，相似度 {share:.0%}"),

@@ -221,3 +221,12 @@ def test_grading_in_a_release_says_the_hidden_checks_are_not_included(released):
         assert total in run.stdout and hidden > 0 and points > 0
         assert f"Not included here: {hidden} hidden checks ({points:g} more points) run only when your work is " \
             "graded" in " ".join(run.stdout.split())
+
+
+def test_a_release_without_a_package_url_says_what_it_breaks(tmp_path):
+    """The README's Classroom steps once left --package-url out, and `grader release` wrote notebooks whose setup
+    cell stops on Colab without a word; it now says so, in the language asked for."""
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(tmp_path / "r"), "--lang", "en"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "No --package-url: the notebooks' setup cells stop on Colab" in run.stderr
