@@ -329,6 +329,14 @@ def _by_functions(path: Path) -> str:
         return ""
 
 
+# Canvas's "Download Submissions": <name>[_LATE]_<user id>_<submission id>_<the learner's own file name>
+CANVAS_NAME = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_\d+_\d+_(?P<file>.+)$", re.IGNORECASE)
+
+
 def _learner_part(stem: str) -> str:
-    """``alice`` from ``alice_day93`` / ``day93-alice``; "" for a name that is only the exercise and copy marks."""
+    """``alice`` from ``alice_day93`` / ``day93-alice``, and from Canvas's ``alice_LATE_12345_67890_day93-1``;
+    "" for a name that is only the exercise and copy marks."""
+    canvas = CANVAS_NAME.match(stem)
+    if canvas:
+        return canvas["learner"]
     return DAY_TOKEN.sub("", discovery.strip_copy_marks(stem)).strip("-_ .")

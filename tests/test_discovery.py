@@ -472,3 +472,14 @@ def test_a_learners_work_is_found_whatever_else_the_folder_holds(tmp_path, monke
     (tmp_path / "exercises" / "day93" / "day93.ipynb").write_text(SOLUTION)
     (choice,) = discover_choices(tmp_path)
     assert choice.exercise == "day93" and choice.chosen.shown == "exercises/day93/day93.ipynb"
+
+
+def test_canvas_download_names_give_one_learner_each(tmp_path):
+    """Canvas's "Download Submissions" names each file <name>[_LATE]_<user id>_<submission id>_<file>: a learner's
+    two days (one resubmitted: day94-1, one late) made a learner per file."""
+    for name, text in (("chenalice_12345_67890_day93.ipynb", SOLUTION), ("chenalice_LATE_12345_67891_day94-1.ipynb",
+                       nbformat.writes(nbformat.read(exercises.get("day94").stub, as_version=4))),
+                       ("wangbob_12346_67892_day93.ipynb", STUB)):
+        (tmp_path / name).write_text(text)
+    found = {s.learner: sorted(n.exercise for n in s.notebooks) for s in discover(tmp_path)}
+    assert found == {"chenalice": ["day93", "day94"], "wangbob": ["day93"]}
