@@ -125,16 +125,27 @@ class Activated:
 
 def _activation_of(layer) -> str | None:
     """The activation an activation layer applies, as a layer's ``activation`` config names it; None for any other
-    layer, and for a ReLU with a cap, a slope or a threshold, or a softmax over another axis than the last."""
+    layer, and for a ReLU with a cap, a slope or a threshold, or a softmax over another axis than the last (-1,
+    or the last counted from the front)."""
     name, config = type(layer).__name__, layer.get_config()
     if name == "Activation" and isinstance(config.get("activation"), str):
         return config["activation"]
     if name == "ReLU" and config.get("max_value") is None and not config.get("negative_slope") and \
             not config.get("threshold"):
         return "relu"
-    if name == "Softmax" and config.get("axis", -1) in (-1, [-1]):
+    if name == "Softmax" and config.get("axis", -1) in (-1, [-1], *_last_axis(layer)):
         return "softmax"
     return None
+
+
+def _last_axis(layer) -> tuple:
+    """The last axis of the layer's input counted from the front (1 for a (None, 10) input: Softmax(axis=1) there
+    is the same softmax), as an int and a list; () when the input is not one tensor."""
+    try:
+        last = len(layer.input.shape) - 1
+    except (AttributeError, ValueError, IndexError, TypeError):
+        return ()
+    return (last, [last])
 
 
 def _plain(value):

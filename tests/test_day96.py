@@ -208,6 +208,7 @@ IN_PROCESS = {
 ACTIVATIONS_AS_LAYERS = {
     "Activation": ("Activation('relu')", "Activation('softmax')"),
     "ReLU and Softmax": ("ReLU()", "Softmax()"),
+    "Softmax over axis 1 of (None, 10)": ("ReLU()", "Softmax(axis=1)"),   # the same axis, counted from the front
 }
 
 
