@@ -37,7 +37,7 @@ from grader.environment import version
 from grader.job import Job, Outcome, Settings, default_memory_mb, grade_job
 from grader.results import GradeResult, Text, from_dict, from_json, to_dict, to_json, write_atomic
 from grader.worker import grade_job_warm, warm_pool
-from grader.submissions import Submission, annotate, discover
+from grader.submissions import Submission, annotate, discover, safe_id
 
 
 class BatchError(Exception):
@@ -373,6 +373,8 @@ def _choose_days(found: list[Submission], days: tuple[str, ...]) -> list[Submiss
 
 
 def _submissions(submissions: Path, out: Path, plan: _Plan, stack, lang: str) -> list[Submission]:
+    if Path(submissions).is_file() and Path(submissions).suffix.lower() == ".zip":
+        raise _error(lang, "batch_error_class_zip", path=submissions)
     if not Path(submissions).is_dir():
         raise _error(lang, "batch_error_no_folder", folder=submissions)
     try:
@@ -387,8 +389,10 @@ def _submissions(submissions: Path, out: Path, plan: _Plan, stack, lang: str) ->
         found = sorted(renamed, key=lambda s: s.learner)
     plan.lateness.update(lateness)
     unknown = sorted(set(plan.term.learners) - {s.learner for s in found})
-    if unknown:
-        raise _error(lang, "batch_error_learners", unknown=", ".join(unknown), folder=submissions)
+    if unknown:   # a name as written (李 美玲) is shown with the id it makes (李_美玲) where that id is there
+        ids = {s.learner for s in found}
+        named = [f"{u} (-> {safe_id(u)})" if safe_id(u) in ids and safe_id(u) != u else u for u in unknown]
+        raise _error(lang, "batch_error_learners", unknown=", ".join(named), folder=submissions)
     return _choose_days(found, plan.term.exercises)
 
 

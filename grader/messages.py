@@ -1061,6 +1061,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_error_policy_needs_due": ("--late-policy needs --due (the deadline it counts from)",
                                      "--late-policy 需要 --due（遲交從這個截止時間算起）"),
     "batch_error_no_folder": ("No such folder: {folder}", "找不到資料夾：{folder}"),
+    "batch_error_class_zip": ("{path} is a zip file: grader batch grades a folder. Unzip the class download into a "
+                              "folder first (one zip per learner inside a folder is fine).",
+                              "{path} 是 zip 檔：grader batch 批改的是資料夾。請先把全班的下載檔解壓到一個資料夾"
+                              "（資料夾裡每位學員一個 zip 則沒問題）。"),
     "batch_error_empty": ("{folder} holds no submission (learner folders, zips or notebooks)",
                           "{folder} 裡沒有任何作業（學員資料夾、zip 或 notebook）"),
     "batch_error_learners": ("--learners: {unknown} not among the submissions in {folder}",

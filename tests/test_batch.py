@@ -312,9 +312,25 @@ def test_a_submission_over_its_time_limit_is_killed_with_its_kernels(klass):
 
 
 def test_a_batch_that_cannot_run_exits_2_with_one_line(tmp_path):
+    (tmp_path / "class.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)   # the whole class downloaded as one zip
     for args in (["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
-                 ["batch", str(tmp_path), "--out", str(tmp_path / "o")],
-                 ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--memory-limit", "100"]):
+                 ["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")],
+                 ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--memory-limit", "100"],
+                 ["batch", str(tmp_path / "class.zip"), "--out", str(tmp_path / "o"), "--lang", "en"]):
+        (tmp_path / "empty").mkdir(exist_ok=True)
         run = grader(*args, timeout=120)
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
         assert run.stderr.startswith("grader: ")
+    assert "class.zip is a zip file: grader batch grades a folder. Unzip" in run.stderr
+
+
+def test_learners_named_as_written_are_shown_the_id_they_make(tmp_path):
+    """--learners "李 美玲" was refused as unknown without a word about the id the folder name makes (李_美玲)."""
+    from grader import exercise as exercises
+
+    for folder in ("李 美玲", "bob"):
+        (tmp_path / "class" / folder / "day93").mkdir(parents=True)
+        shutil.copy(exercises.get("day93").stub, tmp_path / "class" / folder / "day93" / "day93.ipynb")
+    run = grader("batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--learners", "李 美玲", "--lang",
+                 "en", timeout=120)
+    assert run.returncode == 2 and "李 美玲 (-> 李_美玲)" in run.stderr, run.stderr
