@@ -463,6 +463,8 @@ def run_batch(submissions: Path, *, out: Path, workers: int | None = None, sched
     began, out, lang = time.perf_counter(), Path(out), messages.resolve_lang(lang)
     if device not in ("auto", "cpu", "gpu"):
         raise _error(lang, "batch_error_device", device=repr(device))
+    if workers is not None and workers < 1:   # before anything is drawn (the progress bar was, then this said)
+        raise _error(lang, "engine_workers", count=workers)
     if memory_mb is not None and 0 < memory_mb < MIN_MEMORY_MB:
         raise _error(lang, "batch_error_memory", mb=memory_mb, least=MIN_MEMORY_MB)
     plan = _plan(term or Term(), lang)

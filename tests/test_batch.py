@@ -316,6 +316,7 @@ def test_a_batch_that_cannot_run_exits_2_with_one_line(tmp_path):
     for args in (["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
                  ["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")],
                  ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--memory-limit", "100"],
+                 ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "0"],
                  ["batch", str(tmp_path / "class.zip"), "--out", str(tmp_path / "o"), "--lang", "en"]):
         (tmp_path / "empty").mkdir(exist_ok=True)
         run = grader(*args, timeout=120)
