@@ -17,7 +17,9 @@ MAX_CELL_CHARS = 2**20                      # a longer cell is not read (None)
 MAX_IPYTHON_LINES = 1000                    # lines of IPython syntax in one cell, 0.08 ms each to transform
 MAX_IPYTHON_LINE_CHARS = 2000               # a longer line of IPython syntax is not transformed (6 ms at 2,000)
 MAX_IPYTHON_CHARS = 200_000                 # characters in a cell's lines of IPython syntax, all together
-IPYTHON_LINE = re.compile(r"^\s*[%!?]|\?\s*$|^\s*[\w.,\[\]()* ]+=\s*[!%]")   # %magic, !cmd, obj?, x = !cmd
+# %magic, !cmd, obj?, x = !cmd; linear in a line's length (``^\s*[\w ...]+=`` was quadratic in leading spaces:
+# 64,000 spaces took 29 s)
+IPYTHON_LINE = re.compile(r"^\s*[%!?]|\?\s*$|^\s*[\w.,\[\]()*][\w.,\[\]()* ]*=\s*[!%]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

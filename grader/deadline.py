@@ -238,18 +238,21 @@ def _last_change(repo: Path, commit: str, path: str) -> datetime | None:
 
 
 def file_lateness(repo: Path, graded: str, due: datetime, commits: list[tuple[str, datetime]]) -> tuple:
-    """(path, late_s, newest_late_s) for each notebook of the ``graded`` commit: 0 late when the notebook is the
-    same as in the last commit on or before ``due``, else how late its last change up to ``graded`` was; and how
-    late its newest change on ``HEAD`` is. ``commits``: :func:`_commits`."""
+    """(path, late_s, newest_late_s) for each notebook of the ``graded`` commit: 0 late when the notebook is one
+    of the last commit on or before ``due`` (the same content at any path: moved with ``git mv`` it is still the
+    work handed in on time), else how late its last change up to ``graded`` was; and how late its newest change on
+    ``HEAD`` is, unless ``HEAD`` holds it as it was on time. ``commits``: :func:`_commits`."""
     on_time = next((sha for sha, when in commits if when <= due), None)
     before = _notebook_entries(repo, on_time) if on_time else {}
     found = []
+    on_time, head = set(before.values()), _notebook_entries(repo, "HEAD")
     for path, blob in _notebook_entries(repo, graded).items():
-        changed = _last_change(repo, graded, path) if before.get(path) != blob else None
-        newest = _last_change(repo, "HEAD", path)
-        late_s = max(0.0, (changed - due).total_seconds()) if changed else 0.0
-        if before.get(path) != blob and changed is None:
+        same = blob in on_time     # the notebook as it was at the deadline, wherever it was then (git mv)
+        changed = None if same else _last_change(repo, graded, path)
+        if not same and changed is None:
             continue   # the path could not be followed: the repository's own record stands
+        late_s = max(0.0, (changed - due).total_seconds()) if changed else 0.0
+        newest = None if head.get(path, blob) in on_time else _last_change(repo, "HEAD", path)
         newest_s = max(late_s, (newest - due).total_seconds()) if newest else late_s
         found.append((path, late_s, max(0.0, newest_s)))
     return tuple(found)

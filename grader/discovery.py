@@ -46,7 +46,8 @@ from grader.results import ExerciseResult, Text
 SKIP_PARTS = ("__MACOSX", "__pycache__")
 # folders a walk never enters: installed packages (a committed virtual environment holds 20,000 files and more)
 SKIP_FOLDERS = frozenset({"site-packages", "dist-packages", "node_modules", "venv", "env", "virtualenv"})
-MAX_ENTRIES = 20_000    # files and folders looked at in one folder walk
+MAX_ENTRIES = 20_000    # folders and notebooks looked at in one folder walk
+MAX_LISTED = 1_000_000  # entries of any kind listed in one folder walk (a data folder of 70,000 PNGs is fine)
 MAX_DEPTH = 8           # folders below the one given
 MAX_INSPECTED = 50      # notebooks whose name does not say the exercise, read to see which functions they define
 DAY_WORD = re.compile(r"(?<![a-z0-9])day[ _-]?(\d\d)(?![0-9])")
@@ -207,16 +208,18 @@ def _order(exercise_id: str) -> tuple[int, str]:
 
 def walk(folder: Path) -> list[PurePosixPath]:
     """Notebook paths under ``folder`` (relative, sorted) that are not :func:`ignored` and are regular files, not
-    links; at most :data:`MAX_DEPTH` folders down and :data:`MAX_ENTRIES` entries looked at. Folders named after
+    links; at most :data:`MAX_DEPTH` folders down, :data:`MAX_ENTRIES` folders and notebooks looked at and
+    :data:`MAX_LISTED` entries listed (a data folder of 20,000 images used the cap up). Folders named after
     an exercise or ``exercises`` (and what is inside them) are walked first, then the rest level by level, and
     installed packages (:data:`SKIP_FOLDERS`) never: a learner's work is found before the cap whatever else the
     folder holds (a committed ``env/`` of 20,000 files, sorted first, hid ``exercises/day93``)."""
-    found, seen, folder = [], 0, Path(folder)
+    found, seen, listed, folder = [], 0, 0, Path(folder)
     waiting = [(False, 0, PurePosixPath("."))]   # (not an exercise's folder, depth, path): the first comes first
-    while waiting and seen <= MAX_ENTRIES:
+    while waiting and seen <= MAX_ENTRIES and listed < MAX_LISTED:
         later, depth, relative = heapq.heappop(waiting)
-        names = _listing(folder / relative, MAX_ENTRIES - seen + 1)
-        seen += len(names)
+        names = _listing(folder / relative, MAX_LISTED - listed)
+        listed += len(names)
+        seen += sum(1 for name, is_dir, _ in names if is_dir or name.lower().endswith(".ipynb"))
         for name, is_dir, is_file in names:
             path = relative / name if depth else PurePosixPath(name)
             if is_dir and depth < MAX_DEPTH and not name.startswith((".", "~")) and name not in SKIP_PARTS \

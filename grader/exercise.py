@@ -33,14 +33,17 @@ def hidden_dir() -> Path:
 
 @functools.cache
 def checks_digest() -> str:
-    """sha256 (hex) of everything that decides a score: the grader's own modules, the public checks
-    (``exercises/dayNN/test_dayNN.py``) and the hidden checks (:func:`hidden_dir`), by relative path and content.
-    A batch re-grades a learner graded under another digest (:meth:`grader.job.Settings.key`): changed checks or a
-    new grader version never leave old scores standing. Computed once per process (about 100 files)."""
+    """sha256 (hex) of everything that decides a score: the grader's own files (its modules, ``checks.ini``,
+    ``hidden_counts.json``), the public checks (``exercises/dayNN/``, notebooks left out), the hidden checks
+    (:func:`hidden_dir`) and the datasets the accuracy checks use, by relative path and content. A batch re-grades
+    a learner graded under another digest (:meth:`grader.job.Settings.key`): changed checks, data or a new grader
+    version never leave old scores standing. Computed once per process (about 130 files, 14 MB: 0.1 s)."""
     digest = hashlib.sha256()
-    places = [(PACKAGE_DIR, "grader"), (hidden_dir(), "hidden"), (exercises_dir(), "exercises")]
+    places = [(PACKAGE_DIR, "grader"), (hidden_dir(), "hidden"), (exercises_dir(), "exercises"),
+              (ROOT / "datasets", "datasets")]
     for root, label in places:
-        files = sorted(p for p in Path(root).rglob("*.py") if "__pycache__" not in p.parts) if Path(root).is_dir() else []
+        files = sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix != ".ipynb") if Path(root).is_dir() else []
         for path in files:
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -20,6 +20,7 @@ NOT_TEST_DATA_NAME = re.compile(r"(?:size|frac|fraction|ratio|split|seed|count|l
                                 r"index|steps?|mode|ing|shape|dims?|dtype|acc|accuracy|loss|score)$|"
                                 r"^(?:n|num|len|is|use|do)_", re.IGNORECASE)
 LOADER = re.compile(r"^load", re.IGNORECASE)           # load_mnist(), mnist.load_data(): (train), (test) pairs
+TRAIN_NAME = re.compile(r"(?:^|_)train", re.IGNORECASE)  # x_train, train_images: a hold-out made of them is not test
 MAX_FOUND = 10                                          # calls reported; the check names the first
 # The data a training call takes: (keyword, position) of Keras's Model.fit(x, y, batch_size, epochs, verbose,
 # callbacks, validation_split, validation_data, ...) and train_on_batch(x, y, ...). Other arguments (epochs,
@@ -78,6 +79,7 @@ class _FitScan(ast.NodeVisitor):
         self.found: list[tuple[int, str]] = []
         self.tainted: set[str] = set()      # names assigned test data
         self.cleared: set[str] = set()      # test-like names assigned what is not test data (x_test = x_train[n:])
+        self.training: set[str] = set()     # names assigned the training split (ds = ...from_tensor_slices(x_train))
         self.fits: dict[str, str] = {}      # alias -> "fit" / "train_on_batch" (train = model.fit)
         self.estimators: set[str] = set()   # names bound to scikit-learn modules, classes or objects
         self.modules: set[str] = set()      # names imports bound (np, tf): not data
@@ -186,10 +188,11 @@ class _FitScan(ast.NodeVisitor):
         """Inside a function: ``name``'s state before its first change there, for :meth:`visit_FunctionDef`."""
         if self.journal is not None:
             self.journal.append((name, (name in self.tainted, name in self.cleared, self.fits.get(name),
-                                        name in self.estimators)))
+                                        name in self.estimators, name in self.training)))
 
     def _restore(self, name: str, state: tuple) -> None:
-        tainted, cleared, fit, estimator = state
+        tainted, cleared, fit, estimator, training = state
+        (self.training.add if training else self.training.discard)(name)
         (self.tainted.add if tainted else self.tainted.discard)(name)
         (self.cleared.add if cleared else self.cleared.discard)(name)
         (self.fits.__setitem__(name, fit) if fit else self.fits.pop(name, None))
@@ -197,8 +200,9 @@ class _FitScan(ast.NodeVisitor):
 
     def _set(self, name: str, *, tainted: bool, fit: str | None = None, estimator: bool = False,
              cleared: bool = False) -> None:
-        """``name``'s new state; ``cleared``: a test-like name (x_test) now holding what is not test data."""
+        """``name``'s new state; ``cleared``: it now holds training data, not test data, whatever its name."""
         self._remember(name)
+        (self.training.add if cleared and not tainted else self.training.discard)(name)
         (self.tainted.add if tainted else self.tainted.discard)(name)
         (self.cleared.add if cleared and not tainted else self.cleared.discard)(name)
         if fit:
@@ -214,9 +218,12 @@ class _FitScan(ast.NodeVisitor):
                    for name in _data_names(node))
 
     def _holds_data(self, node: ast.AST) -> bool:
-        """Whether ``node``'s value is made from a variable (``x_train[50000:]``, ``ds.take(6000)``), not only from
-        constants and modules (``np.load("x_test.npy")``)."""
-        return any(name not in self.modules for name in _data_names(node))
+        """Whether ``node``'s value is made from the training split (``x_train[50000:]``,
+        ``train_test_split(x_train, y_train)``): a hold-out, whatever it is named. Not a file's or a dict's
+        contents (``np.load(path)["x_test"]``, ``ds["test"]``): those stay test data by their names (a review
+        found eight ordinary ways of loading the test split missed when any variable cleared the name)."""
+        return any((TRAIN_NAME.search(name) or name in self.training) and name not in self.tainted
+                   for name in _data_names(node))
 
     def _fit_of(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Attribute) and node.attr in TRAINING_DATA and not self._is_estimator(node.value):
@@ -272,6 +279,9 @@ def _data_names(node: ast.AST):
             stack += [part.body, part.orelse]
         elif isinstance(part, ast.Subscript):
             stack.append(part.value)
+            key = part.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value              # f["x_test"], ds["test"]: the key names the data
         elif isinstance(part, ast.Attribute):
             if part.attr not in NOT_DATA:
                 stack.append(part.value)
@@ -287,13 +297,20 @@ def _data_names(node: ast.AST):
 
 
 def _is_loader_call(node: ast.AST) -> bool:
-    """``load_mnist()``, ``keras.datasets.mnist.load_data()``: a call of a function whose name starts with load,
-    given no data (constants at most: ``load_split(x_train, y_train)`` splits the training data)."""
-    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Constant) for a in node.args):
+    """``load_mnist()``, ``load_mnist(DATA_DIR)``, ``keras.datasets.mnist.load_data()``: a call of a function
+    whose name starts with load, given no data (constants and paths: ``load_split(x_train, y_train)`` splits the
+    training data)."""
+    if not isinstance(node, ast.Call) or any(TRAIN_NAME.search(n) or _is_test_name(n) for n in _data_names(node)
+                                             if n not in _called_names(node)):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     return bool(LOADER.search(name))
+
+
+def _called_names(node: ast.Call) -> set[str]:
+    """The names in what is called (``keras.datasets.mnist`` of ``keras.datasets.mnist.load_data()``)."""
+    return {n.id for n in ast.walk(node.func) if isinstance(n, ast.Name)}
 
 
 def _training_data(node: ast.Call, method: str) -> list[ast.AST]:

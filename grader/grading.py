@@ -59,7 +59,8 @@ def discover_choices(path: Path, only: tuple[str, ...] = ()) -> list[discovery.C
     for exercise_id in days:  # a dayNN folder without a notebook: graded as missing, so the report says so
         found.setdefault(exercise_id, _missing(path if own else path / exercise_id, exercises.get(exercise_id)))
     if only:
-        found = {e: found.get(e) or _missing(path / e, exercises.get(e)) for e in only}
+        home = path / "exercises" if (path / "exercises").is_dir() else path   # where a missing one would be
+        found = {e: found.get(e) or _missing(home / e, exercises.get(e)) for e in only}
     if not found:
         raise GradingError("grade_no_notebook", path=path, known=_known())
     return [found[e] for e in exercises.EXERCISES if e in found]

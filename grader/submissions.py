@@ -301,11 +301,15 @@ def _named_notebooks(entries: list[Path]):
     """(learner name, submission) for ``alice.ipynb`` / ``alice_day93.ipynb`` beside the folders and
     ``dayNN/alice.ipynb``; a learner's several notebooks for one exercise go through the one rule."""
     by_learner: dict[str, list[discovery.Candidate]] = {}
+    users: dict[str, set[str]] = {}   # Canvas name -> user ids: two users of one name stay two learners
+    for match in filter(None, (CANVAS_NAME.match(p.stem) for p in entries if p.is_file())):
+        users.setdefault(match["learner"].lower(), set()).add(match["user"])
+    shared = frozenset(name for name, ids in users.items() if len(ids) > 1)
     for path in entries:
         if path.is_file() and not discovery.ignored(PurePosixPath(path.name)):
             name = PurePosixPath(path.name)
             exercise_id = discovery.exercise_named(name) or _by_functions(path)
-            by_learner.setdefault(_learner_part(path.stem) or path.stem, []).append(
+            by_learner.setdefault(_learner_part(path.stem, shared) or path.stem, []).append(
                 discovery.Candidate(name, exercise_id, Notebook(exercise_id, str(path), name=path.name)))
         elif path.is_dir() and exercises.DAY.match(path.name.lower()):
             for file in discovery.walk(path):
@@ -330,13 +334,15 @@ def _by_functions(path: Path) -> str:
 
 
 # Canvas's "Download Submissions": <name>[_LATE]_<user id>_<submission id>_<the learner's own file name>
-CANVAS_NAME = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_\d+_\d+_(?P<file>.+)$", re.IGNORECASE)
+CANVAS_NAME = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_(?P<user>\d+)_\d+_(?P<file>.+)$", re.IGNORECASE)
 
 
-def _learner_part(stem: str) -> str:
-    """``alice`` from ``alice_day93`` / ``day93-alice``, and from Canvas's ``alice_LATE_12345_67890_day93-1``;
-    "" for a name that is only the exercise and copy marks."""
+def _learner_part(stem: str, shared: frozenset[str] = frozenset()) -> str:
+    """``alice`` from ``alice_day93`` / ``day93-alice``, and from Canvas's ``alice_LATE_12345_67890_day93-1``
+    (``alice_12345``, with the user id, where ``shared`` says two Canvas users have that name); "" for a name that
+    is only the exercise and copy marks."""
     canvas = CANVAS_NAME.match(stem)
     if canvas:
-        return canvas["learner"]
+        name = canvas["learner"]
+        return f"{name}_{canvas['user']}" if name.lower() in shared else name
     return DAY_TOKEN.sub("", discovery.strip_copy_marks(stem)).strip("-_ .")

@@ -335,3 +335,23 @@ def test_learners_named_as_written_are_shown_the_id_they_make(tmp_path):
     run = grader("batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--learners", "李 美玲", "--lang",
                  "en", timeout=120)
     assert run.returncode == 2 and "李 美玲 (-> 李_美玲)" in run.stderr, run.stderr
+
+
+def test_the_checks_digest_covers_the_data_and_configuration_a_score_depends_on(tmp_path, monkeypatch):
+    """checks_digest read only *.py files: a new MNIST test split (day97's accuracy points), checks.ini or
+    hidden_counts.json left old scores standing."""
+    from grader import exercise as exercises
+
+    data = tmp_path / "datasets" / "mnist"
+    data.mkdir(parents=True)
+    (data / "mnist.npz").write_bytes(b"first")
+    monkeypatch.setattr(exercises, "ROOT", tmp_path)
+    exercises.checks_digest.cache_clear()
+    try:
+        first = exercises.checks_digest()
+        (data / "mnist.npz").write_bytes(b"second")
+        exercises.checks_digest.cache_clear()
+        assert exercises.checks_digest() != first
+    finally:
+        monkeypatch.undo()
+        exercises.checks_digest.cache_clear()

@@ -359,7 +359,19 @@ def test_graded_kernel_sees_only_the_training_split(tmp_path):
     ("x_test, y_test = x_train[50000:], y_train[50000:]\nmodel.fit(x_train[:50000], y_train[:50000], "
      "validation_data=(x_test, y_test))", False),
     ("x_test = x_train[50000:]\nmodel.fit(x_train[:50000], y_train[:50000], validation_data=(x_test, y_val))", False),
-    ("test_ds = ds.take(6000)\nmodel.fit(ds.skip(6000), validation_data=test_ds)", False),
+    ("ds = tf.data.Dataset.from_tensor_slices((x_train, y_train))\ntest_ds = ds.take(6000)\n"
+     "model.fit(ds.skip(6000), validation_data=test_ds)", False),
+    # ... and a fifth review: the test split loaded in ordinary ways must still be seen (any variable cleared it)
+    ("f = np.load(path)\nx_test, y_test = f['x_test'], f['y_test']\nmodel.fit(x_test, y_test)", True),
+    ("data = np.load('mnist.npz')\nx_test = data['x_test']\nmodel.fit(x_test, y)", True),
+    ("with np.load(path) as f:\n    x_test, y_test = f['x_test'], f['y_test']\nmodel.fit(x_test, y_test)", True),
+    ("(x_train, y_train), (x_test, y_test) = load_mnist(DATA_DIR)\nmodel.fit(x_test, y_test)", True),
+    ("(a, b), (c, d) = load_mnist(DATA_DIR)\nmodel.fit(c, d)", True),     # a loader given a path is a loader
+    ("x_test = pd.read_csv(csv_dir + '/mnist_test.csv')\nmodel.fit(x_test, y_test)", True),
+    ("path = 'mnist_test.csv'\ndf_test = pd.read_csv(path)\nmodel.fit(df_test, y)", True),
+    ("ds = tfds.load('mnist')\ntest_ds = ds['test']\nmodel.fit(test_ds)", True),
+    ("ds = tfds.load('mnist')\nmodel.fit(ds['test'])", True),
+    ("data = mnist.load_data()\nx_test, y_test = data[1]\nmodel.fit(x_test, y_test)", True),
     ("model.fit(x_test if USE_TEST else x_train, y_train)", True),        # the branch taken may be the test split
     ("x_test = np.load('x_test.npy')\nmodel.fit(x_test, y_test)", True),  # loaded from a file: still its name
     ("x_train, x_test = x_test, x_train\nmodel.fit(x_train, y_train)", True),   # swapped: pairs followed

@@ -455,7 +455,7 @@ def test_a_corrupt_zip_entry_never_stops_discovery_and_is_graded_as_unreadable(t
     assert submission.digest()
 
 
-@pytest.mark.parametrize("clutter", ["env", "aaa_data"])
+@pytest.mark.parametrize("clutter", ["env", "aaa_data", "data_images"])
 def test_a_learners_work_is_found_whatever_else_the_folder_holds(tmp_path, monkeypatch, clutter):
     """A committed virtual environment (env/, 20,000 files and more, sorted before exercises/) used up the walk's
     cap before exercises/day93 was reached: "holds no notebook". Installed packages are never entered, and each
@@ -464,14 +464,18 @@ def test_a_learners_work_is_found_whatever_else_the_folder_holds(tmp_path, monke
     from grader.grading import discover_choices
 
     monkeypatch.setattr(discovery, "MAX_ENTRIES", 50)
+    monkeypatch.setattr(discovery, "MAX_LISTED", 200)
     (tmp_path / clutter / "deep").mkdir(parents=True)
-    for i in range(60):
-        (tmp_path / clutter / f"f{i:03}.txt").write_text("x")
-    (tmp_path / clutter / "deep" / "day94.ipynb").write_text(STUB)   # beyond the cap: never reached
+    for i in range(60):   # files that are not notebooks count toward MAX_LISTED only (a folder of 20,000 PNGs)
+        (tmp_path / clutter / f"f{i:03}.{'png' if clutter == 'data_images' else 'ipynb'}").write_text("x")
     (tmp_path / "exercises" / "day93").mkdir(parents=True)
     (tmp_path / "exercises" / "day93" / "day93.ipynb").write_text(SOLUTION)
-    (choice,) = discover_choices(tmp_path)
-    assert choice.exercise == "day93" and choice.chosen.shown == "exercises/day93/day93.ipynb"
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "day94.ipynb").write_text(SOLUTION.replace("day93", "day94"))
+    choices = {c.exercise: c.chosen.shown for c in discover_choices(tmp_path)}
+    assert choices["day93"] == "exercises/day93/day93.ipynb"
+    if clutter == "data_images":   # 60 PNGs, 2 folders and notebooks: under the caps, so notebooks/ is seen too
+        assert choices.get("day94") == "notebooks/day94.ipynb", choices
 
 
 def test_canvas_download_names_give_one_learner_each(tmp_path):
@@ -483,3 +487,17 @@ def test_canvas_download_names_give_one_learner_each(tmp_path):
         (tmp_path / name).write_text(text)
     found = {s.learner: sorted(n.exercise for n in s.notebooks) for s in discover(tmp_path)}
     assert found == {"chenalice": ["day93", "day94"], "wangbob": ["day93"]}
+    # two Canvas users of one name stay two learners, told apart by their user ids (they were merged into one)
+    (tmp_path / "chenalice_99999_67893_day93.ipynb").write_text(STUB)
+    found = {s.learner: sorted(n.exercise for n in s.notebooks) for s in discover(tmp_path)}
+    assert found == {"chenalice_12345": ["day93", "day94"], "chenalice_99999": ["day93"], "wangbob": ["day93"]}
+
+
+def test_a_day_asked_for_and_missing_is_reported_where_it_belongs(tmp_path):
+    """`grader grade . --exercises day93` (Classroom's step) on a repository whose day93 notebook was deleted:
+    graded as missing at exercises/day93/day93.ipynb, where the template keeps it (it said ./day93/day93.ipynb)."""
+    (tmp_path / "exercises" / "day94").mkdir(parents=True)
+    (choice,) = grading.discover_choices(tmp_path, ("day93",))
+    assert Path(choice.chosen.location) == tmp_path / "exercises" / "day93" / "day93.ipynb"
+    (bare,) = grading.discover_choices(tmp_path / "exercises" / "day94", ("day93",))
+    assert Path(bare.chosen.location).parent.name == "day93"

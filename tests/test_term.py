@@ -369,3 +369,10 @@ def test_a_late_commit_makes_late_only_the_exercises_whose_notebooks_it_changed(
     adjusted = batch._adjust(batch.gradebook.Record(submission.learner, result=result), plan).adjusted
     assert adjusted.scores == {"day93": 10.0, "day94": 8.0}
     assert adjusted.lateness["day93"]["late"] is False and adjusted.lateness["day94"]["late_s"] == BOB_LATE_S
+    # day93 moved (git mv) after the deadline, unchanged: still the work handed in on time
+    (repo / "exercises").mkdir()
+    git(repo, "mv", "day93", "exercises/day93")
+    git(repo, "commit", "-q", "-m", "tidy", when=AFTER)
+    with contextlib.ExitStack() as stack:
+        (submission,), lateness = batch._discover(tmp_path / "class", tmp_path / "out", plan, stack)
+    assert (lateness[submission.learner]["day93"].late_s, lateness[submission.learner]["day93"].late) == (0.0, False)
