@@ -242,10 +242,9 @@ def file_lateness(repo: Path, graded: str, due: datetime, commits: list[tuple[st
     of the last commit on or before ``due`` (the same content at any path: moved with ``git mv`` it is still the
     work handed in on time), else how late its last change up to ``graded`` was; and how late its newest change on
     ``HEAD`` is, unless ``HEAD`` holds it as it was on time. ``commits``: :func:`_commits`."""
-    on_time = next((sha for sha, when in commits if when <= due), None)
-    before = _notebook_entries(repo, on_time) if on_time else {}
-    found = []
-    on_time, head = set(before.values()), _notebook_entries(repo, "HEAD")
+    last_on_time = next((sha for sha, when in commits if when <= due), None)
+    on_time = set(_notebook_entries(repo, last_on_time).values()) if last_on_time else set()
+    head, found = _notebook_entries(repo, "HEAD"), []
     for path, blob in _notebook_entries(repo, graded).items():
         same = blob in on_time     # the notebook as it was at the deadline, wherever it was then (git mv)
         changed = None if same else _last_change(repo, graded, path)

@@ -28,8 +28,8 @@ no symbolic link.
 """
 from __future__ import annotations
 
-import json
 import heapq
+import json
 import os
 import re
 import stat

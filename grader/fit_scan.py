@@ -156,7 +156,7 @@ class _FitScan(ast.NodeVisitor):
             self.visit(condition)
 
     def _reading(self, value: ast.AST) -> tuple[Callable[[], bool], Callable[[], bool]]:
-        """(whether ``value`` is test data, whether it is made from a variable), each computed once when asked."""
+        """(whether ``value`` is test data, whether it is made from the training split), each computed once."""
         return functools.cache(lambda: self._is_test_data(value)), functools.cache(lambda: self._holds_data(value))
 
     def _bind(self, target: ast.AST, value: ast.AST, reading: tuple | None = None) -> None:
