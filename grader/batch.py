@@ -518,9 +518,10 @@ def _run(found: list[Submission], *, out: Path, plan: _Plan, settings: Settings,
         match = roster.match([s.learner for s in found], plan.roster) if plan.roster else None
         pairs = similar.result()
         failed = tuple((r.learner, gradebook.reason_text(r.reason)) for r in records if r.result is None)
+        failed_names = {learner for learner, _ in failed}
         report = BatchReport(out=out, graded=tuple(s.learner for s in todo if read_state(out, s.learner)["ok"]),
                              # a learner left alone (--learners) whose last grading failed is counted as failed only
-                             skipped=tuple(s.learner for s in skipped if s.learner not in dict(failed)),
+                             skipped=tuple(s.learner for s in skipped if s.learner not in failed_names),
                              failed=failed,
                              wall_s=time.perf_counter() - began, roster=match, pairs=tuple(pairs))
         run_meta = {**meta, **_run_metadata(settings, report, records), **_term_metadata(plan)}

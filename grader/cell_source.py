@@ -53,12 +53,13 @@ class Budget:
 
 
 def parse(cell: str, budget: Budget | None = None) -> ParsedCell | None:
-    """``cell`` with IPython's syntax turned into the calls IPython makes, line by line (:func:`python_line`),
+    """``cell`` with IPython's syntax turned into the calls IPython makes, line by line (:class:`_Transformer`),
     parsed; a ``%%time``-like cell magic's body (:data:`CODE_MAGICS`) read as Python, its line numbers kept.
 
     Returns None (never raises) when ``cell`` is not a str, is longer than ``MAX_CELL_CHARS`` characters, is
     another cell magic (``%%bash``), has more than ``MAX_IPYTHON_LINES`` lines or ``MAX_IPYTHON_CHARS``
-    characters of IPython syntax (or more than ``budget`` has left), or is not Python even so (SyntaxError, or nested too deeply for the parser)."""
+    characters of IPython syntax (or more than ``budget`` has left), or is not Python even so (SyntaxError, or
+    nested too deeply for the parser)."""
     if not isinstance(cell, str) or len(cell) > MAX_CELL_CHARS:
         return None
     lines = LINE_BREAK.split(cell)
@@ -67,12 +68,12 @@ def parse(cell: str, budget: Budget | None = None) -> ParsedCell | None:
         if not magic or magic[0] not in CODE_MAGICS:
             return None
         lines = [""] + lines[1:]      # line numbers as in the cell
-    ipython = [line for line in lines if IPYTHON_LINE.search(line)]
-    chars = sum(map(len, ipython))
-    if len(ipython) > MAX_IPYTHON_LINES or chars > MAX_IPYTHON_CHARS or (budget is not None and not budget.spend(chars)):
+    ipython = [bool(IPYTHON_LINE.search(line)) for line in lines]
+    chars = sum(len(line) for line, marked in zip(lines, ipython) if marked)
+    if sum(ipython) > MAX_IPYTHON_LINES or chars > MAX_IPYTHON_CHARS or (budget is not None and not budget.spend(chars)):
         return None
     transform = _Transformer()
-    code = "\n".join(transform(line) for line in lines)
+    code = "\n".join(transform(line) if marked else line for line, marked in zip(lines, ipython))
     try:
         return ParsedCell(ast.parse(code), code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -91,7 +92,7 @@ class _Transformer:
         """A line IPython would see as more than one (``str.splitlines`` also splits at form feeds, ``\\x1c``,
         ``\\u2028``...: IPython made a pass over the whole string for each, minutes for a 4 KB cell) or longer than
         ``MAX_IPYTHON_LINE_CHARS`` is left as it is: the cell then does not parse and is not read."""
-        if not IPYTHON_LINE.search(line) or len(line) > MAX_IPYTHON_LINE_CHARS or len(line.splitlines()) > 1:
+        if len(line) > MAX_IPYTHON_LINE_CHARS or len(line.splitlines()) > 1:   # called for IPython lines only
             return line
         if self.manager is None:
             from IPython.core.inputtransformer2 import TransformerManager

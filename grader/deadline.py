@@ -185,9 +185,11 @@ def _commits(repo: Path) -> list[tuple[str, datetime]]:
     return sorted(found, key=lambda c: c[1], reverse=True)
 
 
-def choose_commit(repo: Path, due: datetime, policy: LatePolicy | None) -> tuple[str, Lateness]:
-    """The commit to grade and what is recorded about it ("" when none: the reason is in ``problem``)."""
-    commits = _commits(repo)
+def choose_commit(repo: Path, due: datetime, policy: LatePolicy | None,
+                  commits: list[tuple[str, datetime]] | None = None) -> tuple[str, Lateness]:
+    """The commit to grade and what is recorded about it ("" when none: the reason is in ``problem``);
+    ``commits``: :func:`_commits`, read here when not given."""
+    commits = _commits(repo) if commits is None else commits
     iso = due.isoformat(timespec="minutes")
     if not commits:
         return "", Lateness("git", iso, problem=messages.text("batch_reason_no_commit"))
@@ -222,12 +224,6 @@ def _notebook_entries(repo: Path, commit: str) -> dict[str, bytes]:
     return found
 
 
-def notebook_blobs(repo: Path, commit: str) -> dict[str, bytes]:
-    """Path -> bytes of every regular ``.ipynb`` file in ``commit`` (links, submodules, huge files left out)."""
-    return {path: _git(repo, "cat-file", "blob", sha.decode(), binary=True)
-            for path, sha in _notebook_entries(repo, commit).items()}
-
-
 def _last_change(repo: Path, commit: str, path: str) -> datetime | None:
     """The committer date of the newest commit up to ``commit`` that changed ``path`` (None when none is found)."""
     text = _git(repo, "--literal-pathspecs", "log", "-1", "--format=%cI", commit, "--", path).strip()
@@ -237,17 +233,20 @@ def _last_change(repo: Path, commit: str, path: str) -> datetime | None:
         return None
 
 
-def file_lateness(repo: Path, graded: str, due: datetime, commits: list[tuple[str, datetime]]) -> tuple:
+def file_lateness(repo: Path, graded: tuple[str, dict[str, bytes]], due: datetime,
+                  commits: list[tuple[str, datetime]]) -> tuple:
     """(path, late_s, newest_late_s) for each notebook of the ``graded`` commit: 0 late when the notebook is one
     of the last commit on or before ``due`` (the same content at any path: moved with ``git mv`` it is still the
-    work handed in on time), else how late its last change up to ``graded`` was; and how late its newest change on
-    ``HEAD`` is, unless ``HEAD`` holds it as it was on time. ``commits``: :func:`_commits`."""
+    work handed in on time), else how late its last change up to the graded commit was; and how late its newest
+    change on ``HEAD`` is, unless ``HEAD`` holds it as it was on time. ``graded``: the graded commit's hash and its
+    :func:`_notebook_entries`; ``commits``: :func:`_commits`."""
     last_on_time = next((sha for sha, when in commits if when <= due), None)
     on_time = set(_notebook_entries(repo, last_on_time).values()) if last_on_time else set()
     head, found = _notebook_entries(repo, "HEAD"), []
-    for path, blob in _notebook_entries(repo, graded).items():
+    sha, entries = graded
+    for path, blob in entries.items():
         same = blob in on_time     # the notebook as it was at the deadline, wherever it was then (git mv)
-        changed = None if same else _last_change(repo, graded, path)
+        changed = None if same else _last_change(repo, sha, path)
         if not same and changed is None:
             continue   # the path could not be followed: the repository's own record stands
         late_s = max(0.0, (changed - due).total_seconds()) if changed else 0.0
@@ -259,12 +258,15 @@ def file_lateness(repo: Path, graded: str, due: datetime, commits: list[tuple[st
 
 def stage_repository(repo: Path, into: Path, due: datetime, policy: LatePolicy | None) -> Lateness:
     """Write the graded commit's notebooks under ``into`` (a folder of the same name); never touches ``repo``."""
-    sha, lateness = choose_commit(repo, due, policy)
+    commits = _commits(repo)
+    sha, lateness = choose_commit(repo, due, policy, commits)
     into.mkdir(parents=True, exist_ok=True)
     if not sha:
         return lateness
-    lateness = replace(lateness, files=file_lateness(repo, sha, due, _commits(repo)))
-    for relative, data in notebook_blobs(repo, sha).items():
+    entries = _notebook_entries(repo, sha)
+    lateness = replace(lateness, files=file_lateness(repo, (sha, entries), due, commits))
+    for relative, blob in entries.items():
+        data = _git(repo, "cat-file", "blob", blob.decode(), binary=True)
         target = into.joinpath(*PurePosixPath(relative).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

@@ -300,8 +300,10 @@ def _is_loader_call(node: ast.AST) -> bool:
     """``load_mnist()``, ``load_mnist(DATA_DIR)``, ``keras.datasets.mnist.load_data()``: a call of a function
     whose name starts with load, given no data (constants and paths: ``load_split(x_train, y_train)`` splits the
     training data)."""
-    if not isinstance(node, ast.Call) or any(TRAIN_NAME.search(n) or _is_test_name(n) for n in _data_names(node)
-                                             if n not in _called_names(node)):
+    if not isinstance(node, ast.Call):
+        return False
+    called = _called_names(node)
+    if any(TRAIN_NAME.search(n) or _is_test_name(n) for n in _data_names(node) if n not in called):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
