@@ -568,7 +568,7 @@ def load_keras_model(path: Path, *, weights: bool = True):
             with _weights_budget(MAX_MODEL_PARAMETERS):
                 model = keras.saving.load_model(path, safe_mode=True, compile=False)
         else:  # load_model(compile=False) without the weights: compile settings are read, never deserialised
-            model = _architecture_only(dict(config, compile_config=None))
+            model = _architecture_only(config, path)
         if not isinstance(model, keras.Model):   # a config may describe any Keras object, or an array
             raise UnsafeModel("config.json does not describe a model")
     except UnsafeModel:
@@ -581,17 +581,19 @@ def load_keras_model(path: Path, *, weights: bool = True):
     return model
 
 
-def _architecture_only(config: dict):
-    """The Keras object ``config`` describes (``safe_mode=True``, within ``MAX_MODEL_PARAMETERS``), its variables
-    created but never given values: built inside a ``keras.StatelessScope(initialize_variables=False)``, where
-    Keras defers each variable's initializer (the mechanism of stateless training). Layers, shapes, trainability
-    and ``count_params`` are the same as after an ordinary build; no check of such a model reads a weight value.
-    Drawing VGG16's 14.7 M initial values was most of building it: 0.21 -> 0.04 s a model on 2 cores,
-    2026-12-02, and day98's checks build 16. An architecture the scope refuses (a layer that makes a variable
-    from a value rather than an initializer) is built the ordinary way, with its own budget; what that raises is
-    the refusal."""
-    import copy
+def _architecture_only(config: dict, path: Path):
+    """The Keras object ``config`` (``path``'s config.json, parsed) describes, without its compile settings
+    (``safe_mode=True``, within ``MAX_MODEL_PARAMETERS``), exactly as the ordinary build would give it or refuse it,
+    but where that is certain, with no initial value drawn.
 
+    It is first built inside a ``keras.StatelessScope(initialize_variables=False)``, where Keras creates each
+    variable without a value (shapes, trainability and ``count_params`` as after an ordinary build; no check of
+    such a model reads a weight value). Drawing VGG16's 14.7 M initial values was most of building it: 0.21 ->
+    0.05 s a model on 2 cores, 2026-12-02; day98's checks build 16. That build is kept only if every variable's
+    initializer is one that cannot fail (:func:`_initializer_cannot_fail`), since a variable left without a value
+    never runs it. Anything else (a refusal, the scope's own refusal of a variable made from a value as a compiled
+    model nested inside makes, an initializer outside that list) and the model is built the ordinary way from
+    ``path`` read again (Keras consumes the config as it builds), and what that gives or raises is the answer."""
     import keras
     from keras.src.backend.common import global_state
 
@@ -599,15 +601,47 @@ def _architecture_only(config: dict):
     before = len(pending)
     try:
         with _weights_budget(MAX_MODEL_PARAMETERS), keras.StatelessScope(initialize_variables=False):
-            return keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
-    except (UnsafeModel, MemoryError, RecursionError):
+            model = keras.saving.deserialize_keras_object(dict(config, compile_config=None), safe_mode=True)
+        if all(_initializer_cannot_fail(v) for v in pending[before:]):
+            return model
+    except MemoryError:
         raise
-    except Exception:  # noqa: BLE001 - built again the ordinary way, which gives the refusal if there is one
+    except Exception:  # noqa: BLE001 - built the ordinary way below, which gives the refusal if there is one
         pass
     finally:  # Keras lists the deferred variables to initialise them later: this process never will
         del pending[before:]
     with _weights_budget(MAX_MODEL_PARAMETERS):
-        return keras.saving.deserialize_keras_object(config, safe_mode=True)
+        return keras.saving.deserialize_keras_object(dict(_archive_config(path), compile_config=None), safe_mode=True)
+
+
+_NUMERIC_INITIALIZERS = ("Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
+                         "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform")
+_FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+_MAY_BE_NONE = ("seed", "input_axes", "output_axes")   # the fans from the whole shape, as a Dense kernel's
+
+
+def _initializer_cannot_fail(variable) -> bool:
+    """True when ``variable``'s deferred initializer is one of Keras's own that gives a value for any shape: a
+    built-in random or constant initializer of a float variable, its settings plain numbers (a scalar for
+    ``Constant``, an int or None for the seed, no axes given for the fans; ``VarianceScaling``'s two words are
+    checked when it is made), or
+    the counter of a layer's own random seed (``SeedGenerator``). ``Orthogonal``, ``Identity``, anything else or
+    anything set oddly (``Constant([1, 2, 3])`` on a (512, 10) kernel, a mean of "x") is not."""
+    import keras
+
+    initializer = getattr(variable, "_initializer", None)
+    if getattr(initializer, "__qualname__", "") == "SeedGenerator.__init__.<locals>.seed_initializer":
+        return True
+    if str(getattr(variable, "dtype", "")) not in _FLOAT_DTYPES:
+        return False
+    kind = type(initializer)
+    if kind is keras.initializers.VarianceScaling or any(
+            kind is getattr(keras.initializers, name, None) for name in _NUMERIC_INITIALIZERS):
+        settings = initializer.get_config()
+        words = {"mode", "distribution"} if kind is keras.initializers.VarianceScaling else set()
+        return all(k in words or type(v) in (int, float) or (k in _MAY_BE_NONE and v is None)
+                   or (k == "seed" and type(v) is int) for k, v in settings.items())
+    return False
 
 
 def _refusal_reason(error: str) -> str:

@@ -406,6 +406,22 @@ def test_a_model_without_its_weights_is_built_without_drawing_initial_values(sav
     assert all(w._value is not None for w in built.weights) and _facts(built) == _facts(outer)
     assert global_state.get_global_attribute("uninitialized_variables") == before
 
+    # an initializer that cannot give its value is refused as the ordinary build refuses it (a variable left
+    # without a value never runs its initializer), and an honest constant keeps the fast path
+    for value, refused in (([1.0, 2.0, 3.0, 4.0, 5.0], True), (0.5, False)):
+        config = keras.saving.serialize_keras_object(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]))
+        config["config"]["layers"][-1]["config"]["kernel_initializer"] = {
+            "module": "keras.initializers", "class_name": "Constant", "config": {"value": value},
+            "registered_name": None}
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("config.json", json.dumps(config))
+        if refused:
+            with pytest.raises(UnsafeModel, match="Incompatible shapes"):
+                load_keras_model(path, weights=False)
+        else:
+            assert all(w._value is None for w in load_keras_model(path, weights=False).weights)
+    assert global_state.get_global_attribute("uninitialized_variables") == before
+
 
 def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved_model, tmp_path):
     import zipfile
