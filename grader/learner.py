@@ -624,8 +624,7 @@ def _initializer_cannot_fail(variable) -> bool:
     """True when ``variable``'s deferred initializer is one of Keras's own that gives a value for any shape: a
     built-in random or constant initializer of a float variable, its settings plain numbers (a scalar for
     ``Constant``, an int or None for the seed, no axes given for the fans; ``VarianceScaling``'s two words are
-    checked when it is made), or
-    the counter of a layer's own random seed (``SeedGenerator``). ``Orthogonal``, ``Identity``, anything else or
+    checked when it is made), or the counter of a layer's own random seed (``SeedGenerator``). ``Orthogonal``, ``Identity``, anything else or
     anything set oddly (``Constant([1, 2, 3])`` on a (512, 10) kernel, a mean of "x") is not."""
     import keras
 
@@ -640,7 +639,7 @@ def _initializer_cannot_fail(variable) -> bool:
         settings = initializer.get_config()
         words = {"mode", "distribution"} if kind is keras.initializers.VarianceScaling else set()
         return all(k in words or type(v) in (int, float) or (k in _MAY_BE_NONE and v is None)
-                   or (k == "seed" and type(v) is int) for k, v in settings.items())
+                   for k, v in settings.items())
     return False
 
 
