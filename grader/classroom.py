@@ -156,7 +156,7 @@ class _Planner:
 
 def planned_checks(exercise: exercises.Exercise, *, hidden: bool) -> list[tuple[str, float, bool, str]]:
     """The checks that grade ``exercise`` (collected by pytest, not run)."""
-    from grader.grading import check_files, planned_from_source
+    from grader.grading import check_files, hermetic_pytest, planned_from_source
 
     planner = _Planner()
     files = check_files(exercise, hidden=hidden)
@@ -164,7 +164,7 @@ def planned_checks(exercise: exercises.Exercise, *, hidden: bool) -> list[tuple[
     args += ["--collect-only", "-p", "no:grader", "-p", "no:cacheprovider", "-qq", "--import-mode=importlib",
              "--continue-on-collection-errors",
              "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(args, plugins=[plugin, planner])
     # a file pytest cannot load still counts its checks (read from its source), so the day's maximum holds
     return planner.planned + [(p.id, p.points, p.hidden, p.function) for f in files if f.resolve() not in planner.files

@@ -10,7 +10,9 @@ import contextlib
 import io
 import math
 import numbers
+import os
 import secrets
+import threading
 import time
 import traceback as tb
 from dataclasses import dataclass
@@ -307,6 +309,30 @@ def run_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool
     return tuple(collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang).results)
 
 
+# What the environment may tell any pytest run: options (``PYTEST_ADDOPTS``: with ``-x`` a day93 notebook with one
+# wrong function scored 4 of 14 rather than 12, the checks after its first failure never run), plugins named
+# (``PYTEST_PLUGINS``) and plugins installed (their entry points: pytest-xdist's ``-n``, pytest-rerunfailures, ...).
+# The grader's own run of the checks takes none of it, so a score does not depend on the machine's pytest setup;
+# only the plugins it names itself are loaded (``plugin`` and pytest's own).
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+_pytest_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def hermetic_pytest():
+    """Around an in-process ``pytest.main`` of the grader's checks: the environment's pytest options and plugins
+    set aside (``_PYTEST_ENV``), plugin autoloading off, everything put back after. One such run at a time in a
+    process (a lock; the same thread may nest them): the environment is the process's."""
+    with _pytest_lock:
+        saved = {name: os.environ.pop(name) for name in _PYTEST_ENV if name in os.environ}
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        try:
+            yield
+        finally:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            os.environ.update(saved)
+
+
 def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool, lang: str) -> _Collector:
     """Run the exercise's checks in-process against ``learner``; the collector holds results and measures."""
     collector = _Collector(exercise.id, learner, seed, lang)
@@ -320,7 +346,7 @@ def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: 
              "--continue-on-collection-errors",  # one check file that cannot load must not stop the others
              "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args, plugins=[plugin, collector])
     except Exception as error:  # noqa: BLE001 - pytest itself broke: the checks it did not finish are errors
         collector.unfinished(files, error)

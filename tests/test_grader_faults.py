@@ -166,3 +166,41 @@ def test_an_exercise_whose_grading_itself_crashes_keeps_its_checks_and_maximum(t
     assert all(c.status == Status.ERROR and c.grader_fault for c in result.checks)
     assert any("MemoryError" in line for line in result.checks[0].grader_traceback)
     assert "MemoryError" in result.execution.problem.en and "says nothing about your work" in result.execution.problem.en
+
+
+ONLY_NAMED_PLUGINS = '''
+
+@pytest.mark.points(1)
+def test_only_named_plugins(learner, request):
+    assert not request.config.pluginmanager.has_plugin("xdist")   # installed here (the test extra), never named
+'''
+
+EMPTYING_PLUGIN = '''
+def pytest_collection_modifyitems(items):
+    items.clear()
+'''
+
+
+def test_the_machines_pytest_options_and_plugins_change_no_score(tmp_path, monkeypatch):
+    """What a machine's environment tells pytest never reaches the grader's run of the checks: ``PYTEST_ADDOPTS``
+    (with ``-x``, a day93 notebook with one wrong function scored 4 of 14 rather than 12: the checks after the
+    first failure never ran), ``PYTEST_PLUGINS`` (here a plugin that drops every check) and the installed plugins'
+    entry points (pytest-xdist, installed with the test extra). The environment is as it was afterwards."""
+    exercise = _exercise(tmp_path, GOOD_AND_BROKEN.replace(BROKEN, ONLY_NAMED_PLUGINS + BROKEN))
+    (tmp_path / "emptying_plugin.py").write_text(EMPTYING_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    outcomes = []
+    for addopts, plugins in ((None, None), ("-x -k good -n 2 -p xdist", "emptying_plugin")):
+        for name, value in (("PYTEST_ADDOPTS", addopts), ("PYTEST_PLUGINS", plugins)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        collector = grading.collect_checks(exercise, FakeLearner(), seed=1, hidden=False, lang="en")
+        outcomes.append({c.id: (c.status, c.score) for c in collector.results})
+        assert os.environ.get("PYTEST_ADDOPTS") == addopts and os.environ.get("PYTEST_PLUGINS") == plugins
+        assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0]["good"] == (Status.PASSED, 2) and outcomes[0]["wrong"] == (Status.FAILED, 0)
+    assert outcomes[0]["only_named_plugins"] == (Status.PASSED, 1) and len(outcomes[0]) == 6
