@@ -49,6 +49,12 @@ MAX_CONFIG_DEPTH = 100       # a saved Keras model's config.json (day98's nested
 MAX_ARCHIVE_MEMBERS = 256
 MAX_RATIO = 100              # how much a large member of a .keras archive may be compressed
 MAX_MODEL_PARAMETERS = 2**26  # 64 Mi weights (256 MiB of float32); VGG16's base has 14.7 Mi
+# Layers a saved model may have, nested models' included (VGG16 has 19; day98's end-to-end model about 30), and
+# layers one Sequential model may hold: Keras rebuilds a Sequential model at each layer it adds while loading it,
+# a time quadratic in its length (Identity layers: 100 in 2.2 s, 200 in 7.7 s, 400 in 30 s on 2 cores, where a
+# functional chain of 400 took 1.1 s; 2026-12-02), and a 4 MB config.json holds 40,000 layers.
+MAX_MODEL_LAYERS = 1000
+MAX_SEQUENTIAL_LAYERS = 100
 FILE_NAME = re.compile(r"^[a-z]+[0-9]+\.(npy|keras)$")
 
 
@@ -684,7 +690,32 @@ def _archive_config(path: Path) -> dict:
         raise UnsafeModel(f"config.json {error}") from None
     if not isinstance(config, dict):
         raise UnsafeModel("config.json does not describe a model")
+    _check_layer_counts(config)
     return config
+
+
+def _check_layer_counts(config: dict) -> None:
+    """:class:`UnsafeModel` when ``config`` (a parsed config.json, bounded in size and depth) lists more than
+    ``MAX_MODEL_LAYERS`` layers in all, or a Sequential model of more than ``MAX_SEQUENTIAL_LAYERS``: refused before
+    Keras spends minutes building it. Every ``layers`` list of objects counts, wherever it is."""
+    total, stack = 0, [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        inner = node.get("config")
+        layers = inner.get("layers") if isinstance(inner, dict) else None
+        if isinstance(layers, list):
+            total += len(layers)
+            if str(node.get("class_name")).rpartition(".")[2] == "Sequential" and len(layers) > MAX_SEQUENTIAL_LAYERS:
+                raise UnsafeModel(f"a Sequential model of {len(layers):,} layers (the grader loads at most "
+                                  f"{MAX_SEQUENTIAL_LAYERS} in one Sequential model)")
+            if total > MAX_MODEL_LAYERS:
+                raise UnsafeModel(f"the model has more than {MAX_MODEL_LAYERS:,} layers")
+        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
 
 
 def _check_members(members: list) -> None:

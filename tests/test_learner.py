@@ -432,6 +432,47 @@ def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved
             load_keras_model(rewritten(saved_model, tmp_path / "huge.keras", config=config.encode()), weights=weights)
 
 
+def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_model, tmp_path):
+    """Keras rebuilds a Sequential model at each layer it adds while loading it (400 layers: 30 s), and a 4 MB
+    config.json holds 40,000: a Sequential model of more than MAX_SEQUENTIAL_LAYERS layers, or a model of more than
+    MAX_MODEL_LAYERS in all (nested models counted), is refused from its config.json alone, at once; one at the
+    limit loads as before."""
+    import json
+    import time
+    import zipfile
+
+    from grader.learner import MAX_MODEL_LAYERS, MAX_SEQUENTIAL_LAYERS
+
+    honest = json.loads(zipfile.ZipFile(saved_model).read("config.json"))   # Sequential([Input((4,)), Dense(3)])
+    dense = honest["config"]["layers"][-1]
+
+    def sequential(n):
+        layers = [json.loads(json.dumps(dense).replace('"units": 3', '"units": 4')) for _ in range(n)]
+        for i, layer in enumerate(layers):
+            layer["config"]["name"] = f"dense_{i}"
+        return dict(honest, config=dict(honest["config"], layers=[honest["config"]["layers"][0], *layers]))
+
+    def load(config, weights):
+        path = tmp_path / "model.keras"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("config.json", json.dumps(config))
+        began = time.perf_counter()
+        try:
+            return load_keras_model(path, weights=weights), time.perf_counter() - began
+        except UnsafeModel as refused:
+            return refused, time.perf_counter() - began
+
+    at_limit, _ = load(sequential(MAX_SEQUENTIAL_LAYERS - 1), False)   # the InputLayer counts as a layer
+    assert len(at_limit.layers) == MAX_SEQUENTIAL_LAYERS - 1 and at_limit.count_params() == 20 * (MAX_SEQUENTIAL_LAYERS - 1)
+    many = sequential(4 * MAX_SEQUENTIAL_LAYERS)
+    nested = dict(honest, config=dict(honest["config"], layers=[sequential(MAX_SEQUENTIAL_LAYERS - 1)] * 11))
+    for config, says in ((many, f"a Sequential model of {4 * MAX_SEQUENTIAL_LAYERS + 1:,} layers"),
+                         (nested, f"more than {MAX_MODEL_LAYERS:,} layers")):
+        for weights in (True, False):
+            refused, seconds = load(config, weights)
+            assert isinstance(refused, UnsafeModel) and says in str(refused) and seconds < 1, (weights, refused)
+
+
 def test_a_model_read_without_weights_needs_no_weights_file_and_reads_none(saved_model, tmp_path):
     import zipfile
 
