@@ -341,8 +341,10 @@ def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: 
     # no:unraisableexception: its gc.collect() after every check cost day93 3 s of 5 (benchmarks/grading_overhead.py)
     # --tb=native: pytest's default long traceback parses the source of every frame of every failed check, 0.1 s a
     # failure (a notebook that is not JSON, 11 checks not attempted: 1.09 s of checks, 0.08 s with Python's own)
+    # --noconftest: a conftest.py beside the check files or in a folder above them (a hidden-checks folder kept
+    # inside another project) would run in the grader and could drop checks (hermetic_pytest: nor the environment)
     args += ["-p", "no:grader", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:unraisableexception",
-             "-qq", "--import-mode=importlib", "--tb=native",
+             "-qq", "--import-mode=importlib", "--tb=native", "--noconftest",
              "--continue-on-collection-errors",  # one check file that cannot load must not stop the others
              "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
     try:

@@ -49,12 +49,18 @@ MAX_CONFIG_DEPTH = 100       # a saved Keras model's config.json (day98's nested
 MAX_ARCHIVE_MEMBERS = 256
 MAX_RATIO = 100              # how much a large member of a .keras archive may be compressed
 MAX_MODEL_PARAMETERS = 2**26  # 64 Mi weights (256 MiB of float32); VGG16's base has 14.7 Mi
-# Layers a saved model may have, nested models' included (VGG16 has 19; day98's end-to-end model about 30), and
-# layers one Sequential model may hold: Keras rebuilds a Sequential model at each layer it adds while loading it,
-# a time quadratic in its length (Identity layers: 100 in 2.2 s, 200 in 7.7 s, 400 in 30 s on 2 cores, where a
-# functional chain of 400 took 1.1 s; 2026-12-02), and a 4 MB config.json holds 40,000 layers.
+# What one saved model may declare, counted in its config.json before Keras builds it (2026-12-02, 2 cores; a 4 MB
+# config.json holds 40,000 layers): layers, nested models' included (VGG16 has 19, DenseNet121 427, day98's
+# end-to-end model about 30); layers of Sequential models, which Keras rebuilds at each layer it adds while loading
+# them, a time quadratic in their length (Identity layers: 100 in 2.2 s, 200 in 7.7 s, 400 in 30 s, where a
+# functional chain of 400 took 1.1 s), so their lengths squared and summed may reach 100 squared; and the values of
+# the layers' ``inbound_nodes`` (their connections: VGG16 162, DenseNet121 4,477), which Keras reads again for each
+# layer still waiting for its inputs (1,000 layers listed against the order of their calls, 200 inputs each:
+# 52 s; at 18,000 values 4.4 s). A result may hold at most MAX_RESULT_MODELS models.
 MAX_MODEL_LAYERS = 1000
 MAX_SEQUENTIAL_LAYERS = 100
+MAX_INBOUND_VALUES = 20_000
+MAX_RESULT_MODELS = 4
 FILE_NAME = re.compile(r"^[a-z]+[0-9]+\.(npy|keras)$")
 
 
@@ -463,9 +469,16 @@ class ResultFiles:
     large file many times, or many large files, is refused before they are loaded (ValueError)."""
 
     def __init__(self, folder: CallFolder, budget: int | None = None, count: int | None = None):
-        self.folder, self.seen = folder, set()
+        self.folder, self.seen, self.models = folder, set(), 0
         self.left = MAX_RESULT_BYTES if budget is None else budget
         self.count = MAX_RESULT_FILES if count is None else count
+
+    def take_model(self) -> None:
+        """Count one more model of this result; ValueError past ``MAX_RESULT_MODELS`` (each is loaded in the
+        grader, seconds each at its limits)."""
+        self.models += 1
+        if self.models > MAX_RESULT_MODELS:
+            raise ValueError(f"more than {MAX_RESULT_MODELS} models in one result")
 
     @contextlib.contextmanager
     def open(self, name: str, limit: int):
@@ -531,6 +544,7 @@ def _decode(folder: "ResultFiles", spec: dict, depth: int = 0, *, weights: bool 
         steps = spec.get("steps", 0)
         if type(steps) is not int or not 0 <= steps < 2**63:
             raise ValueError("a model whose step count is not one")
+        folder.take_model()
         with folder.open(_checked_name(spec["file"]), MAX_RESULT_BYTES) as handle:
             model = load_keras_file(handle, weights=weights)
         _OPTIMIZER_STEPS[model] = steps
@@ -695,10 +709,11 @@ def _archive_config(path: Path) -> dict:
 
 
 def _check_layer_counts(config: dict) -> None:
-    """:class:`UnsafeModel` when ``config`` (a parsed config.json, bounded in size and depth) lists more than
-    ``MAX_MODEL_LAYERS`` layers in all, or a Sequential model of more than ``MAX_SEQUENTIAL_LAYERS``: refused before
-    Keras spends minutes building it. Every ``layers`` list of objects counts, wherever it is."""
-    total, stack = 0, [config]
+    """:class:`UnsafeModel` when ``config`` (a parsed config.json, bounded in size and depth) declares more than
+    Keras builds in a few seconds: more than ``MAX_MODEL_LAYERS`` layers in all, Sequential models longer than
+    ``MAX_SEQUENTIAL_LAYERS`` (their lengths squared and summed), or more than ``MAX_INBOUND_VALUES`` values in the
+    layers' ``inbound_nodes``. Every ``layers`` list and every ``inbound_nodes`` counts, wherever it is."""
+    layers_seen, sequential_cost, inbound, stack = 0, 0, 0, [config]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -709,13 +724,37 @@ def _check_layer_counts(config: dict) -> None:
         inner = node.get("config")
         layers = inner.get("layers") if isinstance(inner, dict) else None
         if isinstance(layers, list):
-            total += len(layers)
-            if str(node.get("class_name")).rpartition(".")[2] == "Sequential" and len(layers) > MAX_SEQUENTIAL_LAYERS:
-                raise UnsafeModel(f"a Sequential model of {len(layers):,} layers (the grader loads at most "
-                                  f"{MAX_SEQUENTIAL_LAYERS} in one Sequential model)")
-            if total > MAX_MODEL_LAYERS:
+            layers_seen += len(layers)
+            if str(node.get("class_name")).rpartition(".")[2] == "Sequential":
+                sequential_cost += len(layers) ** 2
+                if sequential_cost > MAX_SEQUENTIAL_LAYERS ** 2:
+                    raise UnsafeModel(f"Sequential models too long to load: one of {len(layers):,} layers (the "
+                                      f"grader loads at most {MAX_SEQUENTIAL_LAYERS} layers of Sequential models, "
+                                      "counted by their lengths squared)")
+            if layers_seen > MAX_MODEL_LAYERS:
                 raise UnsafeModel(f"the model has more than {MAX_MODEL_LAYERS:,} layers")
-        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        for key, value in node.items():
+            if key == "inbound_nodes":
+                inbound += _values_in(value, MAX_INBOUND_VALUES + 1 - inbound)
+                if inbound > MAX_INBOUND_VALUES:
+                    raise UnsafeModel(f"the model's layers have more than {MAX_INBOUND_VALUES:,} values of "
+                                      "connections (inbound_nodes)")
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+
+
+def _values_in(value, most: int) -> int:
+    """How many numbers, strings, booleans and nulls ``value`` (parsed JSON) holds, counting stopped at ``most``."""
+    count, stack = 0, [value]
+    while stack and count < most:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
 
 
 def _check_members(members: list) -> None:

@@ -109,8 +109,9 @@ KINDS = (
       "result_fifo", "result_directory", "result_device", "result_growing")),
     ("3. Bytes that crash or exhaust the grader",
      "sizes, depths and types checked before anything is parsed or loaded (JSON depth and size, `.npy` header "
-     "against the file, `.keras` members, ratios, declared weights and layers (1,000 in all, 100 in a Sequential "
-     "model, whose load takes a time quadratic in its length), a zip's central directory read from its "
+     "against the file, `.keras` members, ratios, declared weights, layers and connections (1,000 layers, "
+     "Sequential models of 100 counted squared, 20,000 values of inbound nodes; 4 models a result), a zip's "
+     "central directory read from its "
      "end record before `ZipFile`, output messages of any type with their metadata counted, at most 3 errors kept "
      "per cell); one byte budget and one load per file for a whole result; one time budget for all calls of an "
      "exercise; HOME walked with bounds, never following the kernel's links",

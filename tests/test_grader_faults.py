@@ -184,8 +184,9 @@ def pytest_collection_modifyitems(items):
 def test_the_machines_pytest_options_and_plugins_change_no_score(tmp_path, monkeypatch):
     """What a machine's environment tells pytest never reaches the grader's run of the checks: ``PYTEST_ADDOPTS``
     (with ``-x``, a day93 notebook with one wrong function scored 4 of 14 rather than 12: the checks after the
-    first failure never ran), ``PYTEST_PLUGINS`` (here a plugin that drops every check) and the installed plugins'
-    entry points (pytest-xdist, installed with the test extra). The environment is as it was afterwards."""
+    first failure never ran), ``PYTEST_PLUGINS`` (here a plugin that drops every check), the installed plugins'
+    entry points (pytest-xdist, installed with the test extra) and a conftest.py beside the check files or above
+    them (the same plugin). The environment is as it was afterwards."""
     exercise = _exercise(tmp_path, GOOD_AND_BROKEN.replace(BROKEN, ONLY_NAMED_PLUGINS + BROKEN))
     (tmp_path / "emptying_plugin.py").write_text(EMPTYING_PLUGIN)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -197,6 +198,9 @@ def test_the_machines_pytest_options_and_plugins_change_no_score(tmp_path, monke
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
+        if plugins is not None:
+            for folder in (tmp_path, tmp_path / "day93"):
+                (folder / "conftest.py").write_text(EMPTYING_PLUGIN)
         collector = grading.collect_checks(exercise, FakeLearner(), seed=1, hidden=False, lang="en")
         outcomes.append({c.id: (c.status, c.score) for c in collector.results})
         assert os.environ.get("PYTEST_ADDOPTS") == addopts and os.environ.get("PYTEST_PLUGINS") == plugins

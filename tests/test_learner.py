@@ -433,15 +433,17 @@ def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved
 
 
 def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_model, tmp_path):
-    """Keras rebuilds a Sequential model at each layer it adds while loading it (400 layers: 30 s), and a 4 MB
-    config.json holds 40,000: a Sequential model of more than MAX_SEQUENTIAL_LAYERS layers, or a model of more than
-    MAX_MODEL_LAYERS in all (nested models counted), is refused from its config.json alone, at once; one at the
-    limit loads as before."""
+    """Keras rebuilds a Sequential model at each layer it adds while loading it (400 layers: 30 s), reads a
+    layer's connections again for each layer still waiting for its inputs (1,000 layers listed against the order of
+    their calls, 200 inputs each: 52 s), and a 4 MB config.json holds 40,000 layers: Sequential models longer than
+    MAX_SEQUENTIAL_LAYERS (their lengths squared, summed), more than MAX_MODEL_LAYERS layers in all (nested models
+    counted) or more than MAX_INBOUND_VALUES values of connections are refused from config.json alone, at once,
+    with or without weights; a model at the limits loads as before."""
     import json
     import time
     import zipfile
 
-    from grader.learner import MAX_MODEL_LAYERS, MAX_SEQUENTIAL_LAYERS
+    from grader.learner import MAX_INBOUND_VALUES, MAX_MODEL_LAYERS, MAX_SEQUENTIAL_LAYERS
 
     honest = json.loads(zipfile.ZipFile(saved_model).read("config.json"))   # Sequential([Input((4,)), Dense(3)])
     dense = honest["config"]["layers"][-1]
@@ -464,13 +466,47 @@ def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_mode
 
     at_limit, _ = load(sequential(MAX_SEQUENTIAL_LAYERS - 1), False)   # the InputLayer counts as a layer
     assert len(at_limit.layers) == MAX_SEQUENTIAL_LAYERS - 1 and at_limit.count_params() == 20 * (MAX_SEQUENTIAL_LAYERS - 1)
-    many = sequential(4 * MAX_SEQUENTIAL_LAYERS)
-    nested = dict(honest, config=dict(honest["config"], layers=[sequential(MAX_SEQUENTIAL_LAYERS - 1)] * 11))
-    for config, says in ((many, f"a Sequential model of {4 * MAX_SEQUENTIAL_LAYERS + 1:,} layers"),
-                         (nested, f"more than {MAX_MODEL_LAYERS:,} layers")):
+    two = dict(honest, config=dict(honest["config"], layers=[sequential(70), sequential(70)]))   # 2 * 71 ** 2
+    functional = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": None,
+                  "config": {"name": "f", "layers": [dense] * (MAX_MODEL_LAYERS + 1)}}
+    connected = dict(functional, config={"name": "f", "layers": [dict(dense, inbound_nodes=[[["x", 0, 0]] * 700])] * 10})
+    for config, says in ((sequential(4 * MAX_SEQUENTIAL_LAYERS), f"one of {4 * MAX_SEQUENTIAL_LAYERS + 1:,} layers"),
+                         (two, "Sequential models too long to load: one of 71 layers"),
+                         (functional, f"more than {MAX_MODEL_LAYERS:,} layers"),
+                         (connected, f"more than {MAX_INBOUND_VALUES:,} values of connections")):
         for weights in (True, False):
             refused, seconds = load(config, weights)
             assert isinstance(refused, UnsafeModel) and says in str(refused) and seconds < 1, (weights, refused)
+
+
+def test_a_result_of_more_than_four_models_is_refused_before_the_fifth_is_loaded(monkeypatch, tmp_path):
+    """Each model is loaded in the grader (seconds each at the limits above): one result may hold
+    MAX_RESULT_MODELS; the next is refused before it is opened."""
+    import contextlib
+
+    from grader import learner as learner_module
+    from grader.learner import MAX_RESULT_MODELS, ResultFiles, _decode
+
+    opened = []
+    (tmp_path / "model.keras").write_bytes(b"")
+
+    class Folder:   # a call folder whose every file is an empty file (the loading itself is stood in for)
+        @contextlib.contextmanager
+        def open(self, name, limit):
+            opened.append(name)
+            with open(tmp_path / "model.keras", "rb") as handle:
+                yield handle
+
+    class Model:   # weakly referable, as a model is (the grader keeps each model's step count beside it)
+        pass
+
+    monkeypatch.setattr(learner_module, "load_keras_file", lambda handle, weights: Model())
+    items = [{"kind": "keras", "file": f"m{i}.keras"} for i in range(MAX_RESULT_MODELS + 1)]
+    assert len(_decode(ResultFiles(Folder()), {"kind": "list", "items": items[:-1]})) == MAX_RESULT_MODELS
+    opened.clear()
+    with pytest.raises(ValueError, match=f"more than {MAX_RESULT_MODELS} models in one result"):
+        _decode(ResultFiles(Folder()), {"kind": "tuple", "items": items})
+    assert opened == [f"m{i}.keras" for i in range(MAX_RESULT_MODELS)]
 
 
 def test_a_model_read_without_weights_needs_no_weights_file_and_reads_none(saved_model, tmp_path):
