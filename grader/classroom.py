@@ -161,8 +161,8 @@ def planned_checks(exercise: exercises.Exercise, *, hidden: bool) -> list[tuple[
     planner = _Planner()
     files = check_files(exercise, hidden=hidden)
     args = [str(p) for p in files]
-    args += ["--collect-only", "-p", "no:grader", "-p", "no:cacheprovider", "-qq", "--import-mode=importlib", "--noconftest",
-             "--continue-on-collection-errors",
+    args += ["--collect-only", "-p", "no:grader", "-p", "no:cacheprovider", "-qq", "--import-mode=importlib",
+             "--noconftest", "--continue-on-collection-errors",
              "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
     with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(args, plugins=[plugin, planner])

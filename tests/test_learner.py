@@ -465,11 +465,13 @@ def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_mode
             return refused, time.perf_counter() - began
 
     at_limit, _ = load(sequential(MAX_SEQUENTIAL_LAYERS - 1), False)   # the InputLayer counts as a layer
-    assert len(at_limit.layers) == MAX_SEQUENTIAL_LAYERS - 1 and at_limit.count_params() == 20 * (MAX_SEQUENTIAL_LAYERS - 1)
+    assert len(at_limit.layers) == MAX_SEQUENTIAL_LAYERS - 1
+    assert at_limit.count_params() == 20 * (MAX_SEQUENTIAL_LAYERS - 1)
     two = dict(honest, config=dict(honest["config"], layers=[sequential(70), sequential(70)]))   # 2 * 71 ** 2
     functional = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": None,
                   "config": {"name": "f", "layers": [dense] * (MAX_MODEL_LAYERS + 1)}}
-    connected = dict(functional, config={"name": "f", "layers": [dict(dense, inbound_nodes=[[["x", 0, 0]] * 700])] * 10})
+    connected = dict(functional, config={"name": "f",
+                                         "layers": [dict(dense, inbound_nodes=[[["x", 0, 0]] * 700])] * 10})
     for config, says in ((sequential(4 * MAX_SEQUENTIAL_LAYERS), f"one of {4 * MAX_SEQUENTIAL_LAYERS + 1:,} layers"),
                          (two, "Sequential models too long to load: one of 71 layers"),
                          (functional, f"more than {MAX_MODEL_LAYERS:,} layers"),
