@@ -10,6 +10,7 @@ own notebook, which is practice feedback, not grading.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -53,13 +54,16 @@ MAX_MODEL_PARAMETERS = 2**26  # 64 Mi weights (256 MiB of float32); VGG16's base
 # config.json holds 40,000 layers): layers, nested models' included (VGG16 has 19, DenseNet121 427, day98's
 # end-to-end model about 30); layers of Sequential models, which Keras rebuilds at each layer it adds while loading
 # them, a time quadratic in their length (Identity layers: 100 in 2.2 s, 200 in 7.7 s, 400 in 30 s, where a
-# functional chain of 400 took 1.1 s), so their lengths squared and summed may reach 100 squared; and the values of
-# the layers' ``inbound_nodes`` (their connections: VGG16 162, DenseNet121 4,477), which Keras reads again for each
-# layer still waiting for its inputs (1,000 layers listed against the order of their calls, 200 inputs each:
-# 52 s; at 18,000 values 4.4 s). A result may hold at most MAX_RESULT_MODELS models.
+# functional chain of 400 took 1.1 s), so their lengths squared and summed may reach 100 squared; and the work of
+# rebuilding a functional model's layer calls (``inbound_nodes``), which Keras reads again at each pass over the
+# layers for every call still waiting for its inputs: 1,000 layers listed against the order of their calls, 200
+# inputs each, took 52 s, and 51 layers whose last call carries 200,000 empty lists 24 s. That work is replayed on
+# the layers' names (``_connection_work``) and counted in JSON values read, at most MAX_CONNECTION_WORK: a model
+# listed in the order of its calls, as Keras saves one, is read once (VGG16 about 300 values, DenseNet121 about
+# 9,000). A result may hold at most MAX_RESULT_MODELS models.
 MAX_MODEL_LAYERS = 1000
 MAX_SEQUENTIAL_LAYERS = 100
-MAX_INBOUND_VALUES = 20_000
+MAX_CONNECTION_WORK = 100_000
 MAX_RESULT_MODELS = 4
 FILE_NAME = re.compile(r"^[a-z]+[0-9]+\.(npy|keras)$")
 
@@ -711,9 +715,10 @@ def _archive_config(path: Path) -> dict:
 def _check_layer_counts(config: dict) -> None:
     """:class:`UnsafeModel` when ``config`` (a parsed config.json, bounded in size and depth) declares more than
     Keras builds in a few seconds: more than ``MAX_MODEL_LAYERS`` layers in all, Sequential models longer than
-    ``MAX_SEQUENTIAL_LAYERS`` (their lengths squared and summed), or more than ``MAX_INBOUND_VALUES`` values in the
-    layers' ``inbound_nodes``. Every ``layers`` list and every ``inbound_nodes`` counts, wherever it is."""
-    layers_seen, sequential_cost, inbound, stack = 0, 0, 0, [config]
+    ``MAX_SEQUENTIAL_LAYERS`` (their lengths squared and summed), or functional models whose layer calls take more
+    than ``MAX_CONNECTION_WORK`` to rebuild (:func:`_connection_work`, all models together). Every ``layers`` list
+    counts, wherever it is."""
+    layers_seen, sequential_cost, work, stack = 0, 0, 0, [config]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -733,27 +738,79 @@ def _check_layer_counts(config: dict) -> None:
                                       "counted by their lengths squared)")
             if layers_seen > MAX_MODEL_LAYERS:
                 raise UnsafeModel(f"the model has more than {MAX_MODEL_LAYERS:,} layers")
-        for key, value in node.items():
-            if key == "inbound_nodes":
-                inbound += _values_in(value, MAX_INBOUND_VALUES + 1 - inbound)
-                if inbound > MAX_INBOUND_VALUES:
-                    raise UnsafeModel(f"the model's layers have more than {MAX_INBOUND_VALUES:,} values of "
-                                      "connections (inbound_nodes)")
-            elif isinstance(value, (dict, list)):
-                stack.append(value)
+            work += _connection_work(layers, MAX_CONNECTION_WORK - work)
+            if work > MAX_CONNECTION_WORK:
+                raise UnsafeModel("the model's layer calls (inbound_nodes) would take Keras more than "
+                                  f"{MAX_CONNECTION_WORK:,} values read to rebuild (layers listed against the order "
+                                  "of their calls, or calls carrying too much)")
+        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+
+
+def _connection_work(layers: list, most: int) -> int:
+    """The JSON values (containers included) Keras reads to rebuild the layer calls of a functional model whose
+    config lists ``layers``, counted past ``most`` at most: Keras's own schedule
+    (``keras.src.models.functional.functional_from_config``) replayed on the layers' names. Pass after pass over the
+    layers in their listed order, each layer's waiting calls are tried in order until one whose input layers have
+    not yet made the call it names (``[name, node_index, ...]`` in the legacy format, ``keras_history`` in the
+    current one; an ``InputLayer`` starts with its one call made); every call tried is read whole, done or not. A
+    model listed in the order of its calls is read once; a pass that makes no call ends it (Keras refuses that
+    model)."""
+    made, waiting = {}, []
+    for layer in layers:
+        name = layer.get("name") if isinstance(layer, dict) else None
+        if not isinstance(name, str):
+            continue
+        made[name] = 1 if layer.get("class_name") == "InputLayer" else 0
+        calls = layer.get("inbound_nodes")
+        if isinstance(calls, list) and calls:
+            waiting.append((name, collections.deque(calls)))
+    work = 0
+    while waiting:
+        progressed = False
+        for name, calls in waiting:
+            while calls:
+                work += _values_in(calls[0], most + 1 - work)
+                if work > most:
+                    return work
+                if not all(made.get(layer, 0) > index for layer, index in _called_layers(calls[0])):
+                    break
+                made[name] += 1
+                calls.popleft()
+                progressed = True
+        waiting = [(name, calls) for name, calls in waiting if calls]
+        if not progressed:
+            break
+    return work
+
+
+def _called_layers(call) -> list[tuple[str, int]]:
+    """(layer name, node index) of each tensor a layer call (one entry of ``inbound_nodes``) takes."""
+    found, stack = [], [call]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            history = item.get("keras_history")
+            if isinstance(history, list) and len(history) >= 2 and isinstance(history[0], str) \
+                    and type(history[1]) is int:
+                found.append((history[0], history[1]))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if 3 <= len(item) <= 4 and isinstance(item[0], str) and type(item[1]) is int:
+                found.append((item[0], item[1]))
+            stack.extend(item)
+    return found
 
 
 def _values_in(value, most: int) -> int:
-    """How many numbers, strings, booleans and nulls ``value`` (parsed JSON) holds, counting stopped at ``most``."""
+    """How many values ``value`` (parsed JSON) holds, its lists and objects included, counting stopped at ``most``."""
     count, stack = 0, [value]
     while stack and count < most:
         item = stack.pop()
+        count += 1
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        else:
-            count += 1
     return count
 
 

@@ -110,9 +110,8 @@ KINDS = (
     ("3. Bytes that crash or exhaust the grader",
      "sizes, depths and types checked before anything is parsed or loaded (JSON depth and size, `.npy` header "
      "against the file, `.keras` members, ratios, declared weights, layers and connections (1,000 layers, "
-     "Sequential models of 100 counted squared, 20,000 values of inbound nodes; 4 models a result), a zip's "
-     "central directory read from its "
-     "end record before `ZipFile`, output messages of any type with their metadata counted, at most 3 errors kept "
+     "Sequential models of 100 counted squared, layer calls rebuilt within 100,000 values read; 4 models a "
+     "result), a zip's central directory read from its end record before `ZipFile`, output messages of any type with their metadata counted, at most 3 errors kept "
      "per cell); one byte budget and one load per file for a whole result; one time budget for all calls of an "
      "exercise; HOME walked with bounds, never following the kernel's links",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",

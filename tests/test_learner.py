@@ -434,16 +434,19 @@ def test_a_model_declaring_gibibytes_is_refused_before_its_memory_is_taken(saved
 
 def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_model, tmp_path):
     """Keras rebuilds a Sequential model at each layer it adds while loading it (400 layers: 30 s), reads a
-    layer's connections again for each layer still waiting for its inputs (1,000 layers listed against the order of
-    their calls, 200 inputs each: 52 s), and a 4 MB config.json holds 40,000 layers: Sequential models longer than
+    functional model's waiting layer calls again at each pass over its layers (1,000 layers listed against the
+    order of their calls: 52 s), and a 4 MB config.json holds 40,000 layers: Sequential models longer than
     MAX_SEQUENTIAL_LAYERS (their lengths squared, summed), more than MAX_MODEL_LAYERS layers in all (nested models
-    counted) or more than MAX_INBOUND_VALUES values of connections are refused from config.json alone, at once,
-    with or without weights; a model at the limits loads as before."""
+    counted), or layer calls whose rebuilding reads more than MAX_CONNECTION_WORK values are refused from
+    config.json alone, at once, with or without weights; a model at the limits, or listed as Keras saves it, loads
+    as before."""
     import json
     import time
     import zipfile
 
-    from grader.learner import MAX_INBOUND_VALUES, MAX_MODEL_LAYERS, MAX_SEQUENTIAL_LAYERS
+    import keras
+
+    from grader.learner import MAX_CONNECTION_WORK, MAX_MODEL_LAYERS, MAX_SEQUENTIAL_LAYERS
 
     honest = json.loads(zipfile.ZipFile(saved_model).read("config.json"))   # Sequential([Input((4,)), Dense(3)])
     dense = honest["config"]["layers"][-1]
@@ -470,12 +473,17 @@ def test_a_model_of_too_many_layers_is_refused_before_keras_builds_it(saved_mode
     two = dict(honest, config=dict(honest["config"], layers=[sequential(70), sequential(70)]))   # 2 * 71 ** 2
     functional = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": None,
                   "config": {"name": "f", "layers": [dense] * (MAX_MODEL_LAYERS + 1)}}
-    connected = dict(functional, config={"name": "f",
-                                         "layers": [dict(dense, inbound_nodes=[[["x", 0, 0]] * 700])] * 10})
+    inputs = x = keras.Input((4,))
+    for _ in range(150):
+        x = keras.layers.Identity()(x)
+    chain = json.loads(json.dumps(keras.saving.serialize_keras_object(keras.Model(inputs, x))))
+    assert len(load(chain, False)[0].layers) == 151           # as Keras saves it: each call read once
+    first, *rest = chain["config"]["layers"]
+    backwards = dict(chain, config=dict(chain["config"], layers=[first, *rest[::-1]]))   # a pass for each call
     for config, says in ((sequential(4 * MAX_SEQUENTIAL_LAYERS), f"one of {4 * MAX_SEQUENTIAL_LAYERS + 1:,} layers"),
                          (two, "Sequential models too long to load: one of 71 layers"),
                          (functional, f"more than {MAX_MODEL_LAYERS:,} layers"),
-                         (connected, f"more than {MAX_INBOUND_VALUES:,} values of connections")):
+                         (backwards, f"more than {MAX_CONNECTION_WORK:,} values read to rebuild")):
         for weights in (True, False):
             refused, seconds = load(config, weights)
             assert isinstance(refused, UnsafeModel) and says in str(refused) and seconds < 1, (weights, refused)
