@@ -747,15 +747,15 @@ def _check_layer_counts(config: dict) -> None:
 
 
 def _connection_work(layers: list, most: int) -> int:
-    """The JSON values (containers included) Keras reads to rebuild the layer calls of a functional model whose
-    config lists ``layers``, counted past ``most`` at most: Keras's own schedule
-    (``keras.src.models.functional.functional_from_config``) replayed on the layers' names. Pass after pass over the
-    layers in their listed order, each layer's waiting calls are tried in order until one whose input layers have
-    not yet made the call it names (``[name, node_index, ...]`` in the legacy format, ``keras_history`` in the
-    current one; an ``InputLayer`` starts with its one call made); every call tried is read whole, done or not. A
-    model listed in the order of its calls is read once; a pass that makes no call ends it (Keras refuses that
-    model)."""
-    made, waiting = {}, []
+    """At least the JSON values (containers included) Keras reads to rebuild the layer calls of a functional model
+    whose config lists ``layers``, or more than ``most``: (passes + 1) times the values of all its calls, the passes
+    counted by replaying Keras's own schedule (``keras.src.models.functional.functional_from_config``) on the
+    layers' names. Pass after pass over the layers in their listed order, each layer's waiting calls are made in
+    order until one whose inputs (:func:`_called_layers`) have not yet been made (an ``InputLayer`` starts with its
+    one call made); Keras reads every waiting call again at each pass, and a pass that makes nothing ends it. A call
+    Keras would keep waiting on for another reason (its layer raising ``IndexError``) adds at most the one pass
+    counted over the replay's. A model listed in the order of its calls, as Keras saves one, takes one pass."""
+    made, waiting, total = {}, [], 0
     for layer in layers:
         name = layer.get("name") if isinstance(layer, dict) else None
         if not isinstance(name, str):
@@ -763,41 +763,51 @@ def _connection_work(layers: list, most: int) -> int:
         made[name] = 1 if layer.get("class_name") == "InputLayer" else 0
         calls = layer.get("inbound_nodes")
         if isinstance(calls, list) and calls:
+            total += _values_in(calls, most + 1 - total)
+            if total > most:
+                return total
             waiting.append((name, collections.deque(calls)))
-    work = 0
-    while waiting:
+    passes = 0
+    while waiting and (passes + 2) * total <= most:
+        passes += 1
         progressed = False
         for name, calls in waiting:
-            while calls:
-                work += _values_in(calls[0], most + 1 - work)
-                if work > most:
-                    return work
-                if not all(made.get(layer, 0) > index for layer, index in _called_layers(calls[0])):
-                    break
+            while calls and all(made.get(layer, 0) > index for layer, index in _called_layers(calls[0])):
                 made[name] += 1
                 calls.popleft()
                 progressed = True
         waiting = [(name, calls) for name, calls in waiting if calls]
         if not progressed:
             break
-    return work
+    return (passes + 1 + bool(waiting)) * total
 
 
-def _called_layers(call) -> list[tuple[str, int]]:
-    """(layer name, node index) of each tensor a layer call (one entry of ``inbound_nodes``) takes."""
-    found, stack = [], [call]
+def _called_layers(call) -> list[tuple[str, float]]:
+    """(layer name, node index) of each input Keras waits for before it makes ``call`` (one entry of a layer's
+    ``inbound_nodes``), read as ``keras.src.models.functional.deserialize_node`` reads it: ``[name, node index,
+    tensor index(, kwargs)]`` entries in the legacy format; in the current one, the ``keras_history`` of every
+    ``__keras_tensor__`` object in its args and kwargs that deserialising reaches (plain lists and objects are
+    entered, any other Keras object is not). Forms that make Keras stop the whole load instead are left out."""
+    def reference(history):
+        if isinstance(history, list) and len(history) >= 3 and isinstance(history[0], str) \
+                and isinstance(history[1], (int, float)):
+            return [(history[0], history[1])]
+        return []
+
+    if isinstance(call, list):
+        return [ref for entry in call if isinstance(entry, list) and len(entry) <= 4 for ref in reference(entry)]
+    if not isinstance(call, dict):
+        return []
+    found, stack = [], [call.get("args"), call.get("kwargs")]
     while stack:
         item = stack.pop()
-        if isinstance(item, dict):
-            history = item.get("keras_history")
-            if isinstance(history, list) and len(history) >= 2 and isinstance(history[0], str) \
-                    and type(history[1]) is int:
-                found.append((history[0], history[1]))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            if 3 <= len(item) <= 4 and isinstance(item[0], str) and type(item[1]) is int:
-                found.append((item[0], item[1]))
+        if isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, dict):
+            if "class_name" not in item or "config" not in item:
+                stack.extend(item.values())
+            elif item["class_name"] == "__keras_tensor__" and isinstance(item["config"], dict):
+                found += reference(item["config"].get("keras_history"))
     return found
 
 
