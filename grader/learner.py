@@ -59,8 +59,9 @@ MAX_MODEL_PARAMETERS = 2**26  # 64 Mi weights (256 MiB of float32); VGG16's base
 # layers for every call still waiting for its inputs: 1,000 layers listed against the order of their calls, 200
 # inputs each, took 52 s, and 51 layers whose last call carries 200,000 empty lists 24 s. That work is replayed on
 # the layers' names (``_connection_work``) and counted in JSON values read, at most MAX_CONNECTION_WORK: a model
-# listed in the order of its calls, as Keras saves one, is read once (VGG16 about 300 values, DenseNet121 about
-# 9,000). A result may hold at most MAX_RESULT_MODELS models.
+# listed in the order of its calls, as Keras saves one, takes one pass (counted as two: VGG16's base 612,
+# NASNetMobile's with an augmentation Sequential and a head 30,888). A result may hold at most MAX_RESULT_MODELS
+# models.
 MAX_MODEL_LAYERS = 1000
 MAX_SEQUENTIAL_LAYERS = 100
 MAX_CONNECTION_WORK = 100_000
