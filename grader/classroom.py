@@ -19,15 +19,12 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import contextlib
-import io
 import json
 import os
 import re
 import sys
 from pathlib import Path
 
-import pytest
 
 from grader import exercise as exercises
 from grader import messages, plugin, report
@@ -156,16 +153,11 @@ class _Planner:
 
 def planned_checks(exercise: exercises.Exercise, *, hidden: bool) -> list[tuple[str, float, bool, str]]:
     """The checks that grade ``exercise`` (collected by pytest, not run)."""
-    from grader.grading import check_files, hermetic_pytest, planned_from_source
+    from grader.grading import check_files, planned_from_source, run_pytest_on_checks
 
     planner = _Planner()
     files = check_files(exercise, hidden=hidden)
-    args = [str(p) for p in files]
-    args += ["--collect-only", "-p", "no:grader", "-p", "no:cacheprovider", "-qq", "--import-mode=importlib",
-             "--noconftest", "--continue-on-collection-errors",
-             "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
-    with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(args, plugins=[plugin, planner])
+    run_pytest_on_checks(files, ["--collect-only"], planner)
     # a file pytest cannot load still counts its checks (read from its source), so the day's maximum holds
     return planner.planned + [(p.id, p.points, p.hidden, p.function) for f in files if f.resolve() not in planner.files
                               for p in planned_from_source(f)]

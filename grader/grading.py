@@ -333,23 +333,28 @@ def hermetic_pytest():
             os.environ.update(saved)
 
 
+def run_pytest_on_checks(files: list[Path], options: list[str], reporter) -> None:
+    """``pytest.main`` over the check ``files`` in this process, as the grader runs checks and as Classroom's
+    planner collects them: with ``options`` added, ``plugin`` and ``reporter`` as its only plugins besides pytest's,
+    inside :func:`hermetic_pytest`, its output discarded. ``--noconftest``: a conftest.py beside the check files or
+    in a folder above them (a hidden-checks folder kept inside another project) would run in the grader and could
+    drop checks; ``--continue-on-collection-errors``: one check file that cannot load must not stop the others."""
+    args = [*(str(p) for p in files), *options, "-p", "no:grader", "-p", "no:cacheprovider", "-qq",
+            "--import-mode=importlib", "--noconftest", "--continue-on-collection-errors",
+            "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
+    with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main(args, plugins=[plugin, reporter])
+
+
 def collect_checks(exercise: exercises.Exercise, learner, *, seed: int, hidden: bool, lang: str) -> _Collector:
     """Run the exercise's checks in-process against ``learner``; the collector holds results and measures."""
     collector = _Collector(exercise.id, learner, seed, lang)
     files = check_files(exercise, hidden=hidden)
-    args = [str(p) for p in files]
     # no:unraisableexception: its gc.collect() after every check cost day93 3 s of 5 (benchmarks/grading_overhead.py)
     # --tb=native: pytest's default long traceback parses the source of every frame of every failed check, 0.1 s a
     # failure (a notebook that is not JSON, 11 checks not attempted: 1.09 s of checks, 0.08 s with Python's own)
-    # --noconftest: a conftest.py beside the check files or in a folder above them (a hidden-checks folder kept
-    # inside another project) would run in the grader and could drop checks (hermetic_pytest: nor the environment)
-    args += ["-p", "no:grader", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:unraisableexception",
-             "-qq", "--import-mode=importlib", "--tb=native", "--noconftest",
-             "--continue-on-collection-errors",  # one check file that cannot load must not stop the others
-             "--rootdir", str(exercises.ROOT), "-c", str(exercises.PACKAGE_DIR / "checks.ini")]
     try:
-        with hermetic_pytest(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[plugin, collector])
+        run_pytest_on_checks(files, ["-p", "no:randomly", "-p", "no:unraisableexception", "--tb=native"], collector)
     except Exception as error:  # noqa: BLE001 - pytest itself broke: the checks it did not finish are errors
         collector.unfinished(files, error)
     else:

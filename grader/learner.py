@@ -649,8 +649,9 @@ def _initializer_cannot_fail(variable) -> bool:
     """True when ``variable``'s deferred initializer is one of Keras's own that gives a value for any shape: a
     built-in random or constant initializer of a float variable, its settings plain numbers (a scalar for
     ``Constant``, an int or None for the seed, no axes given for the fans; ``VarianceScaling``'s two words are
-    checked when it is made), or the counter of a layer's own random seed (``SeedGenerator``). ``Orthogonal``, ``Identity``, anything else or
-    anything set oddly (``Constant([1, 2, 3])`` on a (512, 10) kernel, a mean of "x") is not."""
+    checked when it is made), or the counter of a layer's own random seed (``SeedGenerator``). ``Orthogonal``,
+    ``Identity``, anything else or anything set oddly (``Constant([1, 2, 3])`` on a (512, 10) kernel, a mean of
+    "x") is not."""
     import keras
 
     initializer = getattr(variable, "_initializer", None)
