@@ -47,13 +47,17 @@ _KERNELS = itertools.count()
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
 # messages depends on timing; what the learner is told must not). A learner may undo it: then the message limit
 # still protects the grader, and only their own output is lost.
+# The guard is put on the kernel's two output streams again before each cell (``pre_run_cell``) wherever it is no
+# longer their ``write``: IPython 9 wraps ``write`` for the length of every cell to keep its output in the history
+# (``InteractiveShell._tee``) and puts back, after the cell, the ``write`` it found before it, so a guard set inside
+# a cell (as this one is) was gone after it (2026-12-02: IPython 9.18, a 33 MiB print refused whole rather than cut).
+# Set again inside each cell, the guard is the ``write`` that ``print`` calls, above IPython's, so IPython keeps
+# only what is sent.
 OUTPUT_GUARD = r"""
 def __grader_guard(limit):
     import sys
     state = {"left": limit, "told": False}
-    def reset(*_):
-        state.update(left=limit, told=False)
-    get_ipython().events.register("pre_run_cell", reset)
+    streams = (sys.stdout, sys.stderr)   # the kernel's own: a stream the learner puts in their place is theirs
     def guard(write):
         def capped(text):
             if not isinstance(text, str) or len(text) <= state["left"]:
@@ -67,9 +71,18 @@ def __grader_guard(limit):
                 write(f"\n[grader: output past {limit} characters in this cell is not sent / "
                       f"本儲存格超過 {limit} 字元的輸出不再送出]\n")
             return len(text)
+        capped.grader_guard = True
         return capped
-    for stream in (sys.stdout, sys.stderr):
-        stream.write = guard(stream.write)
+    def before_cell(*_):
+        state.update(left=limit, told=False)
+        for stream in streams:
+            try:
+                if not getattr(stream.write, "grader_guard", False):
+                    stream.write = guard(stream.write)
+            except Exception:   # a stream whose write cannot be set: the message limit still protects the grader
+                pass
+    get_ipython().events.register("pre_run_cell", before_cell)
+    before_cell()
 __grader_guard(LIMIT)
 del __grader_guard
 """

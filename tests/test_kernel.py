@@ -100,7 +100,9 @@ print(len(drawn), png.getvalue()[:4] == b"\\x89PNG")
 def test_one_oversized_message_is_refused_and_later_output_still_arrives(kernel):
     """With the kernel's own cut undone, ZMQ drops the connection for good on a message over the limit; the
     grader notices and reopens its output channel."""
-    undo = "import sys\nfor s in (sys.stdout, sys.stderr):\n    del s.write\n"
+    undo = ("import sys\ncallbacks = get_ipython().events.callbacks['pre_run_cell']\n"
+            "callbacks[:] = [c for c in callbacks if '__grader_guard' not in c.__qualname__]\n"
+            "for s in (sys.stdout, sys.stderr):\n    del s.write\n")
     assert kernel.run(undo, timeout=10).ok
     run = kernel.run(f"print('x' * {kernel.limits.message_bytes + 2**20})", timeout=20)
     assert run.ok and run.output_refused and not run.kernel_silent and run.stdout == ""
