@@ -605,15 +605,15 @@ class Kernel:
         would finish in time on an idle machine, and a re-grade gives the same result; a cell that sleeps or waits
         is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
-        waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self._cpu_s()
+        waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self.cpu_s()
 
         def starved() -> bool:
             wall = time.monotonic() - began
             return (wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
-                    and self._cpu_s() - used < wall)
+                    and self.cpu_s() - used < wall)
         return starved
 
-    def _cpu_s(self) -> float:
+    def cpu_s(self) -> float:
         """CPU seconds (user and system) used so far by the kernel and every process it started: its cgroup's count
         (:meth:`grader.sandbox.Cgroup.cpu_s`, exited processes included), else the processes that still run.
         A cell whose processes together had a whole CPU's worth of the wall time was not starved by other work,

@@ -101,10 +101,10 @@ def test_the_cpu_time_of_processes_that_exited_counts_for_the_cell(kernel):
 
     counter = kernel._cgroup.cpu_s() if kernel._cgroup is not None else None
     assert os.geteuid() != 0 or counter is not None, "as root the kernel's cgroups count its CPU time"
-    before, walked = kernel._cpu_s(), kernels._cpu_of(kernel._pids[1])
+    before, walked = kernel.cpu_s(), kernels._cpu_of(kernel._pids[1])
     assert kernel.run(CHILD_BURNS_HALF_A_SECOND, timeout=30).ok
     if counter is not None:
-        assert kernel._cpu_s() - before >= 0.5  # the child's 0.5 s of CPU, though it has exited
+        assert kernel.cpu_s() - before >= 0.5  # the child's 0.5 s of CPU, though it has exited
         assert kernel._cgroup.cpu_s() >= counter + 0.5
     assert kernels._cpu_of(kernel._pids[1]) - walked < 0.5  # the kernel's own process never had it
 
