@@ -52,29 +52,43 @@ _KERNELS = itertools.count()
 # (``InteractiveShell._tee``) and puts back, after the cell, the ``write`` it found before it, so a guard set inside
 # a cell (as this one is) was gone after it (2026-12-02: IPython 9.18, a 33 MiB print refused whole rather than cut).
 # Set again inside each cell, the guard is the ``write`` that ``print`` calls, above IPython's, so IPython keeps
-# only what is sent.
+# only what is sent; a write that reaches a guard from inside a guard (a cell run without IPython's wrapper, as a
+# top-level ``await`` cell is, leaves one below it) is counted once. What IPython 9 keeps of each cell's output
+# (``history_manager.outputs``, nothing under IPython 8, all the grader's calls under one cell's number) is
+# dropped before the next cell: nothing in a graded kernel reads it, and it was 70 bytes a write kept for the
+# kernel's life (a review, 2026-12-02).
 OUTPUT_GUARD = r"""
 def __grader_guard(limit):
-    import sys
-    state = {"left": limit, "told": False}
+    import sys, threading
+    state, inside = {"left": limit, "told": False}, threading.local()
     streams = (sys.stdout, sys.stderr)   # the kernel's own: a stream the learner puts in their place is theirs
     def guard(write):
         def capped(text):
-            if not isinstance(text, str) or len(text) <= state["left"]:
-                state["left"] -= len(text) if isinstance(text, str) else 0
+            if getattr(inside, "busy", False):
                 return write(text)
-            kept, state["left"] = text[:max(state["left"], 0)], 0
-            if kept:
-                write(kept)
-            if not state["told"]:
-                state["told"] = True
-                write(f"\n[grader: output past {limit} characters in this cell is not sent / "
-                      f"本儲存格超過 {limit} 字元的輸出不再送出]\n")
-            return len(text)
+            inside.busy = True
+            try:
+                if not isinstance(text, str) or len(text) <= state["left"]:
+                    state["left"] -= len(text) if isinstance(text, str) else 0
+                    return write(text)
+                kept, state["left"] = text[:max(state["left"], 0)], 0
+                if kept:
+                    write(kept)
+                if not state["told"]:
+                    state["told"] = True
+                    write(f"\n[grader: output past {limit} characters in this cell is not sent / "
+                          f"本儲存格超過 {limit} 字元的輸出不再送出]\n")
+                return len(text)
+            finally:
+                inside.busy = False
         capped.grader_guard = True
         return capped
     def before_cell(*_):
         state.update(left=limit, told=False)
+        try:
+            get_ipython().history_manager.outputs.clear()
+        except Exception:   # IPython 8 keeps none
+            pass
         for stream in streams:
             try:
                 if not getattr(stream.write, "grader_guard", False):

@@ -41,6 +41,23 @@ def test_a_flood_is_cut_in_the_kernel_before_it_is_sent(kernel):
     assert after.ok and after.stdout == "next cell\n" and after.output_dropped == 0
 
 
+def test_the_flood_guard_counts_once_after_an_await_cell_and_ipython_keeps_no_output_between_cells(kernel):
+    """IPython 9 wraps the streams for each cell and puts back what it found, except in a top-level ``await``
+    cell, which ipykernel runs without that wrapper: the guard set there stayed below the next cells' and every
+    character was counted twice (a 1.5 M-character print cut at 0.6 M). IPython 9 also kept every write of the
+    kernel's life (``history_manager.outputs``); now only the current cell's."""
+    big = "print('x' * 1_500_000)"
+    before = kernel.run(big, timeout=20)
+    assert kernel.run("import asyncio\nawait asyncio.sleep(0)\nprint('awaited')", timeout=10).stdout == "awaited\n"
+    after = [kernel.run(big, timeout=20) for _ in range(2)]
+    assert [(r.ok, r.stdout, r.output_dropped) for r in after] == [(before.ok, before.stdout, before.output_dropped)] * 2
+    assert "output past" not in before.stdout
+    assert kernel.run("import sys\nfor i in range(1000):\n    sys.stdout.write('.')", timeout=10).ok
+    kept = kernel.run("kept = getattr(get_ipython().history_manager, 'outputs', {})\n"
+                      "print(sum(len(outputs) for outputs in kept.values()))", timeout=10)
+    assert kept.stdout == "0\n", kept
+
+
 def test_colab_and_jupyter_habits_run_as_they_run_there(kernel):
     """NOTEBOOK_HABITS: a shell command runs without the pseudo-terminal the sandbox lacks (it raised OSError "out
     of pty devices" and stopped the rest of its cell), ``%pip`` too; ``input()`` gets an empty line; Colab's
