@@ -50,7 +50,8 @@ def test_the_flood_guard_counts_once_after_an_await_cell_and_ipython_keeps_no_ou
     before = kernel.run(big, timeout=20)
     assert kernel.run("import asyncio\nawait asyncio.sleep(0)\nprint('awaited')", timeout=10).stdout == "awaited\n"
     after = [kernel.run(big, timeout=20) for _ in range(2)]
-    assert [(r.ok, r.stdout, r.output_dropped) for r in after] == [(before.ok, before.stdout, before.output_dropped)] * 2
+    seen = (before.ok, before.stdout, before.output_dropped)
+    assert [(r.ok, r.stdout, r.output_dropped) for r in after] == [seen] * 2
     assert "output past" not in before.stdout
     assert kernel.run("import sys\nfor i in range(1000):\n    sys.stdout.write('.')", timeout=10).ok
     kept = kernel.run("kept = getattr(get_ipython().history_manager, 'outputs', {})\n"
