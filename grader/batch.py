@@ -558,9 +558,11 @@ def _grade_on_dask(gradable: list[Submission], *, out, settings, digests, run, a
     by_learner = {s.learner: s for s in gradable}
     jobs = (Job(s.learner, tuple(s.files()), settings) for s in gradable)
     used: set[str] = set()
+    keras = any(exercises.get(e).keras for s in gradable for e in s.exercises)  # the warm children import it ahead
+    warm_up = (lambda n: warm_pool(settings, n, keras=keras)) if settings.warm else None
     try:
         with engines.connect(workers=workers, scheduler=scheduler, device=settings.device, per_gpu=per_gpu,
-                             warm_up=(lambda n: warm_pool(settings, n)) if settings.warm else None) as engine:
+                             warm_up=warm_up) as engine:
             task = grade_job_warm if settings.warm else grade_job
             for job, outcome in engines.run_all(engine, jobs, task, _lost):
                 _record(out, by_learner[job.learner], digests[job.learner], settings, outcome, run)

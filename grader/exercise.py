@@ -59,6 +59,7 @@ class Exercise:
     total_timeout_s: float = 600.0
     call_timeout_s: float = 20.0
     calls_budget_s: float = 300.0  # every learner call of the checks together (honest day93: under 40 s loaded)
+    keras: bool = True  # its checks import Keras (and TensorFlow: 5-10 s on 2 cores, paid once per grading process)
 
     @property
     def notebook_name(self) -> str:
@@ -84,7 +85,7 @@ class Exercise:
 
 EXERCISES: dict[str, Exercise] = {e.id: e for e in (
     Exercise("day93", Text("Compute a feature map", "計算特徵圖"),
-             ("conv_single_step", "feature_map", "feature_maps", "relu")),
+             ("conv_single_step", "feature_map", "feature_maps", "relu"), keras=False),
     Exercise("day94", Text("Padding and stride", "填補與步長"),
              ("conv_output_size", "keras_output_size", "zero_pad", "conv_forward")),
     Exercise("day95", Text("Max and mean pooling", "最大池化與平均池化"), ("pool_forward",)),

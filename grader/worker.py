@@ -1,6 +1,7 @@
 """A warm grading worker: one long-lived child process per Dask worker thread (a pool of them), which imports the
-grader, pytest, NumPy and SciPy once (TensorFlow with the first submission that needs it) and then grades
-submission after submission on request, each while the kernel of the next one boots (:func:`grader.pool.keep_warm`).
+grader, pytest, NumPy and SciPy once (Keras and TensorFlow too, before the first submission that needs them) and
+then grades submission after submission on request, each while the kernel of the next one boots
+(:func:`grader.pool.keep_warm`).
 After each submission it collects its garbage and freezes what is left (``gc.freeze``), so pytest's full
 collections no longer scan TensorFlow's heap (about 3 s a day on 2 cores); what a frozen cycle later drops is never
 freed, which the RSS bound below recycles.
@@ -15,11 +16,14 @@ Protocol (one JSON object a line): the worker writes ``{"argv": [...], "cwd": st
 on the child's stdin; the child runs ``grader.cli.main(argv)`` in ``cwd`` with ``env`` added to its environment and
 its stderr in ``path``, then answers ``{"rc": int, "keep": [pid, ...]}`` on its stdout (the grader's own prints go
 to /dev/null; ``keep``: the kernels it launched ahead for the next submission, :mod:`grader.pool`). It says
-``{"ready": true}`` once its imports are done, and exits when its stdin closes or once a grading was stopped by
-SIGTERM/SIGHUP (``grader.cli`` turns them into ``SystemExit``, so the grading closes its kernels first).
+``{"ready": true}`` once its imports are done, and again after ``{"import": "keras"}``; it exits when its stdin
+closes or once a grading was stopped by SIGTERM/SIGHUP (``grader.cli`` turns them into ``SystemExit``, so the
+grading closes its kernels first).
 
 Rules (:func:`grade_job_warm`):
-- per-submission timeout: the child is stopped by :func:`grader.job.kill_tree` (SIGTERM, so it closes its kernels,
+- per-submission timeout, counted from the request (after the child's imports: Keras's is asked for and waited
+  on before the first submission of days 94-98, with ``READY_TIMEOUT_S``, so no learner's limit pays for the
+  grader's start): the child is stopped by :func:`grader.job.kill_tree` (SIGTERM, so it closes its kernels,
   cgroups and session folders; SIGKILL for its group and every process it started if it is not gone in
   ``TERM_GRACE_S``; then whatever it left is swept), the outcome is "timed out", and the next submission gets a
   fresh child;
@@ -52,6 +56,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader import exercise as exercises
 from grader.job import (CHILD_PREAMBLE, STDERR_KEPT, Job, Outcome, Settings, _child_env, _memory_limit, _stage,
                         _why, _worker_name, grade_job, grade_options, job_timeout, kill_tree, timed_out)
 
@@ -71,7 +76,8 @@ from grader.cli import main
 import grader.grading, pytest, numpy, scipy  # noqa: the point of a warm worker: imported once
 import grader.session, grader.kernel, grader.learner, nbclient, nbformat, jupyter_client, zmq.asyncio  # noqa: the
 # rest of what every grading imports: a batch starts its warm children before its cluster, so this overlaps that
-# TensorFlow is imported by the first submission that needs it (days 94-98), then stays: a day93 class never pays it.
+# Keras and TensorFlow are imported when asked, before the first submission that needs them (days 94-98; see
+# _with_keras), then stay: a day93 class never pays for them, and no learner's time limit does.
 from grader import pool
 pool.keep_warm(True)  # after each submission, the kernel of the next one is launched (named in "keep")
 gc.freeze()  # what is alive now is kept: pytest's gc.collect() calls stop scanning it (with TensorFlow, -3 s a day)
@@ -80,6 +86,13 @@ answers.flush()
 base = dict(os.environ)
 for line in sys.stdin:
     request = json.loads(line)
+    if request.get("import") == "keras":  # asked before the first submission that needs it, outside its time
+        import keras  # noqa: imported once, as the grader's own start
+        gc.collect()
+        gc.freeze()
+        answers.write('{"ready": true}\\n')
+        answers.flush()
+        continue
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(base)
@@ -115,6 +128,8 @@ class _Child:
     graded: int = 0
     ready: bool = False
     kept: tuple[int, ...] = ()   # the kernels it launched ahead, as it named them after its last submission
+    keras: bool = False   # asked to import Keras (the answer is awaited by _with_keras)
+    keras_ready: bool = False
 
 
 _idle: list[_Child] = []   # warm children not grading now (started ahead by prestart, or done with a submission)
@@ -160,10 +175,11 @@ def _wait_ready(child: _Child) -> _Child:
     return child
 
 
-def prestart(settings: Settings, count: int) -> None:
+def prestart(settings: Settings, count: int, *, keras: bool = False) -> None:
     """Start warm children for ``settings`` until ``count`` wait idle, without waiting for their imports: a batch
     whose Dask workers run in this process calls it before starting its cluster, so the children import while
-    the cluster starts. Idle children for other settings are retired."""
+    the cluster starts (Keras and TensorFlow too when ``keras``: a batch with days 94-98). Idle children for
+    other settings are retired."""
     _closing.clear()
     with _lock:
         stale = [c for c in _idle if c.key != _key(settings)]
@@ -174,15 +190,21 @@ def prestart(settings: Settings, count: int) -> None:
     started = [_spawn(settings) for _ in range(missing)]
     with _lock:
         _idle.extend(started)
+        asked = [c for c in _idle if keras and not c.keras]
+    for child in asked:  # queued behind its start; read by _with_keras before the child's first submission
+        with contextlib.suppress(OSError):
+            child.process.stdin.write(b'{"import": "keras"}\n')
+            child.process.stdin.flush()
+            child.keras = True
 
 
 @contextlib.contextmanager
-def warm_pool(settings: Settings, count: int):
+def warm_pool(settings: Settings, count: int, *, keras: bool = False):
     """:func:`prestart` ``count`` children for a batch graded in this process's threads; every warm child of this
     process is retired when the batch ends (their kernels closed, nothing left running); from then on, until the
     next batch, a grading still under way is not retried and none starts (an interrupted batch)."""
     try:
-        prestart(settings, count)
+        prestart(settings, count, keras=keras)
         yield
     finally:
         _closing.set()
@@ -238,6 +260,28 @@ def _take(job: Job, *, fresh: bool) -> _Child:
     return _wait_ready(child)
 
 
+def needs_keras(job: Job) -> bool:
+    """Whether grading ``job`` imports Keras (one of its exercises' checks does: :attr:`Exercise.keras`)."""
+    return any(exercises.get(exercise_id).keras for exercise_id, _ in job.files)
+
+
+def _with_keras(child: _Child, wanted: bool) -> _Child:
+    """``child`` with Keras imported, if ``wanted`` or asked before (its answer comes before any later one): the
+    grader's own start, so it is waited for with ``READY_TIMEOUT_S`` and not counted against the submission's time
+    limit (5-10 s on 2 cores, more under load: an honest submission graded first was once timed out by it)."""
+    if wanted and not child.keras:
+        child.process.stdin.write(b'{"import": "keras"}\n')
+        child.process.stdin.flush()
+        child.keras = True
+    if child.keras and not child.keras_ready:
+        answer = _answer(child.process, READY_TIMEOUT_S)
+        if not (isinstance(answer, dict) and answer.get("ready")):
+            _retire(child, busy=True)
+            raise _NotReady(f"the warm worker did not import Keras (answer {answer!r})")
+        child.keras_ready = True
+    return child
+
+
 def _give_back(child: _Child) -> None:
     with _lock:
         if child in _busy:
@@ -285,6 +329,16 @@ def _attempt(job: Job, *, fresh: bool) -> tuple[Outcome, int]:
     """One grading of ``job`` on a warm child: (its outcome, how many submissions that child had graded before)."""
     child = _take(job, fresh=fresh)
     before = child.graded
+    try:
+        _with_keras(child, needs_keras(job))
+    except BrokenPipeError:
+        _retire(child, busy=True)
+        raise _NotReady("the warm worker died before its submission") from None
+    except _NotReady:
+        raise
+    except BaseException:  # interrupted while it imports: leave nothing running
+        _retire(child, busy=True)
+        raise
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as tmp:
         folder = Path(tmp)
         out, log = folder / "result.json", folder / "stderr.txt"

@@ -148,6 +148,51 @@ def test_a_submission_past_its_time_limit_is_killed_with_its_worker_and_the_next
     assert worker._idle == [] and worker._busy == []
 
 
+SLOW_KERAS = """\
+import os, sys, time
+
+
+class SlowKeras:  # the first import of Keras in this process takes GRADER_TEST_SLOW_KERAS_S seconds more
+    def find_spec(self, name, path=None, target=None):
+        if name == "keras":
+            sys.meta_path.remove(self)
+            time.sleep(float(os.environ["GRADER_TEST_SLOW_KERAS_S"]))
+        return None
+
+
+if os.environ.get("GRADER_TEST_SLOW_KERAS_S"):
+    sys.meta_path.insert(0, SlowKeras())
+"""
+
+
+def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_limit(tmp_path, fresh_workers,
+                                                                                       monkeypatch):
+    # The warm worker's first day94-98 submission used to pay for importing Keras and TensorFlow (5-10 s on 2
+    # cores, over 30 s under load) inside its time limit: an honest learner graded first on a worker was timed out.
+    # Here the import takes 40 s more (a sitecustomize on the grader's PYTHONPATH; the kernels never import Keras
+    # for day95) and the limit is 35 s: graded, because the import is waited on before the submission's clock.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(SLOW_KERAS)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("GRADER_TEST_SLOW_KERAS_S", "40")
+    solution = exercises.get("day95").solution
+    outcome = worker.grade_job_warm(_job("solution", solution, cell_timeout_s=60, timeout_s=35))
+    assert outcome.ok, outcome.reason.en
+    assert outcome.duration_s > 40, "the slowed import of Keras never happened: this test proves nothing"
+    assert json.loads(outcome.result)["score"] == json.loads(outcome.result)["max_score"]
+
+
+def test_a_warm_worker_started_for_a_batch_with_keras_days_imports_it_before_its_first_submission(fresh_workers):
+    settings = Settings(seed=SEED, lang="en", cell_timeout_s=10)
+    worker.prestart(settings, 1, keras=True)   # as a batch with days 94-98 starts its workers
+    solution = exercises.get("day93").solution
+    outcome = worker.grade_job_warm(Job("solution", (("day93", solution.read_bytes()),), settings))
+    assert outcome.ok, outcome.reason.en
+    (child,) = worker._idle   # graded by the warm child (not by the per-submission fallback), Keras already in it
+    assert child.graded == 1 and child.keras and child.keras_ready
+
+
 def test_a_grader_that_ignores_sigterm_is_killed_and_its_session_folder_and_cgroups_swept(tmp_path, monkeypatch):
     marker = f"started-{uuid.uuid4().hex}"
     endless = _endless(tmp_path, marker)
