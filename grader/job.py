@@ -3,7 +3,8 @@
 Dask cannot stop or limit a running task, so a task only supervises: ``grade_job`` writes the learner's
 notebooks (sent as bytes, so no shared filesystem is needed) into a temporary folder, runs
 ``grader grade --json`` there in a child process started with ``start_new_session=True`` and an address-space
-limit (``RLIMIT_AS``), and on timeout stops it (:func:`kill_tree`: SIGTERM so that it closes its kernels, then
+limit (``RLIMIT_AS``), times it from the child's word that its own imports are done (Keras's too for days 94-98,
+so no learner's time limit pays for the grader's start), and on timeout stops it (:func:`kill_tree`: SIGTERM so that it closes its kernels, then
 SIGKILL for its process group and the kernels it started, then :func:`sweep` for their cgroups and folders).
 The child also dies with its worker (``PR_SET_PDEATHSIG``). Nothing a submission does can raise here.
 :mod:`grader.worker` keeps such a child warm across submissions (the default of ``grader batch``); this module's
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -42,9 +44,15 @@ if os.getppid() != parent:
     sys.exit(137)
 """
 CHILD = CHILD_PREAMBLE + """\
+started, wants_keras = int(sys.argv.pop(1)), sys.argv.pop(1) == "keras"
 from grader.cli import main
+if wants_keras:
+    import keras  # noqa: the grader's own start, before the submission's clock (grade_job)
+os.write(started, b"started\\n")
+os.close(started)
 sys.exit(main(sys.argv[1:]))
 """
+START_TIMEOUT_S = 300.0  # the grader's own start in a child (imports; Keras and TensorFlow: 5-10 s on 2 cores)
 
 
 def default_memory_mb() -> int:
@@ -80,6 +88,11 @@ class Job:
     learner: str
     files: tuple[tuple[str, bytes], ...]
     settings: Settings
+
+    @property
+    def keras(self) -> bool:
+        """Whether grading it imports Keras (one of its exercises' checks does: :attr:`Exercise.keras`)."""
+        return any(exercises.get(exercise_id).keras for exercise_id, _ in self.files)
 
 
 @dataclass(frozen=True)
@@ -122,9 +135,9 @@ def grade_options(s: Settings) -> list[str]:
     return options + ([] if s.hidden else ["--public-only"])
 
 
-def _command(job: Job, submission: Path, out: Path) -> list[str]:
-    return [sys.executable, "-c", CHILD, str(_memory_limit(job.settings)), str(os.getpid()), "grade", str(submission),
-            "--json", str(out), *grade_options(job.settings)]
+def _command(job: Job, submission: Path, out: Path, started: int) -> list[str]:
+    return [sys.executable, "-c", CHILD, str(_memory_limit(job.settings)), str(os.getpid()), str(started),
+            "keras" if job.keras else "-", "grade", str(submission), "--json", str(out), *grade_options(job.settings)]
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
@@ -208,23 +221,34 @@ def _why(returncode: int, stderr: str, memory: int) -> Text:
 
 
 def grade_job(job: Job) -> Outcome:
-    """Grade one submission in a child process; never raises for anything the submission does."""
+    """Grade one submission in a child process; never raises for anything the submission does. Its time limit
+    (:func:`job_timeout`) counts from the child's word that its imports are done (Keras's too, for days 94-98;
+    waited for up to ``START_TIMEOUT_S``), as on a warm worker: no learner's time pays for the grader's start."""
     began = time.perf_counter()
     worker = _worker_name()
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as tmp:
         folder = Path(tmp)
         out, log = folder / "result.json", folder / "stderr.txt"
+        started, told = os.pipe()
         with open(log, "wb") as stderr:
-            child = subprocess.Popen(_command(job, _stage(folder, job), out), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=stderr, cwd=folder,
-                                     env=_child_env(job.settings), start_new_session=True)
             try:
+                child = subprocess.Popen(_command(job, _stage(folder, job), out, told), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr, cwd=folder, pass_fds=(told,),
+                                         env=_child_env(job.settings), start_new_session=True)
+            except BaseException:
+                os.close(started)
+                raise
+            finally:
+                os.close(told)
+            try:
+                select.select([started], [], [], START_TIMEOUT_S)  # its word, or its end (the pipe closes)
                 returncode = child.wait(timeout=job_timeout(job))
             except subprocess.TimeoutExpired:
                 kill_tree(child)
                 return Outcome(job.learner, False, reason=timed_out(job_timeout(job)),
                                duration_s=time.perf_counter() - began, worker=worker)
             finally:
+                os.close(started)
                 if child.returncode is None:  # interrupted while waiting: leave nothing running
                     kill_tree(child)
         text = log.read_text(errors="replace")[-STDERR_KEPT:]

@@ -22,7 +22,7 @@ grading closes its kernels first).
 
 Rules (:func:`grade_job_warm`):
 - per-submission timeout, counted from the request (after the child's imports: Keras's is asked for and waited
-  on before the first submission of days 94-98, with ``READY_TIMEOUT_S``, so no learner's limit pays for the
+  on before the first submission of days 94-98, with ``START_TIMEOUT_S``, so no learner's limit pays for the
   grader's start): the child is stopped by :func:`grader.job.kill_tree` (SIGTERM, so it closes its kernels,
   cgroups and session folders; SIGKILL for its group and every process it started if it is not gone in
   ``TERM_GRACE_S``; then whatever it left is swept), the outcome is "timed out", and the next submission gets a
@@ -37,7 +37,7 @@ Rules (:func:`grade_job_warm`):
   ``keep`` (launched ahead, never used by anyone); the child is retired after
   ``GRADER_WORKER_MAX_JOBS`` submissions (default 50) or once its RSS passes ``GRADER_WORKER_MAX_RSS_MB``
   (default 3072);
-- a child that cannot start (or says it is not ready in ``READY_TIMEOUT_S``) leaves the submission to
+- a child that cannot start (or says it is not ready in ``START_TIMEOUT_S``) leaves the submission to
   :func:`grader.job.grade_job`, the per-submission child.
 """
 from __future__ import annotations
@@ -56,11 +56,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader import exercise as exercises
-from grader.job import (CHILD_PREAMBLE, STDERR_KEPT, Job, Outcome, Settings, _child_env, _memory_limit, _stage,
-                        _why, _worker_name, grade_job, grade_options, job_timeout, kill_tree, timed_out)
+from grader.job import (CHILD_PREAMBLE, START_TIMEOUT_S, STDERR_KEPT, Job, Outcome, Settings, _child_env,
+                        _memory_limit, _stage, _why, _worker_name, grade_job, grade_options, job_timeout, kill_tree,
+                        timed_out)
 
-READY_TIMEOUT_S = 300.0
 DEFAULT_MAX_JOBS = 50
 DEFAULT_MAX_RSS_MB = 3072
 RETIRE_WAIT_S = 10.0  # an idle child asked to exit closes the kernel it launched ahead first
@@ -167,7 +166,7 @@ def _spawn(settings: Settings) -> _Child:
 
 def _wait_ready(child: _Child) -> _Child:
     if not child.ready:
-        answer = _answer(child.process, READY_TIMEOUT_S)
+        answer = _answer(child.process, START_TIMEOUT_S)
         if not (isinstance(answer, dict) and answer.get("ready")):
             _retire(child)
             raise _NotReady(f"the warm worker did not start (answer {answer!r}, status {child.process.returncode})")
@@ -260,21 +259,16 @@ def _take(job: Job, *, fresh: bool) -> _Child:
     return _wait_ready(child)
 
 
-def needs_keras(job: Job) -> bool:
-    """Whether grading ``job`` imports Keras (one of its exercises' checks does: :attr:`Exercise.keras`)."""
-    return any(exercises.get(exercise_id).keras for exercise_id, _ in job.files)
-
-
 def _with_keras(child: _Child, wanted: bool) -> _Child:
     """``child`` with Keras imported, if ``wanted`` or asked before (its answer comes before any later one): the
-    grader's own start, so it is waited for with ``READY_TIMEOUT_S`` and not counted against the submission's time
+    grader's own start, so it is waited for with ``START_TIMEOUT_S`` and not counted against the submission's time
     limit (5-10 s on 2 cores, more under load: an honest submission graded first was once timed out by it)."""
     if wanted and not child.keras:
         child.process.stdin.write(b'{"import": "keras"}\n')
         child.process.stdin.flush()
         child.keras = True
     if child.keras and not child.keras_ready:
-        answer = _answer(child.process, READY_TIMEOUT_S)
+        answer = _answer(child.process, START_TIMEOUT_S)
         if not (isinstance(answer, dict) and answer.get("ready")):
             _retire(child, busy=True)
             raise _NotReady(f"the warm worker did not import Keras (answer {answer!r})")
@@ -330,7 +324,7 @@ def _attempt(job: Job, *, fresh: bool) -> tuple[Outcome, int]:
     child = _take(job, fresh=fresh)
     before = child.graded
     try:
-        _with_keras(child, needs_keras(job))
+        _with_keras(child, job.keras)
     except BrokenPipeError:
         _retire(child, busy=True)
         raise _NotReady("the warm worker died before its submission") from None

@@ -165,9 +165,10 @@ if os.environ.get("GRADER_TEST_SLOW_KERAS_S"):
 """
 
 
+@pytest.mark.parametrize("grade", [worker.grade_job_warm, jobs.grade_job], ids=["warm", "per-submission"])
 def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_limit(tmp_path, fresh_workers,
-                                                                                       monkeypatch):
-    # The warm worker's first day94-98 submission used to pay for importing Keras and TensorFlow (5-10 s on 2
+                                                                                       monkeypatch, grade):
+    # A grading process's first day94-98 submission used to pay for importing Keras and TensorFlow (5-10 s on 2
     # cores, over 30 s under load) inside its time limit: an honest learner graded first on a worker was timed out.
     # Here the import takes 40 s more (a sitecustomize on the grader's PYTHONPATH; the kernels never import Keras
     # for day95) and the limit is 35 s: graded, because the import is waited on before the submission's clock.
@@ -177,7 +178,7 @@ def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_
                                                                     os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("GRADER_TEST_SLOW_KERAS_S", "40")
     solution = exercises.get("day95").solution
-    outcome = worker.grade_job_warm(_job("solution", solution, cell_timeout_s=60, timeout_s=35))
+    outcome = grade(_job("solution", solution, cell_timeout_s=60, timeout_s=35))
     assert outcome.ok, outcome.reason.en
     assert outcome.duration_s > 40, "the slowed import of Keras never happened: this test proves nothing"
     assert json.loads(outcome.result)["score"] == json.loads(outcome.result)["max_score"]
