@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import os
 import platform
 import re
@@ -102,6 +103,15 @@ def _stderr_filtered():
                     if not TF_LOG_LINE.match(line)]
             if kept:
                 sys.stderr.write("".join(kept))
+
+
+def preload_keras() -> None:
+    """Import Keras, and TensorFlow quietly first (:func:`quiet_tensorflow`): a grading process's own start, done
+    before a submission's clock starts (:mod:`grader.job`, :mod:`grader.worker`). Never raises: an import that
+    fails here fails again in the checks that need Keras, which report it there, as they would without this."""
+    quiet_tensorflow()
+    with contextlib.suppress(Exception):
+        importlib.import_module("keras")
 
 
 def quiet_tensorflow() -> None:

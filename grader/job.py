@@ -3,7 +3,7 @@
 Dask cannot stop or limit a running task, so a task only supervises: ``grade_job`` writes the learner's
 notebooks (sent as bytes, so no shared filesystem is needed) into a temporary folder, runs
 ``grader grade --json`` there in a child process started with ``start_new_session=True`` and an address-space
-limit (``RLIMIT_AS``), times it from the child's word that its own imports are done (Keras's too for days 94-98,
+limit (``RLIMIT_AS``), times it from the child's word that it has imported the grader (and Keras for days 94-98,
 so no learner's time limit pays for the grader's start), and on timeout stops it (:func:`kill_tree`: SIGTERM so that it closes its kernels, then
 SIGKILL for its process group and the kernels it started, then :func:`sweep` for their cgroups and folders).
 The child also dies with its worker (``PR_SET_PDEATHSIG``). Nothing a submission does can raise here.
@@ -46,8 +46,9 @@ if os.getppid() != parent:
 CHILD = CHILD_PREAMBLE + """\
 started, wants_keras = int(sys.argv.pop(1)), sys.argv.pop(1) == "keras"
 from grader.cli import main
-if wants_keras:
-    import keras  # noqa: the grader's own start, before the submission's clock (grade_job)
+if wants_keras:  # the grader's own start, before the submission's clock (grade_job)
+    from grader import environment
+    environment.preload_keras()
 os.write(started, b"started\\n")
 os.close(started)
 sys.exit(main(sys.argv[1:]))
@@ -222,7 +223,7 @@ def _why(returncode: int, stderr: str, memory: int) -> Text:
 
 def grade_job(job: Job) -> Outcome:
     """Grade one submission in a child process; never raises for anything the submission does. Its time limit
-    (:func:`job_timeout`) counts from the child's word that its imports are done (Keras's too, for days 94-98;
+    (:func:`job_timeout`) counts from the child's word that it has imported the grader (and Keras, for days 94-98;
     waited for up to ``START_TIMEOUT_S``), as on a warm worker: no learner's time pays for the grader's start."""
     began = time.perf_counter()
     worker = _worker_name()
@@ -241,7 +242,7 @@ def grade_job(job: Job) -> Outcome:
             finally:
                 os.close(told)
             try:
-                select.select([started], [], [], START_TIMEOUT_S)  # its word, or its end (the pipe closes)
+                _await_start(started)
                 returncode = child.wait(timeout=job_timeout(job))
             except subprocess.TimeoutExpired:
                 kill_tree(child)
@@ -257,6 +258,13 @@ def grade_job(job: Job) -> Outcome:
                            duration_s=time.perf_counter() - began, worker=worker)
         return Outcome(job.learner, True, result=out.read_text(encoding="utf-8"),
                        duration_s=time.perf_counter() - began, worker=worker)
+
+
+def _await_start(started: int) -> None:
+    """Wait up to ``START_TIMEOUT_S`` for the child's word on the pipe ``started`` (or its end: the pipe closes)."""
+    waiting = select.poll()
+    waiting.register(started, select.POLLIN | select.POLLHUP)
+    waiting.poll(START_TIMEOUT_S * 1000)
 
 
 def _worker_name() -> str:

@@ -86,7 +86,8 @@ base = dict(os.environ)
 for line in sys.stdin:
     request = json.loads(line)
     if request.get("import") == "keras":  # asked before the first submission that needs it, outside its time
-        import keras  # noqa: imported once, as the grader's own start
+        from grader import environment
+        environment.preload_keras()  # once, as the grader's own start
         gc.collect()
         gc.freeze()
         answers.write('{"ready": true}\\n')
@@ -190,11 +191,12 @@ def prestart(settings: Settings, count: int, *, keras: bool = False) -> None:
     with _lock:
         _idle.extend(started)
         asked = [c for c in _idle if keras and not c.keras]
+        for child in asked:  # marked before it is asked, so that no submission is sent before the answer is read
+            child.keras = True
     for child in asked:  # queued behind its start; read by _with_keras before the child's first submission
         with contextlib.suppress(OSError):
             child.process.stdin.write(b'{"import": "keras"}\n')
             child.process.stdin.flush()
-            child.keras = True
 
 
 @contextlib.contextmanager

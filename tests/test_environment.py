@@ -19,14 +19,15 @@ def test_the_device_line_exists_in_both_languages():
 
 
 @pytest.mark.slow
-def test_tensorflow_imports_without_its_start_up_log_lines():
-    script = ("from grader.environment import quiet_tensorflow\nquiet_tensorflow()\n"
-              "import tensorflow as tf\nprint(float(tf.constant(2.0) * 3))\n"
+@pytest.mark.parametrize("start", ["quiet_tensorflow", "preload_keras"])   # preload_keras: a grading child's start
+def test_tensorflow_imports_without_its_start_up_log_lines(start):
+    script = (f"from grader.environment import {start}\n{start}()\n"
+              "import tensorflow as tf\nprint(float(tf.constant(2.0) * 3), tf.get_logger().level)\n"
               "import sys\nprint('still mine', file=sys.stderr)")
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("TF_", "CUDA_"))}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "6.0"
+    assert done.stdout.strip() == "6.0 40"   # and TensorFlow's own logger at ERROR
     assert "still mine" in done.stderr   # the learner's own stderr is kept
     assert [line for line in done.stderr.splitlines() if any(n in line for n in TF_NOISE)] == []
 

@@ -180,6 +180,9 @@ def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_
     solution = exercises.get("day95").solution
     outcome = grade(_job("solution", solution, cell_timeout_s=60, timeout_s=35))
     assert outcome.ok, outcome.reason.en
+    if grade is worker.grade_job_warm:   # by the warm child itself, not by its per-submission fallback
+        (child,) = worker._idle
+        assert child.graded == 1 and child.keras_ready
     assert outcome.duration_s > 40, "the slowed import of Keras never happened: this test proves nothing"
     assert json.loads(outcome.result)["score"] == json.loads(outcome.result)["max_score"]
 
