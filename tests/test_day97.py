@@ -99,6 +99,39 @@ def test_a_model_graded_again_with_another_seed_is_measured_again_only_on_its_mo
     assert mnist.accuracy_on_test_set(model, mnist.moved_generator(2)) == second and len(measured) == 7
 
 
+def test_compiled_scoring_predicts_every_test_digit_as_eager_calls_do():
+    """The accuracy checks score a model through a compiled forward pass (``grader.mnist._forward``, 250 images a
+    batch): for a convnet trained briefly, the predicted class of every test image (scaled, raw pixels, moved) is
+    the one eager calls of 1,000 images (the way before) give; the compiled pass lives only as long as its model."""
+    import gc
+    import weakref
+
+    import keras
+
+    from grader.datasets import load_mnist
+
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    (x_train, y_train), _ = load_mnist()
+    model.fit(mnist.reference_scale(x_train[:2000]), y_train[:2000], epochs=1, batch_size=64, verbose=0)
+    images, labels = datasets.load_mnist_test()
+    moved = mnist.moved_digits(images, mnist.directions(mnist.moved_generator(7), len(images)))
+    for inputs in (mnist.reference_scale(images), images.astype("float32")[..., np.newaxis],
+                   mnist.reference_scale(moved)):
+        eager = np.concatenate([np.asarray(model(inputs[i:i + 1000], training=False)).argmax(axis=-1)
+                                for i in range(0, len(inputs), 1000)])
+        assert np.array_equal(mnist._classes(model, inputs), eager)
+    assert 0.5 < (eager == labels).mean() < 1   # a model that learned something, and makes mistakes
+    assert model in mnist._FORWARD
+    scored = weakref.ref(model)
+    del model
+    gc.collect()
+    assert scored() is None, "the compiled forward pass kept the learner's model alive"
+
+
 class StandIn:
     """A learner whose notebook kept the test data out of `fit`, whose `trained_model()` returns ``model`` and
     whose `training_history()` returns ``history`` (a learning curve made up by hand unless given)."""
