@@ -224,7 +224,9 @@ def _why(returncode: int, stderr: str, memory: int) -> Text:
 def grade_job(job: Job) -> Outcome:
     """Grade one submission in a child process; never raises for anything the submission does. Its time limit
     (:func:`job_timeout`) counts from the child's word that it has imported the grader (and Keras, for days 94-98;
-    waited for up to ``START_TIMEOUT_S``), as on a warm worker: no learner's time pays for the grader's start."""
+    waited for up to ``START_TIMEOUT_S``), as on a warm worker: no learner's time pays for the grader's start. A
+    child with no word in that time is stopped and the learner left ungraded for a grader's reason
+    (``batch_reason_no_start``), never told their submission timed out."""
     began = time.perf_counter()
     worker = _worker_name()
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as tmp:
@@ -242,7 +244,10 @@ def grade_job(job: Job) -> Outcome:
             finally:
                 os.close(told)
             try:
-                _await_start(started)
+                if not _await_start(started):   # the grader's own start hung: not the learner's time, nor doing
+                    kill_tree(child)
+                    return Outcome(job.learner, False, duration_s=time.perf_counter() - began, worker=worker,
+                                   reason=messages.text("batch_reason_no_start", seconds=f"{START_TIMEOUT_S:g}"))
                 returncode = child.wait(timeout=job_timeout(job))
             except subprocess.TimeoutExpired:
                 kill_tree(child)
@@ -260,11 +265,12 @@ def grade_job(job: Job) -> Outcome:
                        duration_s=time.perf_counter() - began, worker=worker)
 
 
-def _await_start(started: int) -> None:
-    """Wait up to ``START_TIMEOUT_S`` for the child's word on the pipe ``started`` (or its end: the pipe closes)."""
+def _await_start(started: int) -> bool:
+    """Wait up to ``START_TIMEOUT_S`` for the child's word on the pipe ``started`` or its end (the pipe closes: the
+    child died starting, and its exit status says why); False when neither came in that time."""
     waiting = select.poll()
     waiting.register(started, select.POLLIN | select.POLLHUP)
-    waiting.poll(START_TIMEOUT_S * 1000)
+    return bool(waiting.poll(START_TIMEOUT_S * 1000))
 
 
 def _worker_name() -> str:

@@ -1004,6 +1004,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "graded, but the result could not be drawn ({why}); see learners/{learner}/result.json",
         "已批改，但結果無法呈現（{why}）；請見 learners/{learner}/result.json"),
     "batch_reason_timeout": ("timed out after {seconds} s and was stopped", "超過時間上限 {seconds} 秒，已被停止"),
+    "batch_reason_no_start": (
+        "the grader did not start within {seconds} s (its own imports) and was stopped; the submission was not run",
+        "批改程式在 {seconds} 秒內沒有啟動完成（它自己的匯入），已被停止；這份作業沒有執行"),
     "batch_reason_killed": ("the grader was killed by {signal}", "批改程式被 {signal} 訊號終止"),
     "batch_reason_killed_memory": ("the grader was killed by {signal} (out of memory?)",
                                    "批改程式被 {signal} 訊號終止（可能是記憶體不足）"),

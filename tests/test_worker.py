@@ -187,6 +187,25 @@ def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_
     assert json.loads(outcome.result)["score"] == json.loads(outcome.result)["max_score"]
 
 
+def test_a_grader_that_never_starts_is_stopped_and_the_learner_is_not_told_they_timed_out(tmp_path, monkeypatch):
+    # The grading child's own start (its imports) hangs past START_TIMEOUT_S: it is stopped then, not after the
+    # submission's whole limit, and the reason is the grader's, not "timed out" (the learner's notebook never ran).
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(SLOW_KERAS)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("GRADER_TEST_SLOW_KERAS_S", "600")
+    monkeypatch.setattr(jobs, "START_TIMEOUT_S", 2.0)
+    stops = _recording_stops(monkeypatch, jobs)
+    outcome = jobs.grade_job(_job("solution", exercises.get("day95").solution, cell_timeout_s=60, timeout_s=30))
+    assert not outcome.ok and not outcome.result
+    assert outcome.reason.en.startswith("the grader did not start within 2 s"), outcome.reason.en
+    assert "timed out" not in outcome.reason.en and "沒有啟動" in outcome.reason.zh_tw
+    assert outcome.duration_s < 20, "waited for the submission's limit rather than the grader's start"
+    ((pid, _),) = stops
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
 def test_a_warm_worker_started_for_a_batch_with_keras_days_imports_it_before_its_first_submission(fresh_workers):
     settings = Settings(seed=SEED, lang="en", cell_timeout_s=10)
     worker.prestart(settings, 1, keras=True)   # as a batch with days 94-98 starts its workers
