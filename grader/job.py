@@ -54,6 +54,7 @@ os.close(started)
 sys.exit(main(sys.argv[1:]))
 """
 START_TIMEOUT_S = 300.0  # the grader's own start in a child (imports; Keras and TensorFlow: 5-10 s on 2 cores)
+START_POLL_S = 0.5       # how often a starting child is looked at for its exit
 
 
 def default_memory_mb() -> int:
@@ -244,7 +245,7 @@ def grade_job(job: Job) -> Outcome:
             finally:
                 os.close(told)
             try:
-                if not _await_start(started):   # the grader's own start hung: not the learner's time, nor doing
+                if not _await_start(started, child):   # the grader's own start hung: not the learner's doing
                     kill_tree(child)
                     return Outcome(job.learner, False, duration_s=time.perf_counter() - began, worker=worker,
                                    reason=messages.text("batch_reason_no_start", seconds=f"{START_TIMEOUT_S:g}"))
@@ -265,12 +266,17 @@ def grade_job(job: Job) -> Outcome:
                        duration_s=time.perf_counter() - began, worker=worker)
 
 
-def _await_start(started: int) -> bool:
-    """Wait up to ``START_TIMEOUT_S`` for the child's word on the pipe ``started`` or its end (the pipe closes: the
-    child died starting, and its exit status says why); False when neither came in that time."""
+def _await_start(started: int, child: subprocess.Popen) -> bool:
+    """Wait up to ``START_TIMEOUT_S`` for the child's word on the pipe ``started``, the pipe's end or the child's
+    exit (it died starting: its exit status says why; a process it started may still hold the pipe open, so the
+    child is looked at every ``START_POLL_S``); False when none of them came in that time."""
     waiting = select.poll()
     waiting.register(started, select.POLLIN | select.POLLHUP)
-    return bool(waiting.poll(START_TIMEOUT_S * 1000))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while (left := deadline - time.monotonic()) > 0:
+        if waiting.poll(min(left, START_POLL_S) * 1000) or child.poll() is not None:
+            return True
+    return False
 
 
 def _worker_name() -> str:

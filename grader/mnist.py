@@ -154,12 +154,14 @@ def _fit_input(model, images: np.ndarray) -> np.ndarray:
     return images.reshape((images.shape[0], *fits[0]))
 
 
-_FORWARD: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> its compiled forward pass
+_FORWARD: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # model -> (its layers, compiled forward pass)
 
 
 def _forward(model):
     """``model(x, training=False)``, on TensorFlow compiled once per model (``tf.function``, traced once per batch
-    shape) and kept as long as the model lives; eager on another backend.
+    shape) and kept as long as the model lives, compiled again when its layers change (``check()`` in a notebook
+    scores the learner's live model: a ``model.pop()`` and ``model.add(...)`` make another model); eager on another
+    backend.
 
     Scoring the 30,000 images of a model's three measurements (clean, raw pixels, moved) with a small convnet on 2
     CPU cores (2026-12-03, four new models each, best batch size of each way): eager calls of 1,000 images 5.0 s
@@ -169,7 +171,8 @@ def _forward(model):
 
     if keras.backend.backend() != "tensorflow":
         return lambda batch: model(batch, training=False)
-    if model not in _FORWARD:
+    layers = tuple(map(id, model.layers))
+    if model not in _FORWARD or _FORWARD[model][0] != layers:
         import tensorflow as tf
 
         learner_model = weakref.ref(model)   # the compiled function must not keep the model alive
@@ -177,8 +180,8 @@ def _forward(model):
         def forward(batch):
             return learner_model()(batch, training=False)
 
-        _FORWARD[model] = tf.function(forward, reduce_retracing=True, autograph=False)
-    return _FORWARD[model]
+        _FORWARD[model] = layers, tf.function(forward, reduce_retracing=True, autograph=False)
+    return _FORWARD[model][1]
 
 
 def _classes(model, images: np.ndarray) -> np.ndarray:

@@ -125,6 +125,9 @@ def test_compiled_scoring_predicts_every_test_digit_as_eager_calls_do():
                                 for i in range(0, len(inputs), 1000)])
         assert np.array_equal(mnist._classes(model, inputs), eager)
     assert 0.5 < (eager == labels).mean() < 1   # a model that learned something, and makes mistakes
+    model.pop()   # changed in place, as a notebook cell run again changes it: compiled again, not the old pass
+    model.add(keras.layers.Dense(10, bias_initializer=keras.initializers.Constant(np.eye(10)[3] * 1e3)))
+    assert np.array_equal(mnist._classes(model, inputs[:500]), np.full(500, 3))
     assert model in mnist._FORWARD
     scored = weakref.ref(model)
     del model

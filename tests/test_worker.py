@@ -206,6 +206,43 @@ def test_a_grader_that_never_starts_is_stopped_and_the_learner_is_not_told_they_
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+DIE_STARTING = """\
+import os, subprocess, sys
+
+
+class DieStarting:  # the grading child dies importing Keras, leaving a process that holds its start pipe open
+    def find_spec(self, name, path=None, target=None):
+        if name == "keras":
+            subprocess.Popen(["sleep", os.environ["GRADER_TEST_DIE_STARTING"]], close_fds=False)
+            os._exit(3)
+        return None
+
+
+if os.environ.get("GRADER_TEST_DIE_STARTING"):
+    sys.meta_path.insert(0, DieStarting())
+"""
+
+
+def test_a_grader_that_dies_starting_is_reported_by_its_exit_even_with_its_start_pipe_held_open(tmp_path,
+                                                                                                monkeypatch):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(DIE_STARTING)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    holder = f"{30 + uuid.uuid4().int % 1000 / 1000:.3f}"   # sleep's argument marks the process holding the pipe
+    monkeypatch.setenv("GRADER_TEST_DIE_STARTING", holder)
+    monkeypatch.setattr(jobs, "START_TIMEOUT_S", 20.0)
+    try:
+        outcome = jobs.grade_job(_job("solution", exercises.get("day95").solution, cell_timeout_s=60,
+                                      timeout_s=60))
+        assert not outcome.ok and outcome.reason.en.startswith("the grader exited with status 3"), outcome.reason.en
+        assert outcome.duration_s < 15, "waited for the start limit: the child's exit was not noticed"
+    finally:
+        for process in psutil.process_iter(["cmdline"]):
+            if process.info["cmdline"] == ["sleep", holder]:
+                process.kill()
+
+
 def test_a_warm_worker_started_for_a_batch_with_keras_days_imports_it_before_its_first_submission(fresh_workers):
     settings = Settings(seed=SEED, lang="en", cell_timeout_s=10)
     worker.prestart(settings, 1, keras=True)   # as a batch with days 94-98 starts its workers
