@@ -165,6 +165,14 @@ if os.environ.get("GRADER_TEST_SLOW_KERAS_S"):
 """
 
 
+def _sitecustomize(tmp_path: Path, monkeypatch, source: str) -> None:
+    """``source`` as the ``sitecustomize`` of every Python process this test starts (first on its PYTHONPATH)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(source)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
+                                                                    os.environ.get("PYTHONPATH")])))
+
+
 @pytest.mark.parametrize("grade", [worker.grade_job_warm, jobs.grade_job], ids=["warm", "per-submission"])
 def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_limit(tmp_path, fresh_workers,
                                                                                        monkeypatch, grade):
@@ -172,10 +180,7 @@ def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_
     # cores, over 30 s under load) inside its time limit: an honest learner graded first on a worker was timed out.
     # Here the import takes 40 s more (a sitecustomize on the grader's PYTHONPATH; the kernels never import Keras
     # for day95) and the limit is 35 s: graded, because the import is waited on before the submission's clock.
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "sitecustomize.py").write_text(SLOW_KERAS)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
-                                                                    os.environ.get("PYTHONPATH")])))
+    _sitecustomize(tmp_path, monkeypatch, SLOW_KERAS)
     monkeypatch.setenv("GRADER_TEST_SLOW_KERAS_S", "40")
     solution = exercises.get("day95").solution
     outcome = grade(_job("solution", solution, cell_timeout_s=60, timeout_s=35))
@@ -190,10 +195,7 @@ def test_the_graders_own_keras_import_is_not_counted_against_a_submissions_time_
 def test_a_grader_that_never_starts_is_stopped_and_the_learner_is_not_told_they_timed_out(tmp_path, monkeypatch):
     # The grading child's own start (its imports) hangs past START_TIMEOUT_S: it is stopped then, not after the
     # submission's whole limit, and the reason is the grader's, not "timed out" (the learner's notebook never ran).
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "sitecustomize.py").write_text(SLOW_KERAS)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
-                                                                    os.environ.get("PYTHONPATH")])))
+    _sitecustomize(tmp_path, monkeypatch, SLOW_KERAS)
     monkeypatch.setenv("GRADER_TEST_SLOW_KERAS_S", "600")
     monkeypatch.setattr(jobs, "START_TIMEOUT_S", 2.0)
     stops = _recording_stops(monkeypatch, jobs)
@@ -225,10 +227,7 @@ if os.environ.get("GRADER_TEST_DIE_STARTING"):
 
 def test_a_grader_that_dies_starting_is_reported_by_its_exit_even_with_its_start_pipe_held_open(tmp_path,
                                                                                                 monkeypatch):
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "sitecustomize.py").write_text(DIE_STARTING)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
-                                                                    os.environ.get("PYTHONPATH")])))
+    _sitecustomize(tmp_path, monkeypatch, DIE_STARTING)
     holder = f"{30 + uuid.uuid4().int % 1000 / 1000:.3f}"   # sleep's argument marks the process holding the pipe
     monkeypatch.setenv("GRADER_TEST_DIE_STARTING", holder)
     monkeypatch.setattr(jobs, "START_TIMEOUT_S", 20.0)
