@@ -59,6 +59,9 @@ MNIST = DataFile("mnist/mnist.npz", (
 FASHION_SUBSET = DataFile("fashion-mnist/fashion-mnist-subset.npz", (
     "da091cad03bf6ee4282c8d62262c1f3ac3c3960342e622ad52734aa92d73d233",
 ), "the Fashion-MNIST subset")
+HEAD_FEATURES = DataFile("fashion-mnist/fashion-vgg16-random-features.npz", (
+    "189172743ec501e0a8fb1a1cb5bbc0147bfc865736908c008d525842406aee73",
+), "the day98 head check's features (the Fashion-MNIST subset through a random-weights VGG16)")
 
 
 def sha256(path: Path) -> str:

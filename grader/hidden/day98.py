@@ -3,6 +3,9 @@
 The references are independent of the learner's code: padding and channel repetition in NumPy, VGG16's "caffe"
 preprocessing written out (RGB -> BGR, minus the ImageNet means), and a VGG16 base whose random weights the check
 draws and hands the learner as a weights file, so features can be compared value for value without ImageNet.
+The head learns from the shipped features of the Fashion-MNIST subset through one fixed random-weights base
+(``grader.transfer.head_features``): a fresh class-balanced draw of them each run, through a fresh random dense
+ReLU layer (``grader.transfer.head_check_data``).
 Models are inspected through Keras's public API only (see grader/transfer.py).
 """
 import numpy as np
@@ -17,11 +20,6 @@ HEAD_EPOCHS = 15
 
 def random_grey_images(rng, n: int) -> np.ndarray:
     return rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
-
-
-def balanced(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, np.ndarray]:
-    keep = np.sort(np.concatenate([np.flatnonzero(y == c)[:per_class] for c in range(10)]))
-    return x[keep], y[keep]
 
 
 @pytest.mark.points(1)
@@ -74,12 +72,7 @@ def test_extract_features_random_base(learner, rng):
 @pytest.mark.points(3)
 @pytest.mark.target("train_head")
 def test_head_on_features_beats_chance(learner, rng, measure):
-    (x_train, y_train), (x_test, y_test) = datasets.load_fashion_subset()
-    x_train, y_train = balanced(x_train, y_train, HEAD_TRAIN_PER_CLASS)
-    base = transfer.random_base(rng, reuse=True)
-    train, test = (transfer.features(base, transfer.reference_preprocess(transfer.reference_prepare(x)))
-                   for x in (x_train, x_test))
-    train, test = transfer.standardized(train, test)
+    (train, y_train), (test, y_test) = transfer.head_check_data(rng, HEAD_TRAIN_PER_CLASS)
     what = f"train_head(features, labels, epochs={HEAD_EPOCHS})"
     head, curves = transfer.trained_head(learner, train, y_train, epochs=HEAD_EPOCHS, what=what)
     accuracy = transfer.accuracy(head, test, y_test, what=what)
