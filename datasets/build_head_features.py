@@ -15,8 +15,17 @@ import numpy as np
 from grader.datasets import DATA_DIR, HEAD_FEATURES, load_fashion_subset, sha256
 from grader.transfer import computed_head_features
 
-(x_train, _), (x_test, _) = load_fashion_subset()
-arrays = computed_head_features(x_train, x_test)
-out = DATA_DIR / HEAD_FEATURES.name
-np.savez_compressed(out, **arrays)
-print(out, {key: value.shape for key, value in arrays.items()}, out.stat().st_size, "bytes", sha256(out))
+
+
+def main() -> None:
+    (x_train, _), (x_test, _) = load_fashion_subset()
+    arrays = computed_head_features(x_train, x_test)
+    if not all(np.isfinite(value).all() for value in arrays.values()):
+        raise SystemExit("features that are not finite (over float16's 65504?): not written")
+    out = DATA_DIR / HEAD_FEATURES.name
+    np.savez_compressed(out, **arrays)
+    print(out, {key: value.shape for key, value in arrays.items()}, out.stat().st_size, "bytes", sha256(out))
+
+
+if __name__ == "__main__":
+    main()

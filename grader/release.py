@@ -57,7 +57,8 @@ packages = ["grader", "grader.course", "grader.data"]
 [tool.setuptools.package-data]
 grader = ["checks.ini", "hidden_counts.json"]
 "grader.course" = ["day*/test_day*.py", "day*/day*.ipynb"]
-"grader.data" = ["fashion-mnist/fashion-mnist-subset.npz", "fashion-mnist/COPYRIGHT"]
+"grader.data" = ["fashion-mnist/fashion-mnist-subset.npz", "fashion-mnist/fashion-vgg16-random-features.npz",
+                 "fashion-mnist/COPYRIGHT"]
 
 [tool.pytest.ini_options]
 # `pytest` alone runs the days that do not train; `pytest exercises/day97` runs a training day when asked.

@@ -183,25 +183,34 @@ def head_features() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np
     if train.shape != (len(y_train), HEAD_DIM) or test.shape != (len(y_test), HEAD_DIM):
         raise ValueError(f"head features of shapes {train.shape} and {test.shape} for {len(y_train)} and "
                          f"{len(y_test)} images")
+    if not (np.isfinite(train).all() and np.isfinite(test).all()):
+        raise ValueError("head features that are not finite (a float16 overflow?): rebuild them")
     for array in (train, y_train, test, y_test):
         array.flags.writeable = False
     return (train, y_train), (test, y_test)
+
+
+def balanced_draw(rng: np.random.Generator, labels: np.ndarray, per_class: int) -> np.ndarray:
+    """Indices of ``per_class`` samples of each class 0-9 of ``labels``, drawn without replacement from ``rng``,
+    in a shuffled order: (10 * per_class,) int64. Raises ValueError when a class has fewer."""
+    pick = np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in range(10)])
+    rng.shuffle(pick)
+    return pick
 
 
 def head_check_data(rng: np.random.Generator, per_class: int):
     """The head check's inputs for one run: ((train, labels), (test, labels)), features (n, 1, 1, 512) float32 as
     ``extract_features`` gives for 32 x 32 images.
 
-    ``per_class`` training features of each class drawn from the 200 (in a shuffled order) and all 500 test
-    features, through a fresh random dense ReLU layer drawn from ``rng`` (512 -> 512, Gaussian weights of variance
+    ``per_class`` training features of each class drawn from the 200 (:func:`balanced_draw`, the first thing drawn
+    from ``rng``) and all 500 test features, through a fresh random dense ReLU layer drawn from ``rng`` (512 -> 512, Gaussian weights of variance
     1/512, no bias: the random base's top made anew each run, as the extract_features check draws a whole random
     base), standardized again with the drawn training features' statistics. The shipped features are fixed, what
     the learner's head sees is not: a head built to recognise the shipped test features cannot find them, and
     one that learns does about as well (the notebook's head over 10 draws: 0.720-0.778 test accuracy, against
     0.756-0.786 on the shipped features merely rotated; with shuffled labels 0.09-0.13)."""
     (train, y_train), (test, y_test) = head_features()
-    pick = np.concatenate([rng.choice(np.flatnonzero(y_train == c), per_class, replace=False) for c in range(10)])
-    rng.shuffle(pick)
+    pick = balanced_draw(rng, y_train, per_class)
     top = (rng.standard_normal((HEAD_DIM, HEAD_DIM)) / np.sqrt(HEAD_DIM)).astype(np.float32)
     drawn, test = (np.maximum(x @ top, 0) for x in (train[pick], test))
     mean, std = standardization(drawn)

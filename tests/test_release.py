@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -90,6 +91,9 @@ def test_the_release_has_everything_a_learner_and_classroom_need(released):
                 for p in _files(ROOT / "datasets") if "__pycache__" not in p.parts}
     assert datasets == {p.relative_to(out / "datasets"): hashlib.sha256(p.read_bytes()).hexdigest()
                         for p in _files(out / "datasets")}
+    data_files = [tomllib.loads(text)["tool"]["setuptools"]["package-data"]["grader.data"]
+                  for text in ((out / "pyproject.toml").read_text(), (ROOT / "pyproject.toml").read_text())]
+    assert data_files[0] == data_files[1]            # a non-editable install of the release carries the same data
     counts = json.loads((out / "grader" / "hidden_counts.json").read_text())
     for day in days:
         if (HIDDEN / f"{day}.py").is_file():

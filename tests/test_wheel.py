@@ -174,7 +174,7 @@ def test_days_97_and_98_non_training_functions_and_data_check_from_the_wheel(ven
         import json
         import numpy as np
         from grader.practice import check
-        from grader.datasets import load_fashion_subset, find, FASHION_SUBSET
+        from grader.datasets import load_fashion_subset, find, FASHION_SUBSET, HEAD_FEATURES
 
         def scale_images(images):
             return images.astype("float32")[..., None] / 255
@@ -186,10 +186,12 @@ def test_days_97_and_98_non_training_functions_and_data_check_from_the_wheel(ven
               "prepare_images": prepare_images}
         statuses = {n: [s.value for s in check(n, namespace=ns)] for n in ns}
         (x, y), _ = load_fashion_subset()
-        print(json.dumps({"statuses": statuses, "train": list(x.shape), "data": str(find(FASHION_SUBSET))}))
+        print(json.dumps({"statuses": statuses, "train": list(x.shape), "data": str(find(FASHION_SUBSET)),
+                          "head_features": str(find(HEAD_FEATURES))}))
     ''')
     done = run(python, "-c", script, env=env, cwd=env["HOME"])
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert all(found["statuses"][n] and set(found["statuses"][n]) == {"passed"} for n in found["statuses"]), found
     assert found["train"] == [2000, 28, 28]
     assert found["data"].startswith(str(folder / "venv")), found["data"]   # the wheel's own copy
+    assert found["head_features"].startswith(str(folder / "venv")), found   # the hidden head check's, sha256-checked
