@@ -203,12 +203,12 @@ def head_check_data(rng: np.random.Generator, per_class: int):
     ``extract_features`` gives for 32 x 32 images.
 
     ``per_class`` training features of each class drawn from the 200 (:func:`balanced_draw`, the first thing drawn
-    from ``rng``) and all 500 test features, through a fresh random dense ReLU layer drawn from ``rng`` (512 ->
-    512, Gaussian weights of variance 1/512, no bias: the random base's top made anew each run, as the
-    extract_features check draws a whole random base), standardized again with the drawn training features' statistics. The shipped features are fixed, what
-    the learner's head sees is not: a head built to recognise the shipped test features cannot find them, and
-    one that learns does about as well (the notebook's head over 10 draws: 0.720-0.778 test accuracy, against
-    0.756-0.786 on the shipped features merely rotated; with shuffled labels 0.09-0.13)."""
+    from ``rng``) and all 500 test features, through a fresh random dense ReLU layer drawn from ``rng`` (512 -> 512,
+    Gaussian weights of variance 1/512, no bias: the random base's top made anew each run, as the extract_features
+    check draws a whole random base), standardized again with the drawn training features' statistics. The shipped
+    features are fixed, what the learner's head sees is not: a head built to recognise the shipped test features
+    cannot find them, and one that learns does about as well (the notebook's head over 10 draws: 0.720-0.778 test
+    accuracy, against 0.756-0.786 on the shipped features merely rotated; with shuffled labels 0.09-0.13)."""
     (train, y_train), (test, y_test) = head_features()
     pick = balanced_draw(rng, y_train, per_class)
     top = (rng.standard_normal((HEAD_DIM, HEAD_DIM)) / np.sqrt(HEAD_DIM)).astype(np.float32)
