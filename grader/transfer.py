@@ -32,8 +32,7 @@ TOP_LAYERS = ("fc1", "fc2", "predictions", "flatten")    # VGG16's own classifie
 HEAD_RATE = 1e-3                                        # the rate the reference model is compiled with
 FINE_TUNE_MAX_RATE = 1e-4
 HEAD_ACCURACY_MIN = 0.5                                 # 5x chance; the reference head: 0.72-0.78 (10 draws)
-CACHED_FEATURES = 16        # reference feature arrays kept per process (a few images each; when the
-#                             head features are computed, not read: 4 MB and 1 MB)
+CACHED_FEATURES = 16        # reference feature arrays kept per process (a few images each)
 AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
                 "RandomCrop", "RandomBrightness")
 
@@ -149,8 +148,8 @@ HEAD_DIM = 512          # VGG16's last block: (1, 1, 512) features for a 32 x 32
 
 def head_raw_features(images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) grey images -> (n, 512) float32 features of the fixed random base (``HEAD_BASE_SEED``)."""
-    base = random_base(np.random.default_rng(HEAD_BASE_SEED), reuse=True)
-    return features(base, reference_preprocess(reference_prepare(images))).reshape(len(images), HEAD_DIM)
+    base = random_base(np.random.default_rng(HEAD_BASE_SEED), reuse=True)   # not remembered: head_features is
+    return _predicted(base, reference_preprocess(reference_prepare(images))).reshape(len(images), HEAD_DIM)
 
 
 def computed_head_features(x_train: np.ndarray, x_test: np.ndarray) -> dict[str, np.ndarray]:
