@@ -100,6 +100,22 @@ def __grader_guard(limit):
 __grader_guard(LIMIT)
 del __grader_guard
 """
+# The kernel's process: ``python -m ipykernel_launcher`` less its debugger. ipykernel imports debugpy while it
+# starts, to offer a debugger that no graded kernel uses: 0.07-0.1 of a kernel's 0.6 CPU-seconds of booting, in
+# each of a batch's kernels (benchmarks/kernel_boot.py). Its import is refused while ipykernel decides (so the
+# kernel says it has no debugger, as where debugpy is not installed), then allowed again: a learner's own
+# `import debugpy` works. Nothing of the working folder is imported while the kernel starts (the '' of ``-c`` is
+# dropped first, as ipykernel_launcher drops the working folder); IPython puts it back for the learner's cells,
+# and sys.argv and sys.path end as under ``-m ipykernel_launcher``.
+KERNEL_MAIN = """import sys
+del sys.path[0]
+sys.modules["debugpy"] = None
+import ipykernel.debugger
+del sys.modules["debugpy"]
+import runpy
+runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+"""
+
 # Run in every fresh kernel too: no pictures are drawn for displayed objects (matplotlib figures shown by the
 # inline backend, PIL images, anything shown through ``_repr_png_``/``_repr_svg_``), only their text is sent
 # (``<Figure size 640x480 with 1 Axes>``). Nobody looks at a graded kernel's pictures, and drawing them was
@@ -443,8 +459,8 @@ class Kernel:
         client.km.connection_file = str(private / "connection.json")
         config = self._launcher_config(private, report)
         client.km._kernel_spec = KernelSpec(
-            argv=[*sandbox.launcher_argv(config), sys.executable, "-m", "ipykernel_launcher", "-f",
-                  "{connection_file}"], display_name="Python 3 (sandboxed)", language="python",
+            argv=[*sandbox.launcher_argv(config), sys.executable, "-c", KERNEL_MAIN, "-f", "{connection_file}"],
+            display_name="Python 3 (sandboxed)", language="python",
             interrupt_mode="signal", env={})
         return client
 

@@ -1,6 +1,6 @@
 """The kernel pool: a session's folder and sandboxed kernel, launched ahead of the session that will use it.
 
-A fresh kernel takes about 0.6 s to boot (Python, ipykernel, the sandbox). A :class:`Stage` is everything a
+A fresh kernel takes about 0.5 s to boot (Python, ipykernel, the sandbox). A :class:`Stage` is everything a
 session needs before the learner's notebook arrives: its temporary folder (``work``, ``home``, the exercise's
 data) and a kernel launched in it, still booting. :func:`prepare` launches one for an exercise and a run seed
 and returns at once, so the kernel boots while the grader does other work (the checks of the exercise before

@@ -1,6 +1,7 @@
 """The learner's kernel sandbox: the limits, and the launcher that applies them before the kernel starts.
 
-The grader starts every learner kernel as ``python -m grader.sandbox CONFIG -- python -m ipykernel_launcher ...``.
+The grader starts every learner kernel as ``python -I -S .../grader/sandbox.py CONFIG -- python -c KERNEL_MAIN ...``
+(:func:`launcher_argv`, :data:`grader.kernel.KERNEL_MAIN`).
 The launcher, still running as the grader's user, in this order:
 
 1. joins the kernel's own cgroups (memory, process count, CPU weight and time; created by :class:`Cgroup`), so
@@ -682,7 +683,13 @@ def launch(config: dict, command: list[str]) -> None:
 
 
 def launcher_argv(config: dict) -> list[str]:
-    return [sys.executable, "-m", "grader.sandbox", json.dumps(config), "--"]
+    """The command line that runs :func:`launch` with ``config``, before the kernel's own command line.
+
+    This file is run as a script in Python's isolated mode without ``site`` (``-I -S``): the launcher needs only
+    the standard library, and skipping site-packages' start-up files (an editable install's import hook) and the
+    grader package's ``__init__`` saves a third of what it costs, 0.144 -> 0.104 CPU-seconds a kernel start
+    (20 starts each, 2026-12-03, this project's 2-core machine). The kernel it executes starts as usual."""
+    return [sys.executable, "-I", "-S", str(Path(__file__).resolve()), json.dumps(config), "--"]
 
 
 def describe(limits: Limits) -> dict:

@@ -82,6 +82,27 @@ def test_colab_and_jupyter_habits_run_as_they_run_there(kernel):
     assert "%no_such_magic" in unknown.evalue
 
 
+def test_the_kernel_boots_without_a_debugger_and_ignores_the_working_folder_until_the_learners_cells(tmp_path):
+    """KERNEL_MAIN: ipykernel is started without importing debugpy (a tenth of a boot's CPU), which a learner's
+    cell may still import; sys.argv and sys.path are those of ``python -m ipykernel_launcher``. Files of the
+    working folder named like what the kernel imports while it starts are not imported then (a learner's
+    ``json.py`` must not stop their kernel), yet the learner's own modules import as in Jupyter."""
+    work = tmp_path / "k" / "work"
+    work.mkdir(parents=True)
+    for name in ("json", "runpy", "zmq", "traitlets", "ipykernel", "IPython", "debugpy"):
+        (work / f"{name}.py").write_text("raise SystemExit('imported from the working folder')\n")
+    (work / "helpers.py").write_text("ANSWER = 42\n")
+    with fresh_kernel(tmp_path / "k", make_work=False) as kernel:
+        booted = kernel.run("import sys\nprint(any(m.split('.')[0] in ('debugpy', '_pydevd_bundle') for m in sys.modules),"
+                            " sys.argv[0].endswith('ipykernel_launcher.py'), sys.argv[1], '' in sys.path)", timeout=30)
+        assert booted.ok and booted.stdout == "False True -f True\n", booted
+        mine = kernel.run("import helpers\nprint(helpers.ANSWER)", timeout=30)
+        assert mine.ok and mine.stdout == "42\n", mine
+        (work / "debugpy.py").unlink()
+        debugger = kernel.run("import debugpy\nprint(debugpy.__name__)", timeout=30)
+        assert debugger.ok and debugger.stdout == "debugpy\n", debugger
+
+
 def test_displayed_figures_and_images_arrive_as_text_without_a_picture_drawn(kernel):
     """PICTURES_OFF: a figure shown by the inline backend and a PIL image each become one display of their text
     only; the figure is not drawn for it (savefig still draws and writes). Bytes already encoded (IPython's

@@ -5,12 +5,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import suite_cpu  # noqa: E402 - benchmarks/suite_cpu.py
 
+from grader import sandbox  # noqa: E402
 from grader.job import CHILD_PREAMBLE  # noqa: E402
+from grader.kernel import KERNEL_MAIN  # noqa: E402
 
 
 def test_command_lines_are_sorted_into_the_kinds_the_readme_reports():
     kind = suite_cpu.kind_of
     assert kind("1", "python -m grader.sandbox {} -- python -m ipykernel_launcher -f c.json") == "kernel ?"
+    assert kind("1", " ".join([*sandbox.launcher_argv({}), "python", "-c", KERNEL_MAIN, "-f", "c.json"])) == "kernel ?"
     assert kind("1", "python -c import sys;exec(eval(sys.stdin.readline()))") == "pytest worker (xdist)"
     assert kind("1", f"python -c {CHILD_PREAMBLE} 0 1") == "grading child (worker/job)"
     assert kind("1", "python -m grader.cli grade day93.ipynb") == "grader command line"
