@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import sandbox
+from grader import fonts, sandbox
 from grader.channel import remove_tree
 from grader.sandbox import Limits
 
@@ -395,7 +395,10 @@ class Kernel:
         # planted there (a link named connection.json) is ever written through
         private = self._private = self.workdir.parent / f".kernel-{os.getpid()}-{self._number}-{self.restarts}"
         private.mkdir()
-        self._hand_over(private)
+        # matplotlib's font list in the fresh HOME of a first start only: at a restart HOME is the learner's
+        first = self.restarts == 0 and "MPLCONFIGDIR" in self.env
+        seeded = fonts.seed(Path(self.env["MPLCONFIGDIR"])) if first else []
+        self._hand_over(private, seeded)
         self._cgroup = sandbox.Cgroup(f"grader-{os.getpid()}-{self._number}-{self.restarts}", self.limits)
         report = self._report = private.parent / f".sandbox-{os.getpid()}-{self._number}.json"
         report.unlink(missing_ok=True)
@@ -474,12 +477,14 @@ class Kernel:
                 "cgroups": self._cgroup.procs_files, "cgroup_limits": self._cgroup.applied,
                 "report": str(report), "give": [str(private / "connection.json")]}
 
-    def _hand_over(self, private: Path) -> None:
-        """Give the kernel's own user the folders it may write: the working copy, HOME, its socket folder."""
+    def _hand_over(self, private: Path, seeded: list[Path]) -> None:
+        """Give the kernel's own user the folders it may write: the working copy, HOME, its socket folder, and what
+        the grader has just ``seeded`` into HOME (:func:`grader.fonts.seed`, made by the grader before any of the
+        learner's code ran)."""
         if self._uid is None:
             return
         os.chmod(private.parent, 0o711)
-        for folder in (self.workdir, Path(self.env.get("HOME", self.workdir)), private):
+        for folder in (self.workdir, Path(self.env.get("HOME", self.workdir)), private, *seeded):
             os.chown(folder, self._uid, self._uid, follow_symlinks=False)  # children of the grader's own folder
 
     @contextlib.contextmanager
