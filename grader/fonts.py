@@ -9,13 +9,16 @@ CPU-seconds with a fresh folder, 0.02 with the list already there).
 The list is built by a Python process of the grader's own (never taken from a kernel: a learner may write
 anything into their folder) with an empty HOME, so it names only fonts of the system and of matplotlib itself,
 which the sandbox's view holds (``/usr`` and Python's prefix). Where a font it names is missing, matplotlib
-rebuilds the list, as it did before. It is kept per matplotlib version under the user's cache folder
-(``$XDG_CACHE_HOME`` or ``~/.cache``, ``cnn-grader/``), written atomically, so parallel graders share it.
+rebuilds the list, as it did before. It is kept under the user's cache folder (``$XDG_CACHE_HOME`` or
+``~/.cache``, ``cnn-grader/``), written atomically so parallel graders share it, in a folder named by matplotlib's
+version and a :func:`fingerprint` of the Python installation and the system's font folders: a font installed
+since (a CJK font for Chinese titles) makes a new list, as a fresh kernel would have found it.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -25,6 +28,12 @@ from pathlib import Path
 
 BUILD_TIMEOUT_S = 120
 BUILD = "import matplotlib.font_manager"   # loading the font manager writes its list into MPLCONFIGDIR
+# The system's font folders: matplotlib's own search path (``font_manager.X11FontDirectories`` and
+# ``OSXFontDirectories``, less the user's HOME, which a kernel does not have) and fontconfig's configuration.
+FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/fonts", "/usr/X11/lib/X11/fonts",
+              "/usr/lib/openoffice/share/fonts", "/etc/fonts", "/Library/Fonts", "/System/Library/Fonts",
+              "/Network/Library/Fonts")
+FOLDERS_SEEN = 5000   # folders looked at, at most, for the fingerprint
 
 
 def cache_folder() -> Path:
@@ -36,14 +45,15 @@ def cache_folder() -> Path:
 @functools.lru_cache(maxsize=1)
 def font_list() -> Path | None:
     """The grader's matplotlib font list (a JSON file of matplotlib's own format), built on first use by a
-    subprocess (about a CPU-second, once per machine and matplotlib version). None when matplotlib is not
+    subprocess (about a CPU-second, once per Python installation, matplotlib version and set of system
+    fonts: :func:`fingerprint`). None when matplotlib is not
     installed or the list cannot be built or kept; the kernels then build their own, as matplotlib does."""
     from grader.environment import version as installed   # imported here: graded kernels import this module
 
     version = installed("matplotlib")
     if version == "not installed":
         return None
-    folder = cache_folder() / f"matplotlib-{version}"
+    folder = cache_folder() / f"matplotlib-{version}-{fingerprint()}"
     found = sorted(folder.glob("fontlist-v*.json")) if folder.is_dir() else []
     if found:
         return found[-1]
@@ -51,6 +61,22 @@ def font_list() -> Path | None:
         folder.mkdir(parents=True, exist_ok=True)
         return _build(folder)
     return None
+
+
+def fingerprint() -> str:
+    """12 hex digits that change when Python's installation (``sys.prefix``) or a folder under :data:`FONT_ROOTS`
+    changes (a font added or removed changes its folder's modification time); links are not followed."""
+    digest = hashlib.sha256(sys.prefix.encode())
+    seen = 0
+    for root in FONT_ROOTS:
+        for folder, subfolders, _ in os.walk(root):
+            with contextlib.suppress(OSError):
+                digest.update(f"{folder}\0{os.stat(folder, follow_symlinks=False).st_mtime_ns}\0".encode())
+            seen += 1
+            if seen >= FOLDERS_SEEN:
+                return digest.hexdigest()[:12]
+            subfolders.sort()
+    return digest.hexdigest()[:12]
 
 
 def _build(folder: Path) -> Path | None:

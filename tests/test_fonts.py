@@ -86,3 +86,23 @@ def test_an_existing_folder_is_left_as_it_is(tmp_path):
     (folder / "mine.txt").write_text("kept")
     assert fonts.seed(folder) == [] and os.listdir(folder) == ["mine.txt"]
     assert fonts.seed(tmp_path / "new") == [tmp_path / "new", tmp_path / "new" / fonts.font_list().name]
+
+
+def test_a_font_installed_since_makes_a_new_list(own_cache, tmp_path, monkeypatch):
+    """A CJK font installed for Chinese titles after the list was kept: the next grader builds a new one, as a
+    fresh kernel would have found the font."""
+    root = tmp_path / "fonts"
+    (root / "truetype" / "dejavu").mkdir(parents=True)
+    monkeypatch.setattr(fonts, "FONT_ROOTS", (str(root), str(tmp_path / "missing")))
+    first = fonts.font_list()
+    assert first is not None and fonts.fingerprint() in first.parent.name
+    fonts.font_list.cache_clear()
+    assert fonts.font_list() == first   # nothing changed: the kept list
+    (root / "truetype" / "noto").mkdir()
+    shutil.copyfile(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf",
+                    root / "truetype" / "noto" / "NotoSansCJKtc.ttf")
+    fonts.font_list.cache_clear()
+    second = fonts.font_list()
+    assert second is not None and second.parent != first.parent
+    monkeypatch.setattr(fonts.sys, "prefix", "/another/python")
+    assert fonts.fingerprint() != second.parent.name.rsplit("-", 1)[1]
