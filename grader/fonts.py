@@ -45,9 +45,9 @@ def cache_folder() -> Path:
 @functools.lru_cache(maxsize=1)
 def font_list() -> Path | None:
     """The grader's matplotlib font list (a JSON file of matplotlib's own format), built on first use by a
-    subprocess (about a CPU-second, once per Python installation, matplotlib version and set of system
-    fonts: :func:`fingerprint`). None when matplotlib is not
-    installed or the list cannot be built or kept; the kernels then build their own, as matplotlib does."""
+    subprocess (about a CPU-second, once per Python installation, matplotlib version and set of system fonts:
+    :func:`fingerprint`). None when matplotlib is not installed or the list cannot be built or kept; the kernels
+    then build their own, as matplotlib does."""
     from grader.environment import version as installed   # imported here: graded kernels import this module
 
     version = installed("matplotlib")

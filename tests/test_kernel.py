@@ -93,8 +93,9 @@ def test_the_kernel_boots_without_a_debugger_and_ignores_the_working_folder_unti
         (work / f"{name}.py").write_text("raise SystemExit('imported from the working folder')\n")
     (work / "helpers.py").write_text("ANSWER = 42\n")
     with fresh_kernel(tmp_path / "k", make_work=False) as kernel:
-        booted = kernel.run("import sys\nprint(any(m.split('.')[0] in ('debugpy', '_pydevd_bundle') for m in sys.modules),"
-                            " sys.argv[0].endswith('ipykernel_launcher.py'), sys.argv[1], '' in sys.path)", timeout=30)
+        booted = kernel.run("import sys\nprint(any(m.split('.')[0] in ('debugpy', '_pydevd_bundle') for m in "
+                            "sys.modules), sys.argv[0].endswith('ipykernel_launcher.py'), sys.argv[1], '' in sys.path)",
+                            timeout=30)
         assert booted.ok and booted.stdout == "False True -f True\n", booted
         mine = kernel.run("import helpers\nprint(helpers.ANSWER)", timeout=30)
         assert mine.ok and mine.stdout == "42\n", mine
