@@ -206,6 +206,8 @@ apt-get install -y -qq --no-install-recommends python3 python3-pip ca-certificat
 python3 -m pip install -q uv || python3 -m pip install -q --break-system-packages uv
 python3 -m uv venv --python {python} /autograder/venv
 python3 -m uv pip install --python /autograder/venv/bin/python -r "$SOURCE/requirements.txt"
+# matplotlib's font list for the graded kernels, built into the image once rather than at each submission
+(cd "$SOURCE" && PYTHONPATH="$SOURCE" /autograder/venv/bin/python -c "from grader import fonts; fonts.font_list()") || true
 """
 
 RUN = """\

@@ -119,6 +119,19 @@ def test_the_zip_holds_setup_run_autograder_hidden_checks_and_pinned_requirement
         assert check.returncode == 0, check.stderr
 
 
+def test_setup_builds_matplotlibs_font_list_into_the_image(tmp_path, autograder):
+    """setup.sh's last step, run as Gradescope runs it (from the unpacked zip, with the image's Python): the font
+    list every graded kernel is given (grader.fonts) is built once there, not at each submission."""
+    with zipfile.ZipFile(autograder) as archive:
+        archive.extractall(tmp_path / "source")
+        (line,) = [line for line in archive.read("setup.sh").decode().splitlines() if "fonts.font_list()" in line]
+    env = {**os.environ, "SOURCE": str(tmp_path / "source"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", line.replace("/autograder/venv/bin/python", sys.executable)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert len(list((tmp_path / "cache" / "cnn-grader").glob("matplotlib-*/fontlist-v*.json"))) == 1
+
+
 @pytest.mark.slow
 def test_run_autograder_with_the_solutions_writes_full_marks_valid_against_the_schema(tmp_path, autograder):
     root = _fake_root(tmp_path, autograder, {"day93.ipynb": exercises.get("day93").solution,
