@@ -7,9 +7,12 @@ list (``fontlist-v<version>.json``): 0.2-0.35 of a kernel's CPU-seconds, in ever
 CPU-seconds with a fresh folder, 0.02 with the list already there).
 
 The list is built by a Python process of the grader's own (never taken from a kernel: a learner may write
-anything into their folder) with an empty HOME, so it names only fonts of the system and of matplotlib itself,
-which the sandbox's view holds (``/usr`` and Python's prefix). Where a font it names is missing, matplotlib
-rebuilds the list, as it did before. It is kept under the user's cache folder (``$XDG_CACHE_HOME`` or
+anything into their folder) with a kernel's environment and an empty HOME, so it names only fonts of the system
+and of matplotlib itself, which the sandbox's view holds (``/usr`` and Python's prefix). Where a font it names is
+missing, matplotlib rebuilds the list, as it did before. One difference a learner may see: a font file they copy
+into their HOME (``~/.fonts``) before importing matplotlib is no longer found by the scan (matplotlib does not
+rescan a list it has); ``matplotlib.font_manager.fontManager.addfont(path)``, the usual Colab recipe, still
+works, and a graded kernel draws no pictures (:data:`grader.kernel.PICTURES_OFF`). It is kept under the user's cache folder (``$XDG_CACHE_HOME`` or
 ``~/.cache``, ``cnn-grader/``), written atomically so parallel graders share it, in a folder named by matplotlib's
 version and a :func:`fingerprint` of the Python installation and the system's font folders: a font installed
 since (a CJK font for Chinese titles) makes a new list, as a fresh kernel would have found it.
@@ -36,10 +39,11 @@ FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/
 FOLDERS_SEEN = 5000   # folders looked at, at most, for the fingerprint
 
 
-def cache_folder() -> Path:
-    """Where the grader keeps its font lists: ``$XDG_CACHE_HOME/cnn-grader`` (``~/.cache/cnn-grader``)."""
+def cache_folder() -> Path | None:
+    """Where the grader keeps its font lists: ``$XDG_CACHE_HOME/cnn-grader`` (``~/.cache/cnn-grader``); None when
+    that is not an absolute path (no HOME: nothing is written relative to the folder the grader runs in)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cnn-grader"
+    return Path(base) / "cnn-grader" if os.path.isabs(base) else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,7 +57,10 @@ def font_list() -> Path | None:
     version = installed("matplotlib")
     if version == "not installed":
         return None
-    folder = cache_folder() / f"matplotlib-{version}-{fingerprint()}"
+    cache = cache_folder()
+    if cache is None:
+        return None
+    folder = cache / f"matplotlib-{version}-{fingerprint()}"
     found = sorted(folder.glob("fontlist-v*.json")) if folder.is_dir() else []
     if found:
         return found[-1]
@@ -80,12 +87,15 @@ def fingerprint() -> str:
 
 
 def _build(folder: Path) -> Path | None:
+    """Build the list in a scratch folder of ``folder`` with a kernel's environment (:func:`grader.kernel.kernel_env`:
+    its variables only, an empty HOME), then move it into ``folder``."""
+    from grader.kernel import kernel_env   # imported here: grader.kernel imports this module
+
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "MPL"))}
-        env.update(HOME=scratch, MPLCONFIGDIR=scratch)
+        env = kernel_env(home=Path(scratch), extra={})
         subprocess.run([sys.executable, "-c", BUILD], env=env, cwd=scratch, check=True, timeout=BUILD_TIMEOUT_S,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        built = sorted(Path(scratch).glob("fontlist-v*.json"))
+        built = sorted(Path(env["MPLCONFIGDIR"]).glob("fontlist-v*.json"))
         if not built:
             return None
         kept = folder / built[-1].name

@@ -416,6 +416,18 @@ for name, target in (("planted-link-to-checkout", {checkout!r}), ("planted-link-
         pass
 os._exit(1)
 '''
+# Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
+# start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
+# would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
+# learner's own cells never meet them.
+LAUNCHER_MODULES_THEN_CRASH = '''
+import os
+for name in ("json", "pathlib", "signal", "contextlib", "time"):
+    with open(name + ".py", "w") as handle:
+        handle.write("open(" + repr({sentinel_file!r}) + ", 'w').write('run by the launcher')" + chr(10))
+os._exit(1)
+'''
+
 READ_PLANTED_LINK = '''
 import os
 print(os.listdir(os.path.join(os.environ["HOME"], "planted-link-to-checkout")))
@@ -611,6 +623,9 @@ CASES: tuple[Case, ...] = (
                     "{content}", "{{'ename': 5, 'evalue': None, 'traceback': 9}}"))),
     Case("deep_home_then_crash", "a 1200-level folder tree and links to a checkout in HOME, then a kernel crash",
          "kernel restarted, links not followed, full score", cells=(DEEP_HOME_THEN_CRASH, READ_PLANTED_LINK)),
+    Case("launcher_modules_then_crash", "modules named like the root launcher's imports written into the working "
+         "folder, then a kernel crash", "kernel restarted, none of them run, full score",
+         cells=(LAUNCHER_MODULES_THEN_CRASH,)),
     # kind 4: a value that breaks a check itself: that check only
     *(Case(f"check_breaker_{name}", "a value made to break the check: " + source.split("\n")[1].strip(),
            "that check recorded, the rest graded", functions={source.split("(")[0][4:]: source},

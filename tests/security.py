@@ -104,9 +104,10 @@ KINDS = (
     ("2. Making root follow a path the kernel controls",
      "the call channel (`grader/channel.py`): call folders in a root-owned folder the kernel cannot list or "
      "rename; results opened by directory descriptor with `O_NOFOLLOW | O_NONBLOCK`, checked on the opened file "
-     "(regular, one link, owner, size) and read with a size and time bound",
+     "(regular, one link, owner, size) and read with a size and time bound; the sandbox launcher, which starts "
+     "each kernel as root in its working folder, is a script in isolated mode that imports nothing from there",
      ("symlinks_out", "call_folder_to_link", "call_folder_to_file_link", "result_links", "call_folder_race",
-      "result_fifo", "result_directory", "result_device", "result_growing")),
+      "result_fifo", "result_directory", "result_device", "result_growing", "launcher_modules_then_crash")),
     ("3. Bytes that crash or exhaust the grader",
      "sizes, depths and types checked before anything is parsed or loaded (JSON depth and size, `.npy` header "
      "against the file, `.keras` members, ratios, declared weights, layers and connections (1,000 layers, "

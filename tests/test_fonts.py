@@ -106,3 +106,20 @@ def test_a_font_installed_since_makes_a_new_list(own_cache, tmp_path, monkeypatc
     assert second is not None and second.parent != first.parent
     monkeypatch.setattr(fonts.sys, "prefix", "/another/python")
     assert fonts.fingerprint() != second.parent.name.rsplit("-", 1)[1]
+
+
+def test_a_kernel_whose_learner_removed_the_list_gets_none_again_at_a_restart(tmp_path):
+    """At a restart HOME is the learner's: what they removed stays removed (matplotlib builds its own, as before)."""
+    with fresh_kernel(tmp_path) as kernel:
+        assert kernel.run("import os, shutil\nshutil.rmtree(os.environ['MPLCONFIGDIR'])", timeout=30).ok
+        kernel.restart()
+        assert kernel.run("print('answers')", timeout=30).stdout == "answers\n"
+    assert not (tmp_path / "home" / ".matplotlib").exists()
+
+
+def test_no_cache_folder_without_an_absolute_home(own_cache, tmp_path, monkeypatch):
+    """A relative XDG_CACHE_HOME (or no HOME at all): nothing is written relative to the grader's folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert fonts.cache_folder() is None and fonts.font_list() is None and fonts.seed(tmp_path / "config") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -104,6 +104,25 @@ def test_the_kernel_boots_without_a_debugger_and_ignores_the_working_folder_unti
         assert debugger.ok and debugger.stdout == "debugpy\n", debugger
 
 
+def test_modules_a_learner_writes_into_the_working_folder_are_not_run_by_the_launcher_at_a_restart(tmp_path):
+    """The sandbox launcher runs as the grader's user (root on a grading machine) with the working folder as its
+    current folder, before any limit applies. Started as ``python -m grader.sandbox``, it imported a learner's
+    ``json.py`` or ``ctypes.py`` from there at a restart: the learner's code ran as root. Now it is a script in
+    isolated mode (``-I``: neither the current folder nor the script's is on its path)."""
+    names = ("json", "ctypes", "dataclasses", "pathlib", "contextlib", "signal", "resource", "time", "grader")
+    with fresh_kernel(tmp_path) as kernel:
+        for name in names:
+            (tmp_path / "work" / f"{name}.py").write_text(
+                f"open({str(tmp_path / ('ran-' + name))!r}, 'w').write('ran')\n")
+        failed = None
+        try:
+            kernel.restart()
+        except Exception as error:  # noqa: BLE001 - a launcher broken by the learner's module: said just below
+            failed = error
+        assert sorted(p.name for p in tmp_path.glob("ran-*")) == [], f"run by the launcher ({failed})"
+        assert failed is None and kernel.run("print('answers')", timeout=30).stdout == "answers\n"
+
+
 def test_displayed_figures_and_images_arrive_as_text_without_a_picture_drawn(kernel):
     """PICTURES_OFF: a figure shown by the inline backend and a PIL image each become one display of their text
     only; the figure is not drawn for it (savefig still draws and writes). Bytes already encoded (IPython's
