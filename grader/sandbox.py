@@ -685,10 +685,14 @@ def launch(config: dict, command: list[str]) -> None:
 def launcher_argv(config: dict) -> list[str]:
     """The command line that runs :func:`launch` with ``config``, before the kernel's own command line.
 
-    This file is run as a script in Python's isolated mode without ``site`` (``-I -S``): the launcher needs only
-    the standard library, and skipping site-packages' start-up files (an editable install's import hook) and the
-    grader package's ``__init__`` saves a third of what it costs, 0.144 -> 0.104 CPU-seconds a kernel start
-    (20 starts each, 2026-12-03, this project's 2-core machine). The kernel it executes starts as usual."""
+    This file is run as a script in Python's isolated mode without ``site`` (``-I -S``). The launcher runs as the
+    grader's user (root) in the learner's working folder: in isolated mode neither that folder nor this file's is
+    on its import path (as ``python -m grader.sandbox`` it put the working folder first, and a ``json.py`` the
+    learner's kernel wrote there ran as root at the next restart: corpus entry ``launcher_modules_then_crash``).
+    It needs only the standard library, and skipping site-packages' start-up files (an editable install's import
+    hook) and the grader package's ``__init__`` saves a third of what it costs, 0.144 -> 0.104 CPU-seconds a
+    kernel start (20 starts each, 2026-12-03, this project's 2-core machine). The kernel it executes starts as
+    usual."""
     return [sys.executable, "-I", "-S", str(Path(__file__).resolve()), json.dumps(config), "--"]
 
 
