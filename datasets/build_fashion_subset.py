@@ -13,7 +13,6 @@ import numpy as np
 from grader.datasets import FASHION_FILES, FASHION_SUBSET, DATA_DIR, fashion_subset_from, read_idx, sha256
 
 
-
 def main(source: Path) -> None:
     arrays = [read_idx(source / name) for name in FASHION_FILES]
     (x_train, y_train), (x_test, y_test) = fashion_subset_from(*arrays)

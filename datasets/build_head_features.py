@@ -16,7 +16,6 @@ from grader.datasets import DATA_DIR, HEAD_FEATURES, load_fashion_subset, sha256
 from grader.transfer import computed_head_features
 
 
-
 def main() -> None:
     (x_train, _), (x_test, _) = load_fashion_subset()
     arrays = computed_head_features(x_train, x_test)

@@ -12,10 +12,12 @@ and of matplotlib itself, which the sandbox's view holds (``/usr`` and Python's 
 missing, matplotlib rebuilds the list, as it did before. One difference a learner may see: a font file they copy
 into their HOME (``~/.fonts``) before importing matplotlib is no longer found by the scan (matplotlib does not
 rescan a list it has); ``matplotlib.font_manager.fontManager.addfont(path)``, the usual Colab recipe, still
-works, and a graded kernel draws no pictures (:data:`grader.kernel.PICTURES_OFF`). It is kept under the user's cache folder (``$XDG_CACHE_HOME`` or
-``~/.cache``, ``cnn-grader/``), written atomically so parallel graders share it, in a folder named by matplotlib's
-version and a :func:`fingerprint` of the Python installation and the system's font folders: a font installed
-since (a CJK font for Chinese titles) makes a new list, as a fresh kernel would have found it.
+works, and a graded kernel draws no pictures (:data:`grader.kernel.PICTURES_OFF`).
+
+The list is kept under the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``, ``cnn-grader/``), written
+atomically so parallel graders share it, in a folder named by matplotlib's version and a :func:`fingerprint` of
+the Python installation and the system's font folders: a font installed since (a CJK font for Chinese titles)
+makes a new list, as a fresh kernel would have found it.
 """
 from __future__ import annotations
 
@@ -87,8 +89,8 @@ def fingerprint() -> str:
 
 
 def _build(folder: Path) -> Path | None:
-    """Build the list in a scratch folder of ``folder`` with a kernel's environment (:func:`grader.kernel.kernel_env`:
-    its variables only, an empty HOME), then move it into ``folder``."""
+    """Build the list in a scratch folder of ``folder`` with a kernel's environment
+    (:func:`grader.kernel.kernel_env`: its variables only, an empty HOME), then move it into ``folder``."""
     from grader.kernel import kernel_env   # imported here: grader.kernel imports this module
 
     with tempfile.TemporaryDirectory(dir=folder) as scratch:

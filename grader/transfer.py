@@ -148,7 +148,8 @@ HEAD_DIM = 512          # VGG16's last block: (1, 1, 512) features for a 32 x 32
 
 def head_raw_features(images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) grey images -> (n, 512) float32 features of the fixed random base (``HEAD_BASE_SEED``)."""
-    base = random_base(np.random.default_rng(HEAD_BASE_SEED), reuse=True)   # not remembered: head_features is
+    # not through `features` (its memory per draw): head_features keeps these once per process
+    base = random_base(np.random.default_rng(HEAD_BASE_SEED), reuse=True)
     return _predicted(base, reference_preprocess(reference_prepare(images))).reshape(len(images), HEAD_DIM)
 
 
