@@ -1,0 +1,200 @@
+"""Several learner calls in one cell (``KernelLearner.prefetch``, ``Remembered.prefetch``), on a real kernel: each
+call answers as it would one at a time, keeps its own time limit, and trouble goes to the call that caused it."""
+import time
+
+import numpy as np
+import pytest
+
+from grader.answers import remembered
+from grader.diagnosis import expect_entries
+from grader.learner import Call, KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted
+from kernels import fresh_kernel
+
+DEFINITIONS = '''
+import os, time
+import numpy as np
+def double(a):
+    return a * 2
+def scale_in_place(a):
+    a *= 3
+    return a.sum()
+def picky(x):
+    if x < 0:
+        raise ValueError("negative")
+    return float(x) ** 0.5
+def stub(x):
+    raise NotImplementedError
+def naps(seconds):
+    time.sleep(seconds)
+    return seconds
+def interrupts_itself(x):
+    if x == 1:
+        raise KeyboardInterrupt
+    return x
+def ends(x, how):
+    if x == 1:
+        if how == "exit":
+            exit()
+        os._exit(3)
+    return x
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    with fresh_kernel(tmp_path_factory.mktemp("prefetch"), setup=DEFINITIONS, timeout=30) as kernel:
+        yield kernel
+
+
+@pytest.fixture
+def learner(kernel):
+    return KernelLearner(kernel, kernel.workdir, call_timeout_s=20)
+
+
+def counted_cells(kernel, monkeypatch) -> list[str]:
+    sources = []
+    run = kernel.run
+
+    def counting(source, **kwargs):
+        sources.append(source)
+        return run(source, **kwargs)
+    monkeypatch.setattr(kernel, "run", counting)
+    return sources
+
+
+def calls_in(cells: list[str]) -> list[str]:
+    """The cells that made learner calls (not the helpers' definition)."""
+    return [cell for cell in cells if cell.startswith("__grader_call")]
+
+
+def answer(learner, name, *args, brief=False):
+    """What ``run`` gives, as prefetch gives it: a Call, or the problem it raised."""
+    try:
+        with (learner.expecting_errors() if brief else _nothing()):
+            return learner.run(name, *args)
+    except (LearnerRaised, NotAttempted) as problem:
+        return problem
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def same(a, b) -> bool:
+    if isinstance(a, Call) and isinstance(b, Call):
+        return (np.array_equal(np.asarray(a.value), np.asarray(b.value))
+                and type(a.value) is type(b.value)
+                and all(np.array_equal(x, y) for x, y in zip(a.args_after, b.args_after)))
+    return type(a) is type(b) and a.text == b.text and a.traceback == b.traceback
+
+
+def test_a_prefetch_answers_each_call_as_a_call_of_its_own_would(learner, kernel, monkeypatch):
+    calls = [(("double", (np.arange(4.0),)), False), (("scale_in_place", (np.ones((2, 2)),)), False),
+             (("picky", (4,)), False), (("picky", (-1,)), False), (("picky", (-1,)), True)]
+    alone = [answer(learner, name, *args, brief=brief) for (name, args), brief in calls]
+    assert isinstance(alone[3], LearnerRaised) and "negative" in alone[3].text.en and alone[3].traceback
+    assert alone[1].args_after[0].tolist() == [[3.0, 3.0], [3.0, 3.0]]   # the change in place is seen
+    cells = counted_cells(kernel, monkeypatch)
+    for name in ("double", "scale_in_place", "picky"):
+        mine = [(args, {}, brief) for (n, args), brief in calls if n == name]
+        got = learner.prefetch(name, mine) if len(mine) > 1 else [answer(learner, name, *mine[0][0])]
+        want = [a for ((n, _), _), a in zip(calls, alone) if n == name]
+        assert all(same(g, w) for g, w in zip(got, want)), (name, got, want)
+    assert len(calls_in(cells)) == 3   # picky's three calls in one cell
+    stubbed = learner.prefetch("stub", [((1,), {}, False), ((2,), {}, False)])
+    assert [type(a) for a in stubbed] == [NotAttempted, NotAttempted]
+    missing = learner.prefetch("nowhere", [((1,), {}, False), ((2,), {}, False)])
+    assert all(isinstance(a, LearnerRaised) and "nowhere" in a.text.en for a in missing)
+
+
+def test_each_call_of_a_prefetch_keeps_its_own_time_limit(kernel):
+    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5)
+    began = time.monotonic()
+    answers = learner.prefetch("naps", [((1.5,), {}, False)] * 3)   # 4.5 s in all, each call within 2.5 s
+    assert [a.value for a in answers] == [1.5, 1.5, 1.5]
+    assert time.monotonic() - began > 4.5
+    began = time.monotonic()
+    answers = learner.prefetch("naps", [((0.1,), {}, False), ((60,), {}, False), ((0.2,), {}, False)])
+    waited = time.monotonic() - began
+    assert answers[0].value == 0.1 and answers[2] is None
+    assert isinstance(answers[1], LearnerTimedOut) and "2.5" in answers[1].text.en
+    assert waited < 12, f"a call stopped at its 2.5 s limit took {waited:.1f} s"
+    assert learner.call("naps", 0.2) == 0.2   # the kernel answers again
+
+
+def test_the_calls_budget_stops_a_prefetch_as_it_stops_calls(kernel):
+    """The call running when the budget is spent (seen within a second: the grader looks every second) is stopped
+    and told so; the calls after it are left to ``run``, which says the same."""
+    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=20, calls_budget_s=2.5)
+    answers = learner.prefetch("naps", [((0.7 + i / 100,), {}, False) for i in range(6)])
+    made = next(i for i, a in enumerate(answers) if not isinstance(a, Call))
+    assert made in (3, 4) and [a.value for a in answers[:made]] == [0.7 + i / 100 for i in range(made)]
+    assert isinstance(answers[made], LearnerTimedOut) and "budget" in answers[made].text.en
+    assert answers[made + 1:] == [None] * (5 - made)
+    assert 2.5 <= learner.calls_spent_s < 4.5
+    with pytest.raises(LearnerTimedOut, match="budget"):
+        learner.call("naps", 0)
+
+
+def test_a_call_that_raises_keyboardinterrupt_itself_is_left_to_run(learner):
+    answers = learner.prefetch("interrupts_itself", [((0,), {}, False), ((1,), {}, False), ((2,), {}, False)])
+    assert answers[0].value == 0 and answers[1:] == [None, None]
+    with pytest.raises(LearnerRaised, match="KeyboardInterrupt"):
+        learner.call("interrupts_itself", 1)   # what run says, as before
+    assert learner.call("interrupts_itself", 2) == 2
+
+
+@pytest.mark.parametrize("how", ["exit", "os._exit"])
+def test_a_call_that_ends_the_kernel_is_blamed_and_the_kernel_recovered(tmp_path, how):
+    restarts = []
+    with fresh_kernel(tmp_path, setup=DEFINITIONS, timeout=30) as kernel:
+        learner = KernelLearner(kernel, kernel.workdir, on_kernel_death=lambda: restarts.append(kernel.restart()))
+        answers = learner.prefetch("ends", [((0, how), {}, False), ((1, how), {}, False), ((2, how), {}, False)])
+        assert answers[0].value == 0 and answers[2] is None
+        assert isinstance(answers[1], LearnerRaised) and "kernel stopped while running `ends`" in answers[1].text.en
+        assert len(restarts) == 1
+        with pytest.raises(LearnerRaised, match="kernel stopped"):
+            learner.call("ends", 2, how)   # not called again, as after a call that ended the kernel
+
+
+def test_a_removed_helper_leaves_every_call_to_run(learner, kernel):
+    learner.call("double", 1)   # the helpers are defined
+    assert kernel.run("del __grader_calls", timeout=10).ok
+    assert learner.prefetch("double", [((1,), {}, False), ((2,), {}, False)]) == [None, None]
+    assert learner.call("double", 3) == 6   # defined again
+    assert [a.value for a in learner.prefetch("double", [((1,), {}, False), ((2,), {}, False)])] == [2, 4]
+
+
+def test_remembered_answers_come_from_one_cell_and_a_timeout_is_handed_over_once(kernel, monkeypatch):
+    learner = remembered(KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5))
+    cells = counted_cells(kernel, monkeypatch)
+    learner.prefetch("naps", [((0.01,), {}, False), ((0.02,), {}, False), ((60,), {}, False)])
+    assert len(calls_in(cells)) == 1
+    assert learner.call("naps", 0.01) == 0.01 and learner.call("naps", 0.02) == 0.02
+    began = time.monotonic()
+    with pytest.raises(LearnerTimedOut):
+        learner.call("naps", 60)   # the prefetch's timeout, handed over without waiting again
+    assert time.monotonic() - began < 1 and len(calls_in(cells)) == 1
+    with pytest.raises(LearnerTimedOut):
+        learner.call("naps", 60)   # a timeout is not remembered: this call runs (and times out) again
+    assert len(calls_in(cells)) == 2
+
+
+def test_a_table_of_entries_is_asked_in_one_cell_and_judged_as_before(kernel, monkeypatch):
+    from grader.checks import CheckFailed
+
+    entries = [{"args": [np.array([[1.0, -2.0], [3.0, -4.0]])], "kwargs": {}, "want": np.array([[2.0, -4.0],
+               [6.0, -8.0]]), "kind": "array", "variants": []},
+               {"args": [np.arange(3.0)], "kwargs": {}, "want": np.arange(3.0) * 2, "kind": "array", "variants": []},
+               {"args": [np.ones(2)], "kwargs": {}, "want": np.full(2, 2.0), "kind": "array", "variants": []}]
+    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=20)
+    cells = counted_cells(kernel, monkeypatch)
+    expect_entries(learner, "double", entries)
+    assert len(calls_in(cells)) == 1
+    wrong = [dict(entries[0]), {**entries[1], "want": np.arange(3.0)}]
+    with pytest.raises(CheckFailed):
+        expect_entries(KernelLearner(kernel, kernel.workdir, call_timeout_s=20), "double", wrong)
