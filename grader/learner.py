@@ -2,7 +2,7 @@
 
 Arguments go in as ``.npy`` / JSON files; the kernel runs a small generated cell that calls the learner's
 function and writes the result the same way; the grader reads it with ``allow_pickle=False`` and size
-limits. No object crosses from the kernel into the grader except numbers, strings and plain arrays, so a
+limits. Several calls can share one cell (:meth:`KernelLearner.prefetch`), each with its own time limit. No object crosses from the kernel into the grader except numbers, strings and plain arrays, so a
 learner's code can decide what its function returns and nothing else.
 
 ``LocalLearner`` calls functions in a namespace directly: it backs ``check("name")`` inside a learner's
