@@ -2,8 +2,9 @@
 
 Arguments go in as ``.npy`` / JSON files; the kernel runs a small generated cell that calls the learner's
 function and writes the result the same way; the grader reads it with ``allow_pickle=False`` and size
-limits. Several calls can share one cell (:meth:`KernelLearner.prefetch`), each with its own time limit. No object crosses from the kernel into the grader except numbers, strings and plain arrays, so a
-learner's code can decide what its function returns and nothing else.
+limits. Several calls can share one cell (:meth:`KernelLearner.prefetch`), each with its own time limit. No
+object crosses from the kernel into the grader except numbers, strings and plain arrays, so a learner's code can
+decide what its function returns and nothing else.
 
 ``LocalLearner`` calls functions in a namespace directly: it backs ``check("name")`` inside a learner's
 own notebook, which is practice feedback, not grading.
@@ -340,16 +341,16 @@ class KernelLearner:
         if self._helper_in != (id(self.kernel), self.kernel.restarts):
             self.kernel.run(CALL_HELPER, timeout=30, history=False)
             self._helper_in = (id(self.kernel), self.kernel.restarts)
-        clock = _CallsClock(self.kernel, folders, timeout=timeout, left=left - (time.monotonic() - began))
+        clock = _CallsClock(self.kernel, folders, timeout=timeout, left=left - (time.monotonic() - began),
+                            read=lambda folder: self._answer(folder, name))
         cell = self.kernel.run(line, timeout=timeout, history=False, keep_waiting=clock.keep_waiting)
-        done = clock.done if cell.outcome == "timeout" else clock.results()
         if cell.outcome == "garbled":
             self._recover(cell)
             return answers
+        done = clock.done if cell.outcome == "timeout" else clock.take()
         if cell.outcome == "exited":   # the helper stops after the call that asked: it is the last with a result
             done -= 1
-        for index in range(min(done, len(folders))):
-            answers[index] = self._answer(folders[index], name)
+        answers[:max(done, 0)] = clock.answers[:max(done, 0)]
         trouble = min(max(done, 0), len(folders) - 1)
         if cell.outcome == "timeout":
             answers[trouble] = LearnerTimedOut(messages.text("calls_budget_spent", function=name,
@@ -412,18 +413,26 @@ class KernelLearner:
 
 class _CallsClock:
     """The limits of a prefetch's calls (:meth:`KernelLearner.prefetch`), kept by the grader: every second it
-    counts the calls whose result is there (in order); when the count grows, the next call's clock starts, with
-    ``timeout`` or what is left of the calls' budget, whichever is less (``cut`` when it is the budget)."""
+    counts the calls whose result is there (in order); when the count grows, it reads the new results at once
+    (``answers``: what the kernel writes later into a result it has seen changes nothing, so a call cannot finish
+    its work past its limit in a thread while later calls run) and starts the next call's clock, with ``timeout``
+    or what is left of the calls' budget, whichever is less (``cut`` when it is the budget)."""
 
-    def __init__(self, kernel: Kernel, folders: list[CallFolder], *, timeout: float, left: float):
-        self.kernel, self.folders, self.timeout, self.left = kernel, folders, timeout, left
+    def __init__(self, kernel: Kernel, folders: list[CallFolder], *, timeout: float, left: float, read):
+        self.kernel, self.folders, self.timeout, self.left, self._read = kernel, folders, timeout, left, read
         self.began = time.monotonic()
         self.done = 0
+        self.answers: list[Call | LearnerProblem | None] = [None] * len(folders)
         self._start()
 
-    def results(self) -> int:
-        """How many calls, from the first, have their result file."""
-        return next((i for i, folder in enumerate(self.folders) if not folder.has("result.json")), len(self.folders))
+    def take(self) -> int:
+        """Read the results that came since the last look; how many calls, from the first, have theirs."""
+        done = next((i for i in range(self.done, len(self.folders)) if not self.folders[i].has("result.json")),
+                    len(self.folders))
+        for index in range(self.done, done):
+            self.answers[index] = self._read(self.folders[index])
+        self.done = max(self.done, done)
+        return self.done
 
     def _start(self) -> None:
         left = self.left - (time.monotonic() - self.began)
@@ -431,9 +440,8 @@ class _CallsClock:
         self._within = self.kernel.stretch(self.limit) if self.limit > 0 else (lambda: False)
 
     def keep_waiting(self) -> bool:
-        done = self.results()
-        if done > self.done:
-            self.done = done
+        before = self.done
+        if self.take() > before:
             self._start()
         return self._within()
 

@@ -31,6 +31,19 @@ def interrupts_itself(x):
     if x == 1:
         raise KeyboardInterrupt
     return x
+def rewrites_later(x):
+    """Call 0 answers 0 at once and has a thread write 99 into its result later, while call 1 sleeps."""
+    import json, sys, threading
+    if x == 0:
+        out = os.path.join(sys._getframe(1).f_locals["folder"], "out")
+        def later():
+            time.sleep(2.5)
+            with open(os.path.join(out, "result.json"), "w") as handle:
+                json.dump({"status": "ok", "value": {"kind": "int", "json": 99}, "after": [None]}, handle)
+        threading.Thread(target=later, daemon=True).start()
+        return 0
+    time.sleep(5)
+    return x
 def ends(x, how):
     if x == 1:
         if how == "exit":
@@ -124,6 +137,13 @@ def test_each_call_of_a_prefetch_keeps_its_own_time_limit(kernel):
     assert isinstance(answers[1], LearnerTimedOut) and "2.5" in answers[1].text.en
     assert waited < 12, f"a call stopped at its 2.5 s limit took {waited:.1f} s"
     assert learner.call("naps", 0.2) == 0.2   # the kernel answers again
+
+
+def test_a_result_is_read_when_first_seen_so_a_thread_cannot_finish_a_call_past_its_limit(learner):
+    """A call's result is read at the first look that finds it: a thread of the learner's that rewrites it while
+    later calls of the cell run (to finish its work past the call's limit) changes nothing."""
+    answers = learner.prefetch("rewrites_later", [((0,), {}, False), ((1,), {}, False)])
+    assert [a.value for a in answers] == [0, 1]
 
 
 def test_the_calls_budget_stops_a_prefetch_as_it_stops_calls(kernel):
