@@ -20,9 +20,10 @@ them, and their answers are remembered; the check's calls then find them. A call
 is made by the check as before.
 
 What is not remembered: timeouts (a later call runs again, within the calls' budget as before; one met by a
-prefetch is handed to the check's call of it, once), and calls whose arguments cannot be keyed (anything but numbers, strings, None, NumPy arrays and scalars, lists, tuples and dicts of
-them). Array values are handed out as copies, so a check that changes what it got cannot change what the next one
-gets; other values (a loaded Keras model) are shared and must only be looked at.
+prefetch is handed to the check's call of it, once), and calls whose arguments cannot be keyed (anything but
+numbers, strings, None, NumPy arrays and scalars, lists, tuples and dicts of them). Array values are handed out as
+copies, so a check that changes what it got cannot change what the next one gets; other values (a loaded Keras
+model) are shared and must only be looked at.
 """
 from __future__ import annotations
 
