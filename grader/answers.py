@@ -20,7 +20,8 @@ them, and their answers are remembered; the check's calls then find them. A call
 is made by the check as before.
 
 What is not remembered: timeouts (a later call runs again, within the calls' budget as before; one met by a
-prefetch is handed to the check's call of it, once), and calls whose arguments cannot be keyed (anything but
+prefetch is handed to the check's call of it, once; so is the kernel's end met by a prefetch, which only then stops
+further calls of the function, as it would have if that call had been made alone), and calls whose arguments cannot be keyed (anything but
 numbers, strings, None, NumPy arrays and scalars, lists, tuples and dicts of them). Array values are handed out as
 copies, so a check that changes what it got cannot change what the next one gets; other values (a loaded Keras
 model) are shared and must only be looked at.
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.learner import Call, LearnerProblem, LearnerTimedOut
+from grader.learner import Call, KernelEnded, LearnerProblem, LearnerTimedOut
 
 _MEMORY: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
@@ -55,7 +56,10 @@ class Remembered:
         key = self._key(name, args, kwargs, timeout, getattr(self.learner, "brief", False))
         if key is None:
             return self.learner.run(name, *args, timeout=timeout, **kwargs)
-        once = self._memory.pop(("once", key), None)   # a timeout met by a prefetch: this call's answer
+        once = self._memory.pop(("once", key), None)   # a timeout or the kernel's end met by a prefetch
+        if isinstance(once, KernelEnded):   # as if this call had ended the kernel now
+            self._memory[key] = once
+            getattr(self.learner, "blame", lambda _: None)(name)
         if once is not None:
             raise once
         if key not in self._memory:
@@ -88,7 +92,7 @@ class Remembered:
         if len(todo) < 2:
             return
         for (key, _), answer in zip(todo, fetch(name, [call for _, call in todo], timeout=timeout)):
-            if isinstance(answer, LearnerTimedOut):
+            if isinstance(answer, (LearnerTimedOut, KernelEnded)):   # held until a check asks for that call
                 self._memory[("once", key)] = answer
             elif answer is not None:
                 self._memory[key] = answer

@@ -98,6 +98,10 @@ class RaisedAfterFailedCell(LearnerRaised):
     looking for (a check that expects a ``ValueError`` does not call this NameError a wrong error)."""
 
 
+class KernelEnded(LearnerRaised):
+    """The kernel stopped (died, or was asked to exit) while the learner's function ran."""
+
+
 class LearnerTimedOut(LearnerProblem):
     status = Status.TIMEOUT
 
@@ -206,14 +210,22 @@ def __grader_call(folder, name, brief=False, weights=True, batch=False):
         else:
             after.append(None)
     save_json({"status": "ok", "value": encode(value), "after": after})
-def __grader_calls(calls, name, weights=True):
-    for folder, brief in calls:
+def __grader_calls(calls, name, weights=True, soft=None):
+    import time
+    began = time.monotonic()
+    for index, (folder, brief) in enumerate(calls):
+        if index and soft is not None and time.monotonic() - began > soft:  # the rest are made one at a time
+            break
         __grader_call(folder, name, brief, weights, True)
         if getattr(get_ipython(), "exit_now", False):  # exit() asked: this call is the one that asked
             break
 '''.replace("MAX_VALUE_ITEMS", str(MAX_VALUE_ITEMS))
 CALL_LINE = "__grader_call(FOLDER, NAME, BRIEF, WEIGHTS)"
-CALLS_LINE = "__grader_calls(CALLS, NAME, WEIGHTS)"
+CALLS_LINE = "__grader_calls(CALLS, NAME, WEIGHTS, SOFT)"
+# A prefetch starts no call after this many seconds (the rest are made one at a time), and the grader stops it once
+# this and one call's limit have passed. All of a prefetch's arguments are in the kernel from its start, so a
+# learner's thread could work ahead on a later call; this bounds what it can get: a call's limit and this.
+PREFETCH_SOFT_S = 2.0
 
 
 class KernelLearner:
@@ -265,7 +277,7 @@ class KernelLearner:
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         if name in self._killers:  # it ended the kernel once: calling it again would only spend a restart
-            raise LearnerRaised(messages.text("kernel_died", function=name))
+            raise KernelEnded(messages.text("kernel_died", function=name))
         timeout = timeout or self.call_timeout_s
         left = self.calls_budget_s - self.calls_spent_s
         if left <= 0:
@@ -292,8 +304,9 @@ class KernelLearner:
                 if cell.outcome in ("died", "exited"):
                     self._killers.add(name)
                 self._recover(cell)
-                raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200])
-                                    if cell.outcome == "garbled" else messages.text("kernel_died", function=name))
+                if cell.outcome == "garbled":
+                    raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200]))
+                raise KernelEnded(messages.text("kernel_died", function=name))
             try:
                 return _read_result(folder, name, weights=self.weights)
             except LearnerRaised as problem:
@@ -314,9 +327,11 @@ class KernelLearner:
 
         Where the cell goes wrong, the calls whose results were there before are kept and the trouble is given to
         the call that caused it: one that ran out of time is a :class:`LearnerTimedOut`, one during which the kernel
-        died or that asked it to exit (``exit()``) says so, as :meth:`run` says it, and the kernel is recovered as
-        after :meth:`run`. After output the grader cannot read (``garbled``) every call is made again by
-        :meth:`run`, so that it says which call it was."""
+        died or that asked it to exit (``exit()``) a :class:`KernelEnded`, as :meth:`run` says them, and the kernel is
+        recovered as after :meth:`run`. Unlike :meth:`run`, a prefetch does not stop calling a function that ended
+        the kernel: the caller does (:meth:`blame`) when it takes that answer, for a check may never ask for it.
+        After output the grader cannot read (``garbled``) every call is made again by :meth:`run`, so that it says
+        which call it was. No call starts after ``PREFETCH_SOFT_S`` (the rest are left to :meth:`run`)."""
         none: list[Call | LearnerProblem | None] = [None] * len(calls)
         timeout = timeout or self.call_timeout_s
         left = self.calls_budget_s - self.calls_spent_s
@@ -337,7 +352,8 @@ class KernelLearner:
                   left: float, began: float) -> list[Call | LearnerProblem | None]:
         answers: list[Call | LearnerProblem | None] = [None] * len(folders)
         spec = [(str(folder.path), bool(brief)) for folder, brief in zip(folders, briefs)]
-        line = CALLS_LINE.replace("CALLS, NAME, WEIGHTS", f"{spec!r}, {name!r}, {self.weights!r}")
+        line = CALLS_LINE.replace("CALLS, NAME, WEIGHTS, SOFT",
+                                  f"{spec!r}, {name!r}, {self.weights!r}, {PREFETCH_SOFT_S!r}")
         if self._helper_in != (id(self.kernel), self.kernel.restarts):
             self.kernel.run(CALL_HELPER, timeout=30, history=False)
             self._helper_in = (id(self.kernel), self.kernel.restarts)
@@ -352,19 +368,22 @@ class KernelLearner:
             done -= 1
         answers[:max(done, 0)] = clock.answers[:max(done, 0)]
         trouble = min(max(done, 0), len(folders) - 1)
-        if cell.outcome == "timeout":
+        if cell.outcome == "timeout" and not clock.capped:
             answers[trouble] = LearnerTimedOut(messages.text("calls_budget_spent", function=name,
                                                              seconds=self.calls_budget_s)
                                                if clock.cut else
                                                messages.text("call_timeout", function=name, seconds=clock.limit))
         elif cell.outcome in ("died", "exited"):
-            self._killers.add(name)
-            answers[trouble] = LearnerRaised(messages.text("kernel_died", function=name))
+            answers[trouble] = KernelEnded(messages.text("kernel_died", function=name))
         elif cell.outcome == "error":   # the helper is gone or broken, or the learner's code raised past it
             self._helper_in = None
         if cell.outcome != "ok":
             self._recover(cell)
         return answers
+
+    def blame(self, name: str) -> None:
+        """``name`` ended the kernel (a :class:`KernelEnded` of :meth:`prefetch` taken): it is not called again."""
+        self._killers.add(name)
 
     def _answer(self, folder: CallFolder, name: str) -> Call | LearnerProblem:
         try:
@@ -416,13 +435,17 @@ class _CallsClock:
     counts the calls whose result is there (in order); when the count grows, it reads the new results at once
     (``answers``: what the kernel writes later into a result it has seen changes nothing, so a call cannot finish
     its work past its limit in a thread while later calls run) and starts the next call's clock, with ``timeout``
-    or what is left of the calls' budget, whichever is less (``cut`` when it is the budget)."""
+    or what is left of the calls' budget, whichever is less (``cut`` when it is the budget). The whole cell may
+    take ``PREFETCH_SOFT_S`` and ``timeout`` (stretched alike): the kernel's helper starts no call after the
+    first, so only a helper the learner replaced meets that limit (``capped``)."""
 
     def __init__(self, kernel: Kernel, folders: list[CallFolder], *, timeout: float, left: float, read):
         self.kernel, self.folders, self.timeout, self.left, self._read = kernel, folders, timeout, left, read
         self.began = time.monotonic()
         self.done = 0
+        self.capped = False  # stopped by the prefetch's own limit (PREFETCH_SOFT_S and a call's), not a call's
         self.answers: list[Call | LearnerProblem | None] = [None] * len(folders)
+        self._all = kernel.stretch(PREFETCH_SOFT_S + timeout + 1.0)   # a second more: calls are seen each second
         self._start()
 
     def take(self) -> int:
@@ -443,7 +466,10 @@ class _CallsClock:
         before = self.done
         if self.take() > before:
             self._start()
-        return self._within()
+        if not self._within():
+            return False
+        self.capped = not self._all()
+        return not self.capped
 
 
 def _arg_spec(folder: CallFolder, key: str, arg: Any) -> dict:

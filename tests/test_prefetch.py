@@ -7,7 +7,7 @@ import pytest
 
 from grader.answers import remembered
 from grader.diagnosis import expect_entries
-from grader.learner import Call, KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted
+from grader.learner import Call, KernelEnded, KernelLearner, LearnerRaised, LearnerTimedOut, NotAttempted
 from kernels import fresh_kernel
 
 DEFINITIONS = '''
@@ -44,6 +44,11 @@ def rewrites_later(x):
         return 0
     time.sleep(5)
     return x
+def mutates_then_ends(a):
+    if a.shape == (3,):
+        os._exit(3)
+    a *= 2
+    return a.copy()
 def ends(x, how):
     if x == 1:
         if how == "exit":
@@ -78,6 +83,15 @@ def counted_cells(kernel, monkeypatch) -> list[str]:
 def calls_in(cells: list[str]) -> list[str]:
     """The cells that made learner calls (not the helpers' definition)."""
     return [cell for cell in cells if cell.startswith("__grader_call")]
+
+
+def replaying(kernel, restarts: list):
+    """An ``on_kernel_death`` that restarts the kernel and defines the functions again, as a session replays."""
+    def restart():
+        kernel.restart()
+        assert kernel.run(DEFINITIONS, timeout=30).ok
+        restarts.append(1)
+    return restart
 
 
 def answer(learner, name, *args, brief=False):
@@ -124,12 +138,12 @@ def test_a_prefetch_answers_each_call_as_a_call_of_its_own_would(learner, kernel
     assert all(isinstance(a, LearnerRaised) and "nowhere" in a.text.en for a in missing)
 
 
-def test_each_call_of_a_prefetch_keeps_its_own_time_limit(kernel):
+def test_each_call_of_a_prefetch_keeps_its_own_time_limit_and_none_starts_after_two_seconds(kernel):
     learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5)
     began = time.monotonic()
-    answers = learner.prefetch("naps", [((1.5,), {}, False)] * 3)   # 4.5 s in all, each call within 2.5 s
-    assert [a.value for a in answers] == [1.5, 1.5, 1.5]
-    assert time.monotonic() - began > 4.5
+    answers = learner.prefetch("naps", [((1.5,), {}, False)] * 3)   # 3 s for two, each call within 2.5 s
+    assert [a.value for a in answers[:2]] == [1.5, 1.5] and answers[2] is None   # the third would start at 3 s
+    assert time.monotonic() - began > 3
     began = time.monotonic()
     answers = learner.prefetch("naps", [((0.1,), {}, False), ((60,), {}, False), ((0.2,), {}, False)])
     waited = time.monotonic() - began
@@ -137,6 +151,24 @@ def test_each_call_of_a_prefetch_keeps_its_own_time_limit(kernel):
     assert isinstance(answers[1], LearnerTimedOut) and "2.5" in answers[1].text.en
     assert waited < 12, f"a call stopped at its 2.5 s limit took {waited:.1f} s"
     assert learner.call("naps", 0.2) == 0.2   # the kernel answers again
+
+
+def test_a_replaced_helper_that_keeps_calling_is_stopped_at_the_prefetchs_own_limit(kernel):
+    """All arguments are in the kernel from the start, so a thread could work ahead on later calls while each call
+    stays within its limit: the cell may last two seconds and one call's limit (and a second), not more."""
+    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5)
+    learner.call("naps", 0)   # the helpers are defined; now the learner's code replaces one
+    assert kernel.run("def __grader_calls(calls, name, weights=True, soft=None):\n"
+                      "    for folder, brief in calls:\n        __grader_call(folder, name, brief, weights, True)",
+                      timeout=10).ok
+    began = time.monotonic()
+    answers = learner.prefetch("naps", [((1.5 + i / 100,), {}, False) for i in range(6)])
+    waited = time.monotonic() - began
+    made = [a for a in answers if a is not None]
+    assert 2 <= len(made) <= 4 and all(isinstance(a, Call) for a in made), answers   # none a timeout
+    assert answers[len(made):] == [None] * (6 - len(made))
+    assert waited < 9, f"the prefetch took {waited:.1f} s"
+    assert learner.call("naps", 0.1) == 0.1
 
 
 def test_a_result_is_read_when_first_seen_so_a_thread_cannot_finish_a_call_past_its_limit(learner):
@@ -149,13 +181,13 @@ def test_a_result_is_read_when_first_seen_so_a_thread_cannot_finish_a_call_past_
 def test_the_calls_budget_stops_a_prefetch_as_it_stops_calls(kernel):
     """The call running when the budget is spent (seen within a second: the grader looks every second) is stopped
     and told so; the calls after it are left to ``run``, which says the same."""
-    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=20, calls_budget_s=2.5)
-    answers = learner.prefetch("naps", [((0.7 + i / 100,), {}, False) for i in range(6)])
+    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=20, calls_budget_s=1.5)
+    answers = learner.prefetch("naps", [((0.6 + i / 100,), {}, False) for i in range(6)])
     made = next(i for i, a in enumerate(answers) if not isinstance(a, Call))
-    assert made in (3, 4) and [a.value for a in answers[:made]] == [0.7 + i / 100 for i in range(made)]
+    assert made in (2, 3) and [a.value for a in answers[:made]] == [0.6 + i / 100 for i in range(made)]
     assert isinstance(answers[made], LearnerTimedOut) and "budget" in answers[made].text.en
     assert answers[made + 1:] == [None] * (5 - made)
-    assert 2.5 <= learner.calls_spent_s < 4.5
+    assert 1.5 <= learner.calls_spent_s < 3.5
     with pytest.raises(LearnerTimedOut, match="budget"):
         learner.call("naps", 0)
 
@@ -169,16 +201,39 @@ def test_a_call_that_raises_keyboardinterrupt_itself_is_left_to_run(learner):
 
 
 @pytest.mark.parametrize("how", ["exit", "os._exit"])
-def test_a_call_that_ends_the_kernel_is_blamed_and_the_kernel_recovered(tmp_path, how):
+def test_a_call_that_ends_the_kernel_is_blamed_once_asked_for_and_the_kernel_recovered(tmp_path, how):
     restarts = []
     with fresh_kernel(tmp_path, setup=DEFINITIONS, timeout=30) as kernel:
-        learner = KernelLearner(kernel, kernel.workdir, on_kernel_death=lambda: restarts.append(kernel.restart()))
+        learner = KernelLearner(kernel, kernel.workdir, on_kernel_death=replaying(kernel, restarts))
         answers = learner.prefetch("ends", [((0, how), {}, False), ((1, how), {}, False), ((2, how), {}, False)])
         assert answers[0].value == 0 and answers[2] is None
-        assert isinstance(answers[1], LearnerRaised) and "kernel stopped while running `ends`" in answers[1].text.en
+        assert isinstance(answers[1], KernelEnded) and "kernel stopped while running `ends`" in answers[1].text.en
         assert len(restarts) == 1
+        assert learner.call("ends", 2, how) == 2   # no check asked for the call that ended it: not blamed yet
+        asked = remembered(learner)
+        asked.prefetch("ends", [((0, how), {}, False), ((1, how), {}, False), ((3, how), {}, False)])
+        assert len(restarts) == 2 and asked.call("ends", 0, how) == 0
+        with pytest.raises(KernelEnded):
+            asked.call("ends", 1, how)   # asked for: now it is as if this call had ended the kernel
         with pytest.raises(LearnerRaised, match="kernel stopped"):
-            learner.call("ends", 2, how)   # not called again, as after a call that ended the kernel
+            asked.call("ends", 3, how)   # and the function is not called again, as after a call made alone
+        assert len(restarts) == 2
+
+
+def test_a_check_that_stops_early_is_not_charged_with_a_later_call_ending_the_kernel(tmp_path):
+    """Entry 0 changes its input (the check stops there, as it always did); entry 1, which the check never asked
+    for alone, ends the kernel in the prefetch: the check still names the change, and the function still answers."""
+    from grader.checks import CheckFailed
+
+    with fresh_kernel(tmp_path, setup=DEFINITIONS, timeout=30) as kernel:
+        restarts = []
+        learner = KernelLearner(kernel, kernel.workdir, on_kernel_death=replaying(kernel, restarts))
+        entries = [{"args": [np.ones(2)], "kwargs": {}, "want": np.full(2, 2.0), "kind": "array", "variants": []},
+                   {"args": [np.ones(3)], "kwargs": {}, "want": np.full(3, 2.0), "kind": "array", "variants": []}]
+        with pytest.raises(CheckFailed) as failed:
+            expect_entries(learner, "mutates_then_ends", entries, arg_names=("a",))
+        assert failed.value.key == "input_mutated" and restarts == [1]
+        assert learner.call("mutates_then_ends", np.ones(4)).tolist() == [2.0] * 4
 
 
 def test_a_removed_helper_leaves_every_call_to_run(learner, kernel):
