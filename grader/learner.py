@@ -449,12 +449,15 @@ class _CallsClock:
         self._start()
 
     def take(self) -> int:
-        """Read the results that came since the last look; how many calls, from the first, have theirs."""
-        done = next((i for i in range(self.done, len(self.folders)) if not self.folders[i].has("result.json")),
-                    len(self.folders))
-        for index in range(self.done, done):
+        """Read the results that came since the last look; how many calls, from the first, have theirs. The next
+        call's clock starts before they are read (a model may take seconds), so reading gives it no time."""
+        before = self.done
+        self.done = next((i for i in range(before, len(self.folders)) if not self.folders[i].has("result.json")),
+                         len(self.folders))
+        if self.done > before:
+            self._start()
+        for index in range(before, self.done):
             self.answers[index] = self._read(self.folders[index])
-        self.done = max(self.done, done)
         return self.done
 
     def _start(self) -> None:
@@ -463,9 +466,7 @@ class _CallsClock:
         self._within = self.kernel.stretch(self.limit) if self.limit > 0 else (lambda: False)
 
     def keep_waiting(self) -> bool:
-        before = self.done
-        if self.take() > before:
-            self._start()
+        self.take()
         if not self._within():
             return False
         self.capped = not self._all()
