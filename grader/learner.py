@@ -247,6 +247,7 @@ class KernelLearner:
         self._channel: Channel | None = None
         self._killers: set[str] = set()  # functions that ended the kernel when called
         self._helper_in: tuple | None = None  # (kernel, restarts) in which CALL_HELPER was defined
+        self._prefetching = True  # False once a prefetch met its own limit (its helper was replaced)
         self.brief = False  # see expecting_errors
         self.weights = True  # see without_weights
 
@@ -335,7 +336,7 @@ class KernelLearner:
         none: list[Call | LearnerProblem | None] = [None] * len(calls)
         timeout = timeout or self.call_timeout_s
         left = self.calls_budget_s - self.calls_spent_s
-        if len(calls) < 2 or name in self._killers or left <= 0:
+        if len(calls) < 2 or name in self._killers or left <= 0 or not self._prefetching:
             return none
         began = time.monotonic()
         try:
@@ -377,7 +378,11 @@ class KernelLearner:
             answers[trouble] = KernelEnded(messages.text("kernel_died", function=name))
         elif cell.outcome == "error":   # the helper is gone or broken, or the learner's code raised past it
             self._helper_in = None
-        if cell.outcome != "ok":
+        if clock.capped:   # only a replaced helper starts calls this late: its threads go with the kernel
+            self._prefetching = False
+            if self.on_kernel_death is not None:
+                self.on_kernel_death()
+        elif cell.outcome != "ok":
             self._recover(cell)
         return answers
 
@@ -437,7 +442,8 @@ class _CallsClock:
     its work past its limit in a thread while later calls run) and starts the next call's clock, with ``timeout``
     or what is left of the calls' budget, whichever is less (``cut`` when it is the budget). The whole cell may
     take ``PREFETCH_SOFT_S`` and ``timeout`` (stretched alike): the kernel's helper starts no call after the
-    first, so only a helper the learner replaced meets that limit (``capped``)."""
+    first, so only a helper the learner replaced meets that limit (``capped``): the kernel is then restarted (a
+    thread working ahead on the later calls ends with it) and the learner's calls are made one at a time."""
 
     def __init__(self, kernel: Kernel, folders: list[CallFolder], *, timeout: float, left: float, read):
         self.kernel, self.folders, self.timeout, self.left, self._read = kernel, folders, timeout, left, read
@@ -445,7 +451,9 @@ class _CallsClock:
         self.done = 0
         self.capped = False  # stopped by the prefetch's own limit (PREFETCH_SOFT_S and a call's), not a call's
         self.answers: list[Call | LearnerProblem | None] = [None] * len(folders)
-        self._all = kernel.stretch(PREFETCH_SOFT_S + timeout + 1.0)   # a second more: calls are seen each second
+        # Two seconds more: the last call the helper starts (before PREFETCH_SOFT_S) has its clock started at most a
+        # second late, so an honest cell always meets a call's limit first.
+        self._all = kernel.stretch(PREFETCH_SOFT_S + timeout + 2.0)
         self._start()
 
     def take(self) -> int:

@@ -153,22 +153,27 @@ def test_each_call_of_a_prefetch_keeps_its_own_time_limit_and_none_starts_after_
     assert learner.call("naps", 0.2) == 0.2   # the kernel answers again
 
 
-def test_a_replaced_helper_that_keeps_calling_is_stopped_at_the_prefetchs_own_limit(kernel):
+def test_a_replaced_helper_that_keeps_calling_is_stopped_at_the_prefetchs_own_limit(tmp_path):
     """All arguments are in the kernel from the start, so a thread could work ahead on later calls while each call
-    stays within its limit: the cell may last two seconds and one call's limit (and a second), not more."""
-    learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5)
-    learner.call("naps", 0)   # the helpers are defined; now the learner's code replaces one
-    assert kernel.run("def __grader_calls(calls, name, weights=True, soft=None):\n"
-                      "    for folder, brief in calls:\n        __grader_call(folder, name, brief, weights, True)",
-                      timeout=10).ok
-    began = time.monotonic()
-    answers = learner.prefetch("naps", [((1.5 + i / 100,), {}, False) for i in range(6)])
-    waited = time.monotonic() - began
-    made = [a for a in answers if a is not None]
-    assert 2 <= len(made) <= 4 and all(isinstance(a, Call) for a in made), answers   # none a timeout
-    assert answers[len(made):] == [None] * (6 - len(made))
-    assert waited < 9, f"the prefetch took {waited:.1f} s"
-    assert learner.call("naps", 0.1) == 0.1
+    stays within its limit: the cell may last two seconds and one call's limit (and two seconds), not more; then
+    the kernel is restarted (the thread goes with it) and this learner's calls are made one at a time."""
+    restarts = []
+    with fresh_kernel(tmp_path, setup=DEFINITIONS, timeout=30) as kernel:
+        learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=2.5, on_kernel_death=replaying(kernel, restarts))
+        learner.call("naps", 0)   # the helpers are defined; now the learner's code replaces one
+        assert kernel.run("def __grader_calls(calls, name, weights=True, soft=None):\n"
+                          "    for folder, brief in calls:\n        __grader_call(folder, name, brief, weights, True)",
+                          timeout=10).ok
+        began = time.monotonic()
+        answers = learner.prefetch("naps", [((1.5 + i / 100,), {}, False) for i in range(6)])
+        waited = time.monotonic() - began
+        made = [a for a in answers if a is not None]
+        assert 2 <= len(made) <= 5 and all(isinstance(a, Call) for a in made), answers   # none a timeout
+        assert answers[len(made):] == [None] * (6 - len(made))
+        assert waited < 12, f"the prefetch took {waited:.1f} s"
+        assert restarts == [1]
+        assert learner.prefetch("naps", [((0.1,), {}, False), ((0.2,), {}, False)]) == [None, None]
+        assert learner.call("naps", 0.1) == 0.1
 
 
 def test_a_result_is_read_when_first_seen_so_a_thread_cannot_finish_a_call_past_its_limit(learner):
