@@ -14,17 +14,10 @@ call's answer depends on such draws: days 94 and 96 (NumPy formulas; day96's mod
 model comes trained). Not day98, whose checks train a head after asking for models (``train_head``). Nor code that
 redefines a learner's functions in their kernel between checks (the day98 tests plant mistakes that way).
 
-A check that is about to make several calls asks for them first with :meth:`Remembered.prefetch`: those not yet
-remembered are made in one cell (:meth:`grader.learner.KernelLearner.prefetch`), in the order the check will make
-them, and their answers are remembered; the check's calls then find them. A call that prefetch could not answer
-is made by the check as before.
-
-What is not remembered: timeouts (a later call runs again, within the calls' budget as before; one met by a
-prefetch is handed to the check's call of it, once; so is the kernel's end met by a prefetch, which only then stops
-further calls of the function, as it would have if that call had been made alone), and calls whose arguments cannot be keyed (anything but
-numbers, strings, None, NumPy arrays and scalars, lists, tuples and dicts of them). Array values are handed out as
-copies, so a check that changes what it got cannot change what the next one gets; other values (a loaded Keras
-model) are shared and must only be looked at.
+What is not remembered: timeouts (a later call runs again, within the calls' budget as before), and calls whose
+arguments cannot be keyed (anything but numbers, strings, None, NumPy arrays and scalars, lists, tuples and dicts of
+them). Array values are handed out as copies, so a check that changes what it got cannot change what the next one
+gets; other values (a loaded Keras model) are shared and must only be looked at.
 """
 from __future__ import annotations
 
@@ -34,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.learner import Call, KernelEnded, LearnerProblem, LearnerTimedOut
+from grader.learner import Call, LearnerProblem, LearnerTimedOut
 
 _MEMORY: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
@@ -53,15 +46,11 @@ class Remembered:
         return self.run(name, *args, timeout=timeout, **kwargs).value
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
-        key = self._key(name, args, kwargs, timeout, getattr(self.learner, "brief", False))
+        key = call_key(name, args, kwargs, timeout)
+        if key is not None:  # an answer got without its traceback (expecting_errors) or weights is kept apart
+            key += (getattr(self.learner, "brief", False), getattr(self.learner, "weights", True))
         if key is None:
             return self.learner.run(name, *args, timeout=timeout, **kwargs)
-        once = self._memory.pop(("once", key), None)   # a timeout or the kernel's end met by a prefetch
-        if isinstance(once, KernelEnded):   # as if this call had ended the kernel now
-            self._memory[key] = once
-            getattr(self.learner, "blame", lambda _: None)(name)
-        if once is not None:
-            raise once
         if key not in self._memory:
             try:
                 self._memory[key] = self.learner.run(name, *args, timeout=timeout, **kwargs)
@@ -73,35 +62,6 @@ class Remembered:
         if isinstance(answer, LearnerProblem):
             raise answer
         return Call(value=_fresh(answer.value), args_after=_fresh(answer.args_after))
-
-    def prefetch(self, name: str, calls: list[tuple[tuple, dict, bool]], *, timeout: float | None = None) -> None:
-        """Make, in one cell, the calls of ``name`` among ``calls`` ((args, kwargs, brief) each, in the order the
-        check will make them; ``brief`` for a call made within ``expecting_errors``) that are not remembered yet,
-        and remember their answers. Nothing happens where the learner has no ``prefetch`` (``LocalLearner``) or
-        fewer than two calls are new."""
-        fetch = getattr(self.learner, "prefetch", None)
-        if fetch is None:
-            return
-        keys, todo = set(), []
-        for args, kwargs, brief in calls:
-            args, kwargs = tuple(args), dict(kwargs)   # as a call's *args and **kwargs arrive in ``run``
-            key = self._key(name, args, kwargs, timeout, brief)
-            if key is not None and key not in keys and key not in self._memory and ("once", key) not in self._memory:
-                keys.add(key)
-                todo.append((key, (args, kwargs, brief)))
-        if len(todo) < 2:
-            return
-        for (key, _), answer in zip(todo, fetch(name, [call for _, call in todo], timeout=timeout)):
-            if isinstance(answer, (LearnerTimedOut, KernelEnded)):   # held until a check asks for that call
-                self._memory[("once", key)] = answer
-            elif answer is not None:
-                self._memory[key] = answer
-
-    def _key(self, name: str, args: tuple, kwargs: dict, timeout: float | None, brief: bool) -> tuple | None:
-        """The memory's key of a call, or None; an answer got without its traceback (``brief``, see
-        ``expecting_errors``) or without weights (``without_weights``) is kept apart."""
-        key = call_key(name, args, kwargs, timeout)
-        return None if key is None else key + (bool(brief), getattr(self.learner, "weights", True))
 
 
 def remembered(learner):

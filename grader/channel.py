@@ -133,14 +133,6 @@ class CallFolder:
         if info.st_size > limit:
             raise Refused(f"{name} is larger than {limit // 2**20} MB")
 
-    def has(self, name: str) -> bool:
-        """True when ``out/name`` exists (whatever it is; never followed). It says nothing of its content."""
-        try:
-            os.stat(name, dir_fd=self._out, follow_symlinks=False)
-        except OSError:
-            return False
-        return True
-
     def read(self, name: str, limit: int) -> bytes:
         """All of ``out/name`` (see :meth:`open`), at most ``limit`` bytes, within ``READ_SECONDS``."""
         with self.open(name, limit) as handle:

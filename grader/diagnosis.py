@@ -529,7 +529,6 @@ def _expect_kept(function: str, entry: dict, args_after: tuple, names: tuple[str
 def _expect_twins(learner, function: str, twins: list[dict], arg_names: tuple[str, ...]) -> None:
     """The public examples were right: each twin must be too, else a mistake the twin shows is named, or the
     function answers only the examples (a crash, a wrong type or a wrong value on a fresh input of the same kind)."""
-    _prefetch(learner, function, twins)
     for entry in twins:
         what = describe(function, entry)
         try:
@@ -546,13 +545,6 @@ def _expect_twins(learner, function: str, twins: list[dict], arg_names: tuple[st
             if key is None:
                 fail("answers_only_the_examples", function=function, what=what)
             fail(key, **_fields(entry, got, what))
-
-
-def _prefetch(learner, function: str, entries: list[dict]) -> None:
-    """The calls the entries will make, asked of the kernel in one cell (:meth:`Remembered.prefetch`), each with
-    ``brief`` where the entry expects an error (``_expect_raises``). Entries after one that fails are asked too:
-    the answers are the same, only time is spent (and counted in the calls' budget)."""
-    learner.prefetch(function, [(entry["args"], entry["kwargs"], "raises" in entry) for entry in entries])
 
 
 def _is_int_output(got: Any) -> bool:
@@ -574,7 +566,6 @@ def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tu
         raise ValueError(f"a check of {function} without a single value to compare (grader bug)")
     learner = remembered(learner)  # a case several checks ask is asked of the kernel once per grading
     twins = twins_of(day, function, entries, rng)
-    _prefetch(learner, function, entries)
     answers, raised = [], []
     for entry in entries:
         if "raises" in entry:

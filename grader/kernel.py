@@ -22,7 +22,6 @@ import site
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -592,15 +591,10 @@ class Kernel:
         self.restarts += 1
         self.start()
 
-    def run(self, source: str, *, timeout: float, history: bool = True, settle: bool = True,
-            keep_waiting: Callable[[], bool] | None = None) -> CellRun:
+    def run(self, source: str, *, timeout: float, history: bool = True, settle: bool = True) -> CellRun:
         """Run ``source`` as one cell; never raises for anything the learner's code does. With ``settle`` False
         (a probe, whose output nobody reads) a cell that times out is not waited on for output still on its way
-        (``IOPUB_SETTLE_S``) and its ``output_refused`` is False.
-
-        ``keep_waiting``: for a cell whose limit is not one number (several learner calls, each with its own limit:
-        :meth:`grader.learner.KernelLearner.prefetch`), asked every second instead of ``timeout``; the cell is
-        stopped as a timeout the first time it returns False (build it from :meth:`stretch`)."""
+        (``IOPUB_SETTLE_S``) and its ``output_refused`` is False."""
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
         client = self._client
@@ -608,8 +602,8 @@ class Kernel:
             return CellRun("died", ename="KernelNotRunning")
         cell = _code_cell(source)
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
-        client.timeout = 1 if keep_waiting is not None else max(1, int(round(timeout)))
-        client.starved = keep_waiting or self._starved(client.timeout)
+        client.timeout = max(1, int(round(timeout)))
+        client.starved = self._starved(client.timeout)
         client.iopub_timeout = IOPUB_WAIT_S if settle else PROBE_IOPUB_WAIT_S
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
@@ -638,31 +632,21 @@ class Kernel:
             return replace(run, outcome="exited", ename="KernelExit", evalue="exit() or quit() ended the kernel")
         return run
 
-    def _starved(self, limit: float, tick: float | None = None):
+    def _starved(self, limit: float):
         """For nbclient's timeout, asked each time ``limit`` seconds pass: True (wait another ``limit``) while the
         cell's own time, the wall time less what the kernel's main thread waited for a CPU (``/proc/PID/schedstat``),
         is under ``limit`` and another wait stays within ``STRETCH_MAX * limit`` and ``limit + STRETCH_MAX_S``.
         So a load on the machine (other gradings, a class batch on two cores) does not stop an honest cell that
         would finish in time on an idle machine, and a re-grade gives the same result; a cell that sleeps or waits
-        is stopped at ``limit`` as before. Without schedstat it is plain wall time. With ``tick`` (seconds), it is
-        asked every ``tick`` seconds from its making instead, and says True until ``limit`` has passed."""
+        is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
         waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self.cpu_s()
-        step = limit if tick is None else tick
 
         def starved() -> bool:
             wall = time.monotonic() - began
-            if wall < limit and tick is not None:
-                return True
-            return (wall - (_waited_s(pid) - waited) < limit and wall + step <= most
+            return (wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
                     and self.cpu_s() - used < wall)
         return starved
-
-    def stretch(self, limit: float):
-        """A clock for ``limit`` seconds of a cell's own time from now, for ``run(keep_waiting=...)``: called each
-        second, True while the time has not passed, counted as :meth:`_starved` counts it (time spent waiting for a
-        CPU given back, within the same bounds)."""
-        return self._starved(limit, tick=1.0)
 
     def cpu_s(self) -> float:
         """CPU seconds (user and system) used so far by the kernel and every process it started: its cgroup's count

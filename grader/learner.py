@@ -2,9 +2,8 @@
 
 Arguments go in as ``.npy`` / JSON files; the kernel runs a small generated cell that calls the learner's
 function and writes the result the same way; the grader reads it with ``allow_pickle=False`` and size
-limits. Several calls can share one cell (:meth:`KernelLearner.prefetch`), each with its own time limit. No
-object crosses from the kernel into the grader except numbers, strings and plain arrays, so a learner's code can
-decide what its function returns and nothing else.
+limits. No object crosses from the kernel into the grader except numbers, strings and plain arrays, so a
+learner's code can decide what its function returns and nothing else.
 
 ``LocalLearner`` calls functions in a namespace directly: it backs ``check("name")`` inside a learner's
 own notebook, which is practice feedback, not grading.
@@ -98,10 +97,6 @@ class RaisedAfterFailedCell(LearnerRaised):
     looking for (a check that expects a ``ValueError`` does not call this NameError a wrong error)."""
 
 
-class KernelEnded(LearnerRaised):
-    """The kernel stopped (died, or was asked to exit) while the learner's function ran."""
-
-
 class LearnerTimedOut(LearnerProblem):
     status = Status.TIMEOUT
 
@@ -120,7 +115,7 @@ class Call:
 # kernel is the learner's: if their code removes or replaces the helper, only their own results can change, and
 # those are read as hostile bytes whatever wrote them; a helper that is gone is defined again.
 CALL_HELPER = r'''
-def __grader_call(folder, name, brief=False, weights=True, batch=False):
+def __grader_call(folder, name, brief=False, weights=True):
     import json, os, sys, traceback
     import numpy
     join = os.path.join
@@ -190,8 +185,6 @@ def __grader_call(folder, name, brief=False, weights=True, batch=False):
     except NotImplementedError:
         return save_json({"status": "not_implemented"})
     except BaseException as error:
-        if batch and isinstance(error, KeyboardInterrupt):  # the grader's interrupt ends the batch's cell
-            raise
         try:
             if brief:  # an error the check expects: its name is all that is read (IPython's takes 20 ms)
                 lines = traceback.format_exception_only(type(error), error)
@@ -210,22 +203,8 @@ def __grader_call(folder, name, brief=False, weights=True, batch=False):
         else:
             after.append(None)
     save_json({"status": "ok", "value": encode(value), "after": after})
-def __grader_calls(calls, name, weights=True, soft=None):
-    import time
-    began = time.monotonic()
-    for index, (folder, brief) in enumerate(calls):
-        if index and soft is not None and time.monotonic() - began > soft:  # the rest are made one at a time
-            break
-        __grader_call(folder, name, brief, weights, True)
-        if getattr(get_ipython(), "exit_now", False):  # exit() asked: this call is the one that asked
-            break
 '''.replace("MAX_VALUE_ITEMS", str(MAX_VALUE_ITEMS))
 CALL_LINE = "__grader_call(FOLDER, NAME, BRIEF, WEIGHTS)"
-CALLS_LINE = "__grader_calls(CALLS, NAME, WEIGHTS, SOFT)"
-# A prefetch starts no call after this many seconds (the rest are made one at a time), and the grader stops it once
-# this and one call's limit have passed. All of a prefetch's arguments are in the kernel from its start, so a
-# learner's thread could work ahead on a later call; this bounds what it can get: a call's limit and this.
-PREFETCH_SOFT_S = 2.0
 
 
 class KernelLearner:
@@ -247,7 +226,6 @@ class KernelLearner:
         self._channel: Channel | None = None
         self._killers: set[str] = set()  # functions that ended the kernel when called
         self._helper_in: tuple | None = None  # (kernel, restarts) in which CALL_HELPER was defined
-        self._prefetching = True  # False once a prefetch met its own limit (its helper was replaced)
         self.brief = False  # see expecting_errors
         self.weights = True  # see without_weights
 
@@ -278,7 +256,7 @@ class KernelLearner:
 
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         if name in self._killers:  # it ended the kernel once: calling it again would only spend a restart
-            raise KernelEnded(messages.text("kernel_died", function=name))
+            raise LearnerRaised(messages.text("kernel_died", function=name))
         timeout = timeout or self.call_timeout_s
         left = self.calls_budget_s - self.calls_spent_s
         if left <= 0:
@@ -305,98 +283,12 @@ class KernelLearner:
                 if cell.outcome in ("died", "exited"):
                     self._killers.add(name)
                 self._recover(cell)
-                if cell.outcome == "garbled":
-                    raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200]))
-                raise KernelEnded(messages.text("kernel_died", function=name))
+                raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200])
+                                    if cell.outcome == "garbled" else messages.text("kernel_died", function=name))
             try:
                 return _read_result(folder, name, weights=self.weights)
             except LearnerRaised as problem:
                 raise _pointed_at_failed_cell(problem, name, self.failures) from None
-
-    def prefetch(self, name: str, calls: list[tuple[tuple, dict, bool]], *,
-                 timeout: float | None = None) -> list[Call | LearnerProblem | None]:
-        """Several calls of ``name`` in one cell, in order: ``calls`` holds (args, kwargs, brief) each, ``brief``
-        as in :meth:`expecting_errors`. What each call gave, as :meth:`run` would have given it one call at a time:
-        its :class:`Call`, or the :class:`LearnerProblem` it would have raised; None for a call that was not made
-        or whose answer this cell cannot tell (the caller then makes it with :meth:`run`).
-
-        Each call has its own limit, ``timeout`` (``call_timeout_s``) within what is left of the calls' budget, as
-        with :meth:`run`: the grader starts a call's clock when it sees the previous call's result (it looks every
-        second, so a call may get up to a second more), and stretches it for time spent waiting for a CPU
-        (:meth:`Kernel.stretch`). The cell's wall time is charged to the budget. One cell instead of one each
-        saves a cell's round trip per call (about 6 ms of the kernel's CPU and as much of the grader's).
-
-        Where the cell goes wrong, the calls whose results were there before are kept and the trouble is given to
-        the call that caused it: one that ran out of time is a :class:`LearnerTimedOut`, one during which the kernel
-        died or that asked it to exit (``exit()``) a :class:`KernelEnded`, as :meth:`run` says them, and the kernel is
-        recovered as after :meth:`run`. Unlike :meth:`run`, a prefetch does not stop calling a function that ended
-        the kernel: the caller does (:meth:`blame`) when it takes that answer, for a check may never ask for it.
-        After output the grader cannot read (``garbled``) every call is made again by :meth:`run`, so that it says
-        which call it was. No call starts after ``PREFETCH_SOFT_S`` (the rest are left to :meth:`run`)."""
-        none: list[Call | LearnerProblem | None] = [None] * len(calls)
-        timeout = timeout or self.call_timeout_s
-        left = self.calls_budget_s - self.calls_spent_s
-        if len(calls) < 2 or name in self._killers or left <= 0 or not self._prefetching:
-            return none
-        began = time.monotonic()
-        try:
-            with contextlib.ExitStack() as stack:
-                folders = [stack.enter_context(self._open_call()) for _ in calls]
-                for folder, (args, kwargs, _) in zip(folders, calls):
-                    _write_args(folder, args, kwargs)
-                return self._prefetch(name, folders, [brief for *_, brief in calls], timeout=timeout, left=left,
-                                      began=began)
-        finally:
-            self.calls_spent_s += time.monotonic() - began
-
-    def _prefetch(self, name: str, folders: list[CallFolder], briefs: list[bool], *, timeout: float,
-                  left: float, began: float) -> list[Call | LearnerProblem | None]:
-        answers: list[Call | LearnerProblem | None] = [None] * len(folders)
-        spec = [(str(folder.path), bool(brief)) for folder, brief in zip(folders, briefs)]
-        line = CALLS_LINE.replace("CALLS, NAME, WEIGHTS, SOFT",
-                                  f"{spec!r}, {name!r}, {self.weights!r}, {PREFETCH_SOFT_S!r}")
-        if self._helper_in != (id(self.kernel), self.kernel.restarts):
-            self.kernel.run(CALL_HELPER, timeout=30, history=False)
-            self._helper_in = (id(self.kernel), self.kernel.restarts)
-        clock = _CallsClock(self.kernel, folders, timeout=timeout, left=left - (time.monotonic() - began),
-                            read=lambda folder: self._answer(folder, name))
-        cell = self.kernel.run(line, timeout=timeout, history=False, keep_waiting=clock.keep_waiting)
-        if cell.outcome == "garbled":
-            self._recover(cell)
-            return answers
-        done = clock.done if cell.outcome == "timeout" else clock.take()
-        if cell.outcome == "exited":   # the helper stops after the call that asked: it is the last with a result
-            done -= 1
-        answers[:max(done, 0)] = clock.answers[:max(done, 0)]
-        trouble = min(max(done, 0), len(folders) - 1)
-        if cell.outcome == "timeout" and not clock.capped:
-            answers[trouble] = LearnerTimedOut(messages.text("calls_budget_spent", function=name,
-                                                             seconds=self.calls_budget_s)
-                                               if clock.cut else
-                                               messages.text("call_timeout", function=name, seconds=clock.limit))
-        elif cell.outcome in ("died", "exited"):
-            answers[trouble] = KernelEnded(messages.text("kernel_died", function=name))
-        elif cell.outcome == "error":   # the helper is gone or broken, or the learner's code raised past it
-            self._helper_in = None
-        if clock.capped:   # only a replaced helper starts calls this late: its threads go with the kernel
-            self._prefetching = False
-            if self.on_kernel_death is not None:
-                self.on_kernel_death()
-        elif cell.outcome != "ok":
-            self._recover(cell)
-        return answers
-
-    def blame(self, name: str) -> None:
-        """``name`` ended the kernel (a :class:`KernelEnded` of :meth:`prefetch` taken): it is not called again."""
-        self._killers.add(name)
-
-    def _answer(self, folder: CallFolder, name: str) -> Call | LearnerProblem:
-        try:
-            return _read_result(folder, name, weights=self.weights)
-        except LearnerRaised as problem:
-            return _pointed_at_failed_cell(problem, name, self.failures)
-        except LearnerProblem as problem:
-            return problem
 
     def _call_cell(self, source: str, timeout: float):
         """Run one call's line, the helper defined first where this kernel (or its restart) lacks it. The helper
@@ -433,52 +325,6 @@ class KernelLearner:
     def _recover(self, cell) -> None:
         if self.on_kernel_death is not None and self.kernel.needs_restart(cell):
             self.on_kernel_death()
-
-
-class _CallsClock:
-    """The limits of a prefetch's calls (:meth:`KernelLearner.prefetch`), kept by the grader: every second it
-    counts the calls whose result is there (in order); when the count grows, it reads the new results at once
-    (``answers``: what the kernel writes later into a result it has seen changes nothing, so a call cannot finish
-    its work past its limit in a thread while later calls run) and starts the next call's clock, with ``timeout``
-    or what is left of the calls' budget, whichever is less (``cut`` when it is the budget). The whole cell may
-    take ``PREFETCH_SOFT_S`` and ``timeout`` (stretched alike): the kernel's helper starts no call after the
-    first, so only a helper the learner replaced meets that limit (``capped``): the kernel is then restarted (a
-    thread working ahead on the later calls ends with it) and the learner's calls are made one at a time."""
-
-    def __init__(self, kernel: Kernel, folders: list[CallFolder], *, timeout: float, left: float, read):
-        self.kernel, self.folders, self.timeout, self.left, self._read = kernel, folders, timeout, left, read
-        self.began = time.monotonic()
-        self.done = 0
-        self.capped = False  # stopped by the prefetch's own limit (PREFETCH_SOFT_S and a call's), not a call's
-        self.answers: list[Call | LearnerProblem | None] = [None] * len(folders)
-        # Two seconds more: the last call the helper starts (before PREFETCH_SOFT_S) has its clock started at most a
-        # second late, so an honest cell always meets a call's limit first.
-        self._all = kernel.stretch(PREFETCH_SOFT_S + timeout + 2.0)
-        self._start()
-
-    def take(self) -> int:
-        """Read the results that came since the last look; how many calls, from the first, have theirs. The next
-        call's clock starts before they are read (a model may take seconds), so reading gives it no time."""
-        before = self.done
-        self.done = next((i for i in range(before, len(self.folders)) if not self.folders[i].has("result.json")),
-                         len(self.folders))
-        if self.done > before:
-            self._start()
-        for index in range(before, self.done):
-            self.answers[index] = self._read(self.folders[index])
-        return self.done
-
-    def _start(self) -> None:
-        left = self.left - (time.monotonic() - self.began)
-        self.limit, self.cut = min(self.timeout, left), left < self.timeout
-        self._within = self.kernel.stretch(self.limit) if self.limit > 0 else (lambda: False)
-
-    def keep_waiting(self) -> bool:
-        self.take()
-        if not self._within():
-            return False
-        self.capped = not self._all()
-        return not self.capped
 
 
 def _arg_spec(folder: CallFolder, key: str, arg: Any) -> dict:
