@@ -42,6 +42,7 @@ PROBE_IOPUB_WAIT_S = 1  # the same for a probe, whose output nobody reads
 IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long its last messages may still take
 STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit,
 STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's total limit is passed by 30 s at most)
+TICK_S = 1  # how often a running cell's time is looked at (nbclient's timeout, whole seconds)
 _KERNELS = itertools.count()
 # Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
@@ -217,6 +218,7 @@ def _capped_client_class():
         dropped = 0
         hold_for_interrupt = contextlib.nullcontext
         starved = None  # a callable: True while the cell has not yet had its time limit of its own time
+        limit_s = 0  # the cell's limit (nbclient's ``timeout`` is the tick at which ``starved`` is asked)
         output_complete = False  # the kernel's "idle" for the last cell came: all its output was sent
         cell_msg_id = None  # the id of the last cell's execute request (its output's parent)
 
@@ -229,8 +231,8 @@ def _capped_client_class():
             if self.starved is not None and self.starved():  # the time went to waiting for a CPU: wait more
                 await asyncio.sleep(0.05)  # (nbclient then waits for the reply another `timeout` seconds)
                 return None
-            with self.hold_for_interrupt():
-                return await super()._async_handle_timeout(timeout, cell)
+            with self.hold_for_interrupt():   # (nbclient's log line names the limit it is given)
+                return await super()._async_handle_timeout(self.limit_s or timeout, cell)
 
         def process_message(self, msg, cell, cell_index):
             msg = _sane_message(msg)
@@ -602,8 +604,9 @@ class Kernel:
             return CellRun("died", ename="KernelNotRunning")
         cell = _code_cell(source)
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
-        client.timeout = max(1, int(round(timeout)))
-        client.starved = self._starved(client.timeout)
+        client.timeout = TICK_S   # nbclient asks ``starved`` each second; the limit is kept there
+        client.limit_s = max(float(timeout), TICK_S)
+        client.starved = self._starved(client.limit_s)
         client.iopub_timeout = IOPUB_WAIT_S if settle else PROBE_IOPUB_WAIT_S
         client.cell_budget, client.dropped = self.limits.cell_output_bytes, 0
         self._cells_sent += 1
@@ -633,18 +636,25 @@ class Kernel:
         return run
 
     def _starved(self, limit: float):
-        """For nbclient's timeout, asked each time ``limit`` seconds pass: True (wait another ``limit``) while the
-        cell's own time, the wall time less what the kernel's main thread waited for a CPU (``/proc/PID/schedstat``),
-        is under ``limit`` and another wait stays within ``STRETCH_MAX * limit`` and ``limit + STRETCH_MAX_S``.
-        So a load on the machine (other gradings, a class batch on two cores) does not stop an honest cell that
-        would finish in time on an idle machine, and a re-grade gives the same result; a cell that sleeps or waits
-        is stopped at ``limit`` as before. Without schedstat it is plain wall time."""
+        """For nbclient's timeout, asked each time ``TICK_S`` passes: True (wait on) while the wall time is under
+        ``limit``, then while the cell's own time, the wall time less what the kernel's main thread waited for a CPU
+        (``/proc/PID/schedstat``), is under ``limit`` and another wait stays within ``STRETCH_MAX * limit`` and
+        ``limit + STRETCH_MAX_S``. So a load on the machine (other gradings, a class batch on two cores) does not
+        stop an honest cell that would finish in time on an idle machine, and a re-grade gives the same result; a
+        cell that sleeps or waits is stopped at ``limit`` as before, within a tick. Without schedstat it is plain
+        wall time.
+
+        (Until 2026-12-03 it was asked each time ``limit`` passed: a cell whose kernel had waited for a CPU even a
+        millisecond by then got a whole ``limit`` more, so a call of 20-40 s of its own time with a 20 s limit
+        passed or timed out by chance, and a cell that hung stopped at once or twice its limit.)"""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
         waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self.cpu_s()
 
         def starved() -> bool:
             wall = time.monotonic() - began
-            return (wall - (_waited_s(pid) - waited) < limit and wall + limit <= most
+            if wall < limit:
+                return True
+            return (wall - (_waited_s(pid) - waited) < limit and wall + TICK_S <= most
                     and self.cpu_s() - used < wall)
         return starved
 

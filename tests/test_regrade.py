@@ -81,6 +81,20 @@ def test_a_cell_kept_from_the_cpu_by_load_is_not_stopped_but_one_that_sleeps_is(
     assert kernel.run("time.sleep(30)", timeout=1).outcome == "timeout"  # but never past STRETCH_MAX x the limit
 
 
+def test_a_cell_that_waited_a_few_milliseconds_for_a_cpu_is_stretched_by_those_not_by_a_whole_limit(kernel,
+                                                                                                     monkeypatch):
+    """The limit is looked at each second: a kernel that waited 10 ms for a CPU gets about 10 ms more, not another
+    whole limit (a 20 s call that hung stopped after 20 s or 40 s by chance, and one of 25 s passed or not)."""
+    from grader import kernel as kernels
+
+    assert kernel.run("import time", timeout=30).ok
+    reads = []
+    monkeypatch.setattr(kernels, "_waited_s", lambda pid: 0.01 * bool(reads.append(1) or len(reads) > 1))
+    began = time.monotonic()
+    assert kernel.run("time.sleep(10)", timeout=2).outcome == "timeout"
+    assert time.monotonic() - began < 3.6, f"stopped after {time.monotonic() - began:.1f} s, its limit 2 s"
+
+
 CHILD_BURNS_HALF_A_SECOND = """
 import os, time
 child = os.fork()
