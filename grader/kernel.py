@@ -227,6 +227,33 @@ def _capped_client_class():
             await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
             self.output_complete = True
 
+        async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
+            """nbclient's wait for the cell's reply, where a reply to another request also counts against the
+            tick: nbclient looks at the time only when no message came, so a kernel that sent such replies without
+            pause (the learner's code can sign them) held its cell open past every limit."""
+            from queue import Empty
+
+            from jupyter_core.utils import ensure_async
+
+            channel = self.kc.shell_channel
+            get_msg, tick = channel.get_msg, [time.monotonic() + (timeout or TICK_S)]
+
+            async def paced(timeout=None):
+                if time.monotonic() > tick[0]:   # as if nothing had come: nbclient then asks ``starved``
+                    tick[0] = time.monotonic() + TICK_S
+                    raise Empty
+                try:
+                    return await ensure_async(get_msg(timeout=timeout))
+                except Empty:
+                    tick[0] = time.monotonic() + TICK_S
+                    raise
+            channel.get_msg = paced
+            try:
+                return await super()._async_poll_for_reply(msg_id, cell, timeout, task_poll_output_msg,
+                                                           task_poll_kernel_alive)
+            finally:
+                channel.get_msg = get_msg
+
         async def _async_handle_timeout(self, timeout, cell=None):
             if self.starved is not None and self.starved():  # the time went to waiting for a CPU: wait more
                 await asyncio.sleep(0.05)  # (nbclient then waits for the reply another `timeout` seconds)

@@ -321,3 +321,27 @@ def test_sigterm_stops_grading_and_leaves_no_folder_or_cgroup(tmp_path):
     assert process.returncode == 128 + signal.SIGTERM
     assert _leftovers(process.pid) == ([], [])
     assert not any(Path(f).exists() for f in folders)
+
+
+SHELL_FLOOD = r'''
+kernel = get_ipython().kernel
+socket, ident = kernel.shell_stream.socket, kernel._parent_ident["shell"]
+while True:   # replies, signed with the session's key, to a request the grader never made
+    reply = kernel.session.msg("execute_reply", {"status": "ok"}, parent={"header": {"msg_id": "other"}})
+    socket.send_multipart(kernel.session.serialize(reply, ident=ident))
+'''
+
+
+def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_still_stops_at_its_limit(tmp_path):
+    """nbclient looked at the time only when no message came: a kernel sending such replies without pause held its
+    cell open past every limit (a 3 s cell still running after 150 s). Replies to other requests count against the
+    once-a-second look now; the replies still queued drown the probe that follows, so the kernel is restarted."""
+    with fresh_kernel(tmp_path) as flooded:
+        began = time.monotonic()
+        run = flooded.run(SHELL_FLOOD, timeout=3)
+        assert run.outcome == "timeout"
+        assert time.monotonic() - began < 20, f"stopped after {time.monotonic() - began:.0f} s, its limit 3 s"
+        assert flooded.needs_restart(run)
+        assert time.monotonic() - began < 40, "the probe after it was not stopped at its limit either"
+        flooded.restart()
+        assert flooded.run("1 + 1", timeout=10).ok
