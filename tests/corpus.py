@@ -416,6 +416,16 @@ for name, target in (("planted-link-to-checkout", {checkout!r}), ("planted-link-
         pass
 os._exit(1)
 '''
+# Replies, signed with the session's key, to a request the grader never made, sent on the shell socket without
+# pause: nbclient looked at the time only when no message came, so this held its cell open past every limit
+# (tests/test_hostile_limits.py holds the focused test). No braces: the corpus formats its cells with ctx.
+SHELL_FLOOD = '''
+kernel = get_ipython().kernel
+socket, ident = kernel.shell_stream.socket, kernel._parent_ident["shell"]
+while True:
+    reply = kernel.session.msg("execute_reply", dict(status="ok"), parent=dict(header=dict(msg_id="other")))
+    socket.send_multipart(kernel.session.serialize(reply, ident=ident))
+'''
 # Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
 # start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
 # would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
@@ -666,6 +676,8 @@ CASES: tuple[Case, ...] = (
                 "for i in range(300):\n"
                 "    k.session.send(k.iopub_socket, 'error', dict(ename='E', evalue='e' * 2000, traceback=['t'] * 40),\n"
                 "                   parent=k.get_parent('shell'), ident=b'error')",)),
+    Case("shell_reply_flood", "replies to requests never made, sent on the shell channel without pause",
+         "cell stopped at its limit, kernel restarted, full score", cells=(SHELL_FLOOD,), cell_timeout_s=3),
     Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
          "refused from the end record, before the directory is parsed", lost=("relu",),
          cells=("import struct, sys, types, json, shutil\n"
@@ -692,6 +704,7 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'segfault': 'stopped the kernel',
     'infinite_loop': 'did not finish within',
     'long_sleep': 'did not finish within',
+    'shell_reply_flood': 'did not finish within',
     'memory_bomb': "used up the kernel's memory limit",
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',

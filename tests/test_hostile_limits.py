@@ -26,6 +26,7 @@ from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, Unsaf
 from grader.results import Status
 from grader.session import Session, kernel_seed
 from grader.submissions import _from_zip
+from corpus import SHELL_FLOOD
 from kernels import fresh_kernel
 from samples import notebook_with, write
 
@@ -323,13 +324,6 @@ def test_sigterm_stops_grading_and_leaves_no_folder_or_cgroup(tmp_path):
     assert not any(Path(f).exists() for f in folders)
 
 
-SHELL_FLOOD = r'''
-kernel = get_ipython().kernel
-socket, ident = kernel.shell_stream.socket, kernel._parent_ident["shell"]
-while True:   # replies, signed with the session's key, to a request the grader never made
-    reply = kernel.session.msg("execute_reply", {"status": "ok"}, parent={"header": {"msg_id": "other"}})
-    socket.send_multipart(kernel.session.serialize(reply, ident=ident))
-'''
 
 
 def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_still_stops_at_its_limit(tmp_path):
