@@ -236,7 +236,7 @@ def _capped_client_class():
             from jupyter_core.utils import ensure_async
 
             channel = self.kc.shell_channel
-            get_msg, tick = channel.get_msg, [time.monotonic() + (timeout or TICK_S)]
+            get_msg, tick = channel.get_msg, [time.monotonic() + TICK_S]
 
             async def paced(timeout=None):
                 if time.monotonic() > tick[0]:   # as if nothing had come: nbclient then asks ``starved``
