@@ -8,7 +8,9 @@ not counted (it pays the imports once), as a warm grading worker (grader.worker)
 it (unless --no-freeze: then pytest's full garbage collections scan TensorFlow's heap, ~3 s) and the next
 submission's kernel launched while the checks of one run (:func:`grader.pool.keep_warm`; unless --cold).
 "Overhead" is the whole ``grade()`` wall time less the time the learner's cells computed (kernel start, sandbox,
-execution bookkeeping, checks). Then, unless --no-together, days 93-96 graded together as one folder (one
+execution bookkeeping, checks). Of it, "learner functions" is the time the learner's own functions computed in their
+kernel when the checks called them (timed there, around each call: :func:`time_learner_functions`), and "grader's
+own" the rest. Then, unless --no-together, days 93-96 graded together as one folder (one
 ``grade()`` call, learner cells included). All gradings use seed 0, as a class batch uses one seed for every
 submission, so references that depend only on the seed (day98's VGG16 features of random weights) are computed
 by the warm-up and reused; --new-seed-each gives each grading a seed of its own, as for the first submission a
@@ -27,11 +29,42 @@ import time
 from pathlib import Path
 
 from grader import exercise as exercises
+from grader import learner
 from grader import mnist
 from grader import pool
 from grader.grading import grade
 
-PARTS = ("kernel start", "notebook", "learner cells", "checks")
+PARTS = ("kernel start", "notebook", "learner cells", "checks", "learner functions")
+OWN_S: list[float] = []  # seconds each learner function computed in its kernel, as the timed call helper said
+TIMED_CALL = """\
+        began = __import__("time").perf_counter()
+        try:
+            value = fn(*args, **kwargs)
+        finally:
+            own[0] = __import__("time").perf_counter() - began
+"""
+
+
+def time_learner_functions() -> None:
+    """Have the kernel's call helper (:data:`grader.learner.CALL_HELPER`) time each learner function it calls and
+    write the seconds into the call's ``result.json`` (``own_s``), which the grader then ignores; they are
+    collected in :data:`OWN_S` as the grader reads each result. For this benchmark only: the product never trusts a
+    time the kernel reports."""
+    helper = learner.CALL_HELPER
+    for old, new in (("    count, items = [0], [0]\n", "    count, items, own = [0], [0], [0.0]\n"),
+                     ("            json.dump(obj, handle)\n", "            json.dump({**obj, 'own_s': own[0]}, handle)\n"),
+                     ("        value = fn(*args, **kwargs)\n", TIMED_CALL)):
+        assert helper.count(old) == 1, f"grader.learner.CALL_HELPER changed: {old.strip()!r} not found once"
+        helper = helper.replace(old, new)
+    learner.CALL_HELPER = helper
+    read = learner.load_bounded_json
+
+    def load(raw, **kwargs):
+        data = read(raw, **kwargs)
+        if isinstance(data, dict) and isinstance(data.get("own_s"), float):
+            OWN_S.append(data.pop("own_s"))
+        return data
+    learner.load_bounded_json = load
 TARGETS = {"day93": 0.5, "day95": 0.5, "day94": 1.5, "day96": 1.5, "day97": 1.5, "day98": 1.5}
 
 
@@ -40,12 +73,15 @@ def measure(path: Path, seed: int = 0) -> tuple[float, dict[str, dict[str, float
     day97's accuracies of a model measured before (the solution trains the same weights each time) are measured
     again (:func:`grader.mnist.forget`)."""
     mnist.forget()
+    OWN_S.clear()
     began = time.perf_counter()
     result = grade(path, seed=seed, lang="en")
     wall = time.perf_counter() - began
     assert result.score == result.max_score, f"the benchmark expects fully correct submissions ({path})"
     rows = {e.id: {"kernel start": e.execution.kernel_start_s, "notebook": e.execution.run_s,
-                   "learner cells": e.execution.learner_s, "checks": e.checks_s} for e in result.exercises}
+                   "learner cells": e.execution.learner_s, "checks": e.checks_s,
+                   "learner functions": sum(OWN_S) if len(result.exercises) == 1 else float("nan")}
+            for e in result.exercises}
     return wall, rows
 
 
@@ -59,10 +95,11 @@ def day_row(day: str, repeat: int, freeze: bool, new_seeds: bool = False) -> str
     med = {p: statistics.median(r[1][day][p] for r in runs) for p in PARTS}
     overheads = [wall - rows[day]["learner cells"] for wall, rows in runs]
     overhead = statistics.median(overheads)
+    own = statistics.median(wall - rows[day]["learner cells"] - rows[day]["learner functions"] for wall, rows in runs)
     target = TARGETS.get(day)
     return (f"| {day} | {first:.2f} | {statistics.median(w for w, _ in runs):.2f} | "
             + " | ".join(f"{med[p]:.2f}" for p in PARTS)
-            + f" | {overhead:.2f} (min {min(overheads):.2f}, max {max(overheads):.2f}) | "
+            + f" | {overhead:.2f} (min {min(overheads):.2f}, max {max(overheads):.2f}) | {own:.2f} | "
             + (f"{target:g}" if target else "-") + " |")
 
 
@@ -86,14 +123,16 @@ def main() -> None:
     parser.add_argument("--new-seed-each", action="store_true",
                         help="a seed of its own for each grading (references that depend on it computed each time)")
     args = parser.parse_args()
+    time_learner_functions()
     if not args.cold:
         pool.keep_warm()  # as grader.worker does: the next submission's kernel boots while this one is checked
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     print(f"median of {args.repeat} gradings per day after one warm-up"
           f"{'' if args.no_freeze else ' and gc.freeze()'}"
           f"{', a new seed for each' if args.new_seed_each else ', all with seed 0'}; seconds\n")
-    print("| day | first grading (imports) | wall | " + " | ".join(PARTS) + " | grader overhead | target |")
-    print("| --- " * (len(PARTS) + 5) + "|")
+    print("| day | first grading (imports) | wall | " + " | ".join(PARTS)
+          + " | grader overhead | grader's own (overhead less learner functions) | target |")
+    print("| --- " * (len(PARTS) + 6) + "|")
     for day in args.days:
         print(day_row(day, args.repeat, not args.no_freeze, args.new_seed_each), flush=True)
     if not args.no_together:
