@@ -498,7 +498,10 @@ RUN_WORDS = {("device", "auto"): "batch_device_auto", ("scheduler", "local"): "b
 
 
 def run_value(value, lang: str = "en", key: str = "") -> str:
-    """A run.json value (of ``key``) as the class summary shows it in ``lang``."""
+    """A run.json value (of ``key``) as the class summary shows it in ``lang``; None (a limit not given) is
+    "the default"."""
+    if value is None:
+        return label("batch_default", lang)
     if isinstance(value, bool):
         return label("batch_yes" if value else "batch_no", lang)
     if isinstance(value, dict):

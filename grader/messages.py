@@ -1052,6 +1052,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "batch_duration_minutes": ("{count} min", "{count} 分鐘"),
     "batch_yes": ("yes", "是"),
     "batch_no": ("no", "否"),
+    "batch_default": ("the default", "預設值"),
     "batch_device_auto": ("auto", "自動"),
     "batch_scheduler_local": ("local", "本機"),
     "batch_scheduler_none": ("none needed (every learner up to date)", "不需要（每位學員都已是最新）"),

@@ -158,16 +158,17 @@ def test_the_class_reports_rendered_in_zh_tw_have_no_english_sentence(renderer):
 
     graded = gradebook.Record(learner="王小明", result=sample_result())
     missing = gradebook.Record(learner="李小華", reason="沒有找到 notebook")
-    summary = gradebook.analyse([graded, missing], run={"seed": 5})
-    if renderer == "summary.md":
+    summary = gradebook.analyse([graded, missing], run={"seed": 5, "cell_timeout_s": None, "timeout_s": None})
+    if renderer == "summary.md":   # limits not given: "the default", never Python's None
         rendered = gradebook.to_markdown(summary, lang="zh-TW")
+        assert "- 儲存格時間上限（秒）：預設值" in rendered and "- 每份作業時間上限（秒）：預設值" in rendered
     elif renderer == "summary.html":
         rendered = html.render_summary(summary, lang="zh-TW").split('<div class="lang-secondary"')[0]
     else:
         rendered = html.histogram_svg(summary, lang="zh-TW")
         rendered = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", rendered))   # the chart's own words
         assert rendered.strip()
-    assert english_words(rendered) == [], rendered[-3000:]
+    assert english_words(rendered) == [] and "None" not in rendered, rendered[-3000:]
 
 
 def test_the_batch_final_line_in_zh_tw_has_no_english_sentence(tmp_path):
