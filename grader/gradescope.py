@@ -96,8 +96,8 @@ def _summary(exercise: ExerciseResult, lang: str) -> list[str]:
     lines += report.cell_failure_lines(exercise.execution, lang)
     public = [c for c in exercise.checks if not c.hidden]
     hidden = len(exercise.checks) - len(public)
-    lines.append(messages.text("public_summary", passed=sum(c.status == Status.PASSED for c in public),
-                               total=len(public), hidden=hidden).in_lang(lang))
+    lines.append(messages.public_summary(passed=sum(c.status == Status.PASSED for c in public),
+                                         total=len(public), hidden=hidden).in_lang(lang))
     return lines + [""]
 
 

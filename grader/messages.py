@@ -845,6 +845,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "public_summary": (
         "{passed} of {total} public checks passed; {hidden} more checks run when your work is graded.",
         "公開檢查通過 {passed} / {total} 項；正式批改時還會再執行 {hidden} 項檢查。"),
+    "public_summary_one": (
+        "{passed} of {total} public checks passed; 1 more check runs when your work is graded.",
+        "公開檢查通過 {passed} / {total} 項；正式批改時還會再執行 1 項檢查。"),
     "graded_summary": (
         "Score {score:g} / {max_score:g} ({passed} of {total} checks passed).",
         "得分 {score:g} / {max_score:g}（{total} 項檢查通過 {passed} 項）。"),
@@ -1722,6 +1725,11 @@ HEADINGS: dict[str, tuple[str, str]] = {
 
 
 MAX_FIELD_CHARS = 4000   # a field longer than this (learner text: keys, names, values) is cut, saying how much
+
+
+def public_summary(*, passed: int, total: int, hidden: int) -> Text:
+    """"P of T public checks passed; H more checks run when your work is graded", singular for one hidden check."""
+    return text("public_summary_one" if hidden == 1 else "public_summary", passed=passed, total=total, hidden=hidden)
 
 
 def text(key: str, **fields) -> Text:

@@ -272,5 +272,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     for session in config.stash[SESSIONS].values():
         for line in cell_failure_lines(session.execution, lang):
             terminalreporter.write_line(line)
-    terminalreporter.write_sep("-", messages.text("public_summary", passed=passed, total=len(public),
-                                                  hidden=hidden).in_lang(lang))
+    terminalreporter.write_sep("-", messages.public_summary(passed=passed, total=len(public),
+                                                            hidden=hidden).in_lang(lang))

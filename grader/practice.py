@@ -140,7 +140,8 @@ def _check(name: str | None, *, lang: str | None, namespace: dict | None) -> lis
         return []
     statuses = _check_function(name, learner, lang)
     hidden = exercises.hidden_check_count(exercises.for_function(name).id, name)
-    _print("public_summary", lang, passed=statuses.count(Status.PASSED), total=len(statuses), hidden=hidden)
+    print(messages.public_summary(passed=statuses.count(Status.PASSED), total=len(statuses),
+                                  hidden=hidden).in_lang(lang))
     return statuses
 
 
@@ -154,8 +155,8 @@ def _check_day(learner: LocalLearner, namespace: dict, lang: str) -> list[Status
         print(f"\n`{name}`")
         statuses += _check_function(name, learner, lang)
     print()
-    _print("public_summary", lang, passed=statuses.count(Status.PASSED), total=len(statuses),
-           hidden=exercises.hidden_check_count(exercise.id))
+    print(messages.public_summary(passed=statuses.count(Status.PASSED), total=len(statuses),
+                                  hidden=exercises.hidden_check_count(exercise.id)).in_lang(lang))
     return statuses
 
 

@@ -46,3 +46,12 @@ def test_a_field_too_long_is_cut_and_says_how_much_more_there_was():
     assert f"另有 {len(keys) - messages.MAX_FIELD_CHARS} 個字元" in said.zh_tw
     short = messages.text("history_no_accuracy", keys="loss, val_loss")
     assert "loss, val_loss" in short.en and "more characters" not in short.en
+
+
+def test_the_public_summary_counts_one_hidden_check_in_the_singular():
+    # check("build_head") on day98, which has one hidden check of that function, said "1 more checks run"
+    one = messages.public_summary(passed=1, total=1, hidden=1)
+    assert one.en == "1 of 1 public checks passed; 1 more check runs when your work is graded."
+    assert one.zh_tw == "公開檢查通過 1 / 1 項；正式批改時還會再執行 1 項檢查。"
+    many = messages.public_summary(passed=0, total=5, hidden=6)
+    assert many.en.endswith("; 6 more checks run when your work is graded.")
