@@ -453,6 +453,11 @@ WINDOW_CRASHES = re.compile(r"could not broadcast|operands could not be broadcas
                             r"shapes \(.*\) and \(.*\) not aligned|shape.mismatch")
 
 
+# how each day's arguments are unpacked, in the words of its docstrings (day93 takes one image, days 94-95 a batch)
+SHAPE_UNPACKING = {"day93": "`H, W = image.shape[:2]`, `f = kernel.shape[0]`",
+                   "day94": "`m, H, W, C = A_prev.shape`, `f, f, C, K = W.shape`",
+                   "day95": "`m, H, W, C = A_prev.shape`"}
+
 NUMPY_ERRORS = re.compile(r"could not broadcast|cannot reshape|values to unpack|operands could not|zero-size array|"
                           r"could not convert|invalid literal|truth value|axis|index can't|shapes \(|shape.mismatch|"
                           r"sequence|input array dimensions|non-broadcastable|must have the same", re.IGNORECASE)
@@ -475,7 +480,8 @@ def _raised_rule(function: str, raised: list[tuple[dict, LearnerRaised]], answer
     if ename == "TypeError" and re.search(r"float' object cannot be interpreted|slice indices must be", evalue):
         fail("float_index", what=what, ename=ename, evalue=evalue)
     if ename == "ValueError" and "values to unpack" in evalue:
-        fail("shape_unpacked_wrong", what=what, ename=ename, evalue=evalue)
+        example = SHAPE_UNPACKING.get(exercises.for_function(function).id, SHAPE_UNPACKING["day94"])
+        fail("shape_unpacked_wrong", what=what, ename=ename, evalue=evalue, example=example)
     if ename == "ValueError" and not NUMPY_ERRORS.search(evalue):
         fail("valid_input_refused", what=what, ename=ename, evalue=evalue)
 

@@ -185,9 +185,9 @@ CATALOG: dict[str, tuple[str, str]] = {
         "或比較了錯的軸）。只在函式說明列出的情況才丟出錯誤。"),
     "shape_unpacked_wrong": (
         "`{what}` raised {ename} ({evalue}): the shape was unpacked into the wrong number of names. Take exactly "
-        "the axes you name, in the docstring's order: `H, W = image.shape[:2]`, `m, H, W, C = A_prev.shape`.",
+        "the axes you name, in the docstring's order: {example}.",
         "`{what}` 丟出了 {ename}（{evalue}）：拆解形狀時名稱的個數不對。只取你要命名的軸，並依照函式說明的順序："
-        "`H, W = image.shape[:2]`、`m, H, W, C = A_prev.shape`。"),
+        "{example}。"),
     "window_empty": (
         "`{what}`: some windows were empty ({got_value} at {index}: the max or the mean of nothing). The window "
         "slice is wrong: each window is `A[:, top:top + f, left:left + f, :]`, f rows and f columns starting at "

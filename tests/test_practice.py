@@ -40,6 +40,23 @@ def test_check_runs_the_public_checks_of_one_function(capsys, monkeypatch):
     assert f"2 of 2 public checks passed; {hidden} more checks run when your work is graded." in capsys.readouterr().out
 
 
+def test_a_shape_unpacked_into_too_few_names_is_shown_with_that_days_own_names(capsys, monkeypatch):
+    # day93's message once showed day94's `A_prev`, a name the learner of day93 has never met
+    from scipy.signal import correlate2d
+
+    def feature_map(image, kernel, bias=0.0):
+        f, _ = kernel.shape
+        H, W = image.shape   # too many values to unpack for a colour image
+        return correlate2d(image, kernel, mode="valid") + bias
+
+    monkeypatch.delenv("GRADER_GRADING", raising=False)
+    statuses = check("feature_map", lang="en", namespace={**correct_namespace(), "feature_map": feature_map})
+    assert Status.PASSED in statuses and set(statuses) != {Status.PASSED}
+    out = capsys.readouterr().out
+    assert "the shape was unpacked into the wrong number of names" in out, out
+    assert "`H, W = image.shape[:2]`" in out and "A_prev" not in out
+
+
 def test_check_shows_the_same_messages_as_the_grader(capsys, monkeypatch):
     monkeypatch.delenv("GRADER_GRADING", raising=False)
 
