@@ -160,11 +160,11 @@ def _failing_cells(exercise: ExerciseResult, lang: str) -> list[str]:
     return out
 
 
-def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) -> list[str]:
+def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str, adjusted=None) -> list[str]:
     title = exercises.EXERCISES[exercise.id].title.in_lang(lang) if exercise.id in exercises.EXERCISES else ""
     out = [f'<section id="{esc(exercise.id)}">',
-           f"<h2>{esc(exercise.id)} {esc(title)}{gradebook.colon(lang)}"
-           f"{exercise.score:g} / {exercise.max_score:g}</h2>"]
+           f"<h2>{esc(exercise.id)} {esc(title)}{gradebook.colon(lang)}{esc(_exercise_score(exercise, adjusted, lang))}"
+           "</h2>"]
     if exercise.execution.problem is not None:
         out.append(f'<p class="bad">{esc(exercise.execution.problem.in_lang(lang))}</p>')
     out += [f'<p class="note">{esc(note.in_lang(lang))}</p>' for note in exercise.execution.file_notes]
@@ -178,6 +178,14 @@ def _exercise_section(exercise: ExerciseResult, result: GradeResult, lang: str) 
         out += [f"<h3>{esc(_label('batch_curves', lang))}</h3>",
                 f'<figure class="curves">{curve_svg(exercise.curves, lang)}</figure>']
     return out + ["</section>"]
+
+
+def _exercise_score(exercise: ExerciseResult, adjusted, lang: str) -> str:
+    """"9 / 14", or with an adjustment (``adjusted``, see :func:`render_feedback`) "10 / 14 (as graded: 9)"."""
+    score = adjusted.scores.get(exercise.id, exercise.score) if adjusted is not None else exercise.score
+    if score == exercise.score:
+        return f"{score:g} / {exercise.max_score:g}"
+    return _label("batch_exercise_adjusted", lang, adjusted=score, max_score=exercise.max_score, score=exercise.score)
 
 
 def render_feedback(result: GradeResult, *, lang: str, learner: str = "", adjusted=None,
@@ -214,7 +222,7 @@ def _feedback_body(result: GradeResult, lang: str, learner: str, adjusted, suffi
         body.append(f'<p class="bad" id="missing{suffix}">{esc(said)}</p>')
     body += _adjustments_block(result, adjusted, lang, suffix)
     for exercise in result.exercises:
-        body += _exercise_section(exercise, result, lang)
+        body += _exercise_section(exercise, result, lang, adjusted)
     env = result.environment
     body.append(f'<p class="meta">{esc(_heading("seed", lang))} {result.seed} · {esc(device_text(env.device).in_lang(lang))} · '
                 f"grader {esc(env.grader)} · {esc(result.started_at)}</p>")

@@ -946,6 +946,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "{what}：{before:g} -> {after:g}（{reason}；調整者：{by}）"),
     "batch_original_score": ("Score as graded: {score:g}; after adjustments: {adjusted:g}",
                              "批改所得：{score:g}；調整後：{adjusted:g}"),
+    "batch_exercise_adjusted": ("{adjusted:g} / {max_score:g} (as graded: {score:g})",
+                                "{adjusted:g} / {max_score:g}（批改所得：{score:g}）"),
     "batch_whole_exercise": ("whole exercise", "整個練習"),
     "batch_late_penalty": ("late penalty", "遲交扣分"),
     "batch_as_of": ("Deadline {due}; graded: commit {commit} of {when}.",

@@ -129,6 +129,9 @@ def test_adjustments_keep_the_original_score_and_the_reason(first):
     page = (out / "learners" / "carol" / "feedback.html").read_text()
     assert 'id="adjustments"' in page and "the flip was explained in her notes" in page
     assert "人工調整" in page   # the other language is in the page too
+    graded, now = carol["original"]["day93"], carol["scores"]["day93"]   # the day's heading, adjusted too
+    assert f"：{now:g} / 14（批改所得：{graded:g}）</h2>" in page
+    assert f": {now:g} / 14 (as graded: {graded:g})</h2>" in page
 
 
 def test_the_roster_report(first):
