@@ -463,9 +463,21 @@ NUMPY_ERRORS = re.compile(r"could not broadcast|cannot reshape|values to unpack|
                           r"sequence|input array dimensions|non-broadcastable|must have the same", re.IGNORECASE)
 
 
-def _raised_rule(function: str, raised: list[tuple[dict, LearnerRaised]], answered: bool) -> None:
+def _refused_word(entry: dict, answered: list[dict]) -> tuple[str, str, str] | None:
+    """(parameter, refused, accepted): a word the call passed for a parameter (``mode="mean"``) where calls passing
+    another word for it (``mode="average"``) were answered; None when there is no such parameter."""
+    for param, refused in entry["kwargs"].items():
+        accepted = sorted({str(e["kwargs"].get(param)) for e in answered
+                           if isinstance(e["kwargs"].get(param), str)} - {refused})
+        if isinstance(refused, str) and accepted:
+            return param, refused, accepted[0]
+    return None
+
+
+def _raised_rule(function: str, raised: list[tuple[dict, LearnerRaised]], answered: list[dict]) -> None:
     """Name a crash the rules recognise: a default argument not handled; a window and kernel of different shapes;
-    the learner's own argument check refusing a valid input. Otherwise the learner's exception stands."""
+    the learner's own argument check refusing a valid input (a word for a parameter, where other words worked).
+    Otherwise the learner's exception stands. ``answered``: the entries of the calls that gave a value."""
     entry, error = raised[0]
     found = re.match(r"Your `\w+` raised (\w+): (.*)", error.text.en, re.DOTALL)
     ename, evalue = (found.group(1), found.group(2)[:200]) if found else ("-", "-")
@@ -483,6 +495,10 @@ def _raised_rule(function: str, raised: list[tuple[dict, LearnerRaised]], answer
         example = SHAPE_UNPACKING.get(exercises.for_function(function).id, SHAPE_UNPACKING["day94"])
         fail("shape_unpacked_wrong", what=what, ename=ename, evalue=evalue, example=example)
     if ename == "ValueError" and not NUMPY_ERRORS.search(evalue):
+        word = _refused_word(entry, answered)
+        if word is not None:
+            fail("word_argument_refused", what=what, ename=ename, evalue=evalue, param=word[0], refused=word[1],
+                 accepted=word[2])
         fail("valid_input_refused", what=what, ename=ename, evalue=evalue)
 
 
@@ -588,7 +604,7 @@ def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tu
     wrong = [(entry, got) for entry, got in answers if not _matches(got, entry["want"], entry)]
     if not wrong:
         if raised:
-            _raised_rule(function, raised, bool(answers))
+            _raised_rule(function, raised, [entry for entry, _ in answers])
             raise raised[0][1]
         for entry, got in answers:
             if "dtype" in entry and str(got.dtype) != entry["dtype"]:

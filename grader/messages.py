@@ -177,6 +177,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "level. ReLU keeps positive values and sets everything below 0 to exactly 0: `np.maximum(x, 0)`.",
         "`{what}`：應該是 {want_value}，你的是 {got_value}（位置 {index}）：截斷的門檻錯了。ReLU 保留正值，"
         "小於 0 的值一律設為 0：`np.maximum(x, 0)`。"),
+    "word_argument_refused": (
+        "`{what}` raised {ename} ({evalue}), while the calls with {param}={accepted!r} worked: the docstring accepts "
+        "{param}={refused!r} too. Check every value your code accepts for `{param}` (one of them may have another "
+        "name, such as \"mean\" for \"average\").",
+        "`{what}` 丟出了 {ename}（{evalue}），但 {param}={accepted!r} 的呼叫都正常：函式說明也接受 "
+        "{param}={refused!r}。檢查你的程式接受 `{param}` 的哪些值（有的值有另一個名稱，例如 \"mean\" 就是 "
+        "\"average\"）。"),
     "valid_input_refused": (
         "`{what}` raised {ename} ({evalue}) on an input the docstring accepts: a check of the arguments refuses "
         "good input (a condition reversed, or the wrong axis compared). Raise only for the cases the docstring "

@@ -112,7 +112,7 @@ def test_every_key_a_diagnosis_names_has_a_sentence_in_both_languages():
             keys |= {d.fallback, d.float_key} - {None}
     keys |= {"window_past_edge", "window_empty", "window_not_moving", "float_index", "valid_input_refused",
              "shape_unpacked_wrong", "default_argument_broken", "positions_not_computed", "output_size_wrong",
-             "axes_order", "result_cast_to_int", "pad_dtype_changed", "model_average_pooling"}
+             "axes_order", "result_cast_to_int", "pad_dtype_changed", "model_average_pooling", "word_argument_refused"}
     for key in sorted(keys):
         en, zh = messages.CATALOG[key]
         assert en and CJK.search(zh), key

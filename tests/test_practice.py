@@ -57,6 +57,25 @@ def test_a_shape_unpacked_into_too_few_names_is_shown_with_that_days_own_names(c
     assert "`H, W = image.shape[:2]`" in out and "A_prev" not in out
 
 
+def test_a_word_the_docstring_accepts_and_the_function_refuses_is_named(capsys, monkeypatch):
+    # pool_forward refusing mode="mean" (the docstring's other name for "average") was told "a condition reversed,
+    # or the wrong axis compared"
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    def pool_forward(A_prev, f, stride, mode="max"):
+        if mode not in ("max", "average"):
+            raise ValueError("bad mode")
+        windows = sliding_window_view(np.asarray(A_prev, dtype=float), (f, f), axis=(1, 2))[:, ::stride, ::stride]
+        return windows.max(axis=(-2, -1)) if mode == "max" else windows.mean(axis=(-2, -1))
+
+    monkeypatch.delenv("GRADER_GRADING", raising=False)
+    statuses = check("pool_forward", lang="en", namespace={"pool_forward": pool_forward})
+    assert Status.PASSED in statuses and set(statuses) != {Status.PASSED}
+    out = capsys.readouterr().out
+    assert "while the calls with mode='average' worked: the docstring accepts mode='mean' too" in out, out
+    assert "a condition reversed" not in out
+
+
 def test_check_shows_the_same_messages_as_the_grader(capsys, monkeypatch):
     monkeypatch.delenv("GRADER_GRADING", raising=False)
 
