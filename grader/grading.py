@@ -149,7 +149,7 @@ def _grade_exercise(exercise: exercises.Exercise, notebook: Path, *, seed: int, 
     ahead = None if prepare_next is None else lambda: pool.prepare(prepare_next, seed, kernel_seed(seed))
     with Session(exercise, notebook, seed=seed, cell_timeout_s=cell_timeout_s, total_timeout_s=total_timeout_s,
                  on_kernel_ready=ahead) as session:  # the next kernel boots while this notebook runs
-        learner = session.learner or plugin._BrokenNotebook(session.execution.problem)
+        learner = session.learner or plugin._BrokenNotebook(session.execution.problem, missing=session.missing)
         began = time.perf_counter()
         collector = collect_checks(exercise, learner, seed=seed, hidden=hidden, lang=lang)
         return ExerciseResult(id=exercise.id, checks=tuple(collector.results), execution=session.execution,

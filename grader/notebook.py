@@ -40,6 +40,7 @@ class Submission:
     cells: tuple[str, ...] = ()
     problem: Text | None = None
     notes: tuple[Text, ...] = ()
+    missing: bool = False   # no file at ``path``: the exercise was not attempted
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -92,7 +93,8 @@ def read_submission(path: Path) -> Submission:
     is read (a notebook over :data:`MAX_NOTEBOOK_BYTES` is refused with advice to clear its outputs)."""
     path = Path(path)
     if not path.is_file():
-        return Submission(path, problem=messages.text("notebook_missing", path=path.name))
+        return Submission(path, problem=messages.text("notebook_missing", path=f"{path.parent.name}/{path.name}"),
+                          missing=True)
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
         return Submission(path, problem=messages.text("notebook_too_large", path=path.name, mb=round(size / 2**20, 1),

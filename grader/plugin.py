@@ -26,7 +26,7 @@ from grader import environment
 from grader import exercise as exercises
 from grader import messages
 from grader.checks import CheckFailed
-from grader.learner import LearnerProblem
+from grader.learner import LearnerProblem, NotAttempted
 from grader.results import Status, Text
 
 RECORD = "grader"
@@ -137,13 +137,15 @@ def is_hidden(item: pytest.Item) -> bool:
 
 
 class _BrokenNotebook:
-    """Stands in for a learner whose notebook could not be run: every call reports why."""
+    """Stands in for a learner whose notebook could not be run: every call reports why, as not attempted where
+    there was no notebook (``missing``), else as the learner's error."""
 
-    def __init__(self, problem: Text):
+    def __init__(self, problem: Text, *, missing: bool = False):
         self.problem = problem
+        self.missing = missing
 
     def call(self, name, *args, **kwargs):
-        raise LearnerProblem(self.problem)
+        raise (NotAttempted if self.missing else LearnerProblem)(self.problem)
 
     run = call
 
@@ -168,7 +170,7 @@ def learner(request: pytest.FixtureRequest):
         return injected[exercise.id]
     session = _own_session(request.config, exercise, Path(request.node.fspath).parent)
     if session.execution.problem is not None:
-        return _BrokenNotebook(session.execution.problem)
+        return _BrokenNotebook(session.execution.problem, missing=session.missing)
     return session.learner
 
 

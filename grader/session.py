@@ -57,6 +57,7 @@ class Session:
     on_kernel_ready: Callable[[], None] | None = None  # called once the kernel answers, before the first cell
     execution: Execution | None = None
     learner: KernelLearner | None = None
+    missing: bool = False  # no notebook at ``notebook``: every check is not attempted
     _kernel: Kernel | None = field(default=None, repr=False)
     _tmp: Path | None = field(default=None, repr=False)
     _succeeded: list[str] = field(default_factory=list, repr=False)
@@ -78,6 +79,7 @@ class Session:
             submission = Submission(self.notebook, problem=messages.text("notebook_symlink", path=Path(self.notebook).name))
         if submission.problem is not None:
             self.execution = Execution(notebook=str(self.notebook), problem=submission.problem)
+            self.missing = submission.missing
             return self
         stage = self._stage()
         if stage is None:

@@ -236,8 +236,10 @@ def test_a_step_whose_grader_cannot_grade_still_yields_json_with_tests(tmp_path)
     actions.run(_step(actions.workflow, name="Choose checks"), GRADER_HIDDEN_FETCHED="skipped")
     assert actions.run(_step(actions.workflow, id="day93")).returncode == 0
     _, _, (data,) = reporter_totals(actions.outputs, ["day93"])
-    assert data["status"] == "error" and data["max_score"] == 5 and len(data["tests"]) == 5
-    assert "No notebook found at day93.ipynb" in data["tests"][0]["message"]   # graded as missing, anywhere
+    # graded as missing: not attempted (a failed test, not the grader's error), saying which folder was looked in
+    assert data["status"] == "fail" and data["max_score"] == 5 and len(data["tests"]) == 5
+    assert all(t["status"] == "fail" and t["score"] == 0 for t in data["tests"])
+    assert "No notebook found at day93/day93.ipynb" in data["tests"][0]["message"]
 
 
 # ---------------------------------------------------------------- the renderer

@@ -501,3 +501,13 @@ def test_a_day_asked_for_and_missing_is_reported_where_it_belongs(tmp_path):
     assert Path(choice.chosen.location) == tmp_path / "exercises" / "day93" / "day93.ipynb"
     (bare,) = grading.discover_choices(tmp_path / "exercises" / "day94", ("day93",))
     assert Path(bare.chosen.location).parent.name == "day93"
+
+
+def test_a_day_with_no_notebook_is_not_attempted_and_says_which_folder_was_looked_in(tmp_path):
+    # every check of it read "your code raised" (status error) with "No notebook found at day93.ipynb"
+    (tmp_path / "exercises" / "day94").mkdir(parents=True)
+    (day,) = grading.grade(tmp_path, seed=1, lang="en", only=("day93",)).exercises
+    assert day.checks and {c.status for c in day.checks} == {Status.NOT_ATTEMPTED} and day.score == 0
+    assert day.max_score == 14   # the day's whole maximum still counts
+    assert {c.message.en for c in day.checks} == {"No notebook found at day93/day93.ipynb."}
+    assert day.execution.problem.zh_tw == "在 day93/day93.ipynb 找不到 notebook。"

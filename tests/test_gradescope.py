@@ -230,7 +230,8 @@ def test_a_copy_named_as_browsers_name_it_is_graded_from_the_harness_copy_of_run
     data = _run(root)
     day93 = [t for t in data["tests"] if t["tags"][0] == "day93"]
     assert sum(t["score"] for t in day93) == sum(t["max_score"] for t in day93) == 14
-    assert "No notebook found at day93" not in data["output"] and "No notebook found at day94" in data["output"]
+    assert "No notebook found at submission/day93" not in data["output"]
+    assert "No notebook found at submission/day94.ipynb" in data["output"]   # where the learner's upload lands
     assert "Graded day93 (1).ipynb; also found and not graded: day93.ipynb" in data["output"], data["output"]
 
 
