@@ -36,6 +36,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader import exercise as exercises
+from grader import messages
 from grader.checks import CheckFailed, _fmt, as_numeric_array, fail
 from grader.answers import remembered
 from grader.learner import LearnerRaised, RaisedAfterFailedCell
@@ -463,6 +464,18 @@ NUMPY_ERRORS = re.compile(r"could not broadcast|cannot reshape|values to unpack|
                           r"sequence|input array dimensions|non-broadcastable|must have the same", re.IGNORECASE)
 
 
+def _in_call(entry: dict, error: LearnerRaised, function: str) -> LearnerRaised:
+    """``error`` (what the learner's function raised) saying which call raised it, as the other sentences name
+    their call: "`feature_maps(array (5, 5) float64, array (3, 3, 2) float64)` raised TypeError: ..."; the failed
+    cell behind a ``RaisedAfterFailedCell`` stays the news."""
+    if type(error) is not LearnerRaised or not error.ename:
+        return error
+    said = LearnerRaised(messages.text("learner_raised_in_call", what=describe(function, entry), ename=error.ename,
+                                       evalue=error.evalue), traceback=error.traceback)
+    said.ename, said.evalue = error.ename, error.evalue
+    return said
+
+
 def _refused_word(entry: dict, answered: list[dict]) -> tuple[str, str, str] | None:
     """(parameter, refused, accepted): a word the call passed for a parameter (``mode="mean"``) where calls passing
     another word for it (``mode="average"``) were answered; None when there is no such parameter."""
@@ -605,7 +618,7 @@ def expect_entries(learner, function: str, entries: list[dict], *, arg_names: tu
     if not wrong:
         if raised:
             _raised_rule(function, raised, [entry for entry, _ in answers])
-            raise raised[0][1]
+            raise _in_call(*raised[0], function)
         for entry, got in answers:
             if "dtype" in entry and str(got.dtype) != entry["dtype"]:
                 fail("pad_dtype_changed", what=describe(function, entry), expected=entry["dtype"], got=str(got.dtype))

@@ -978,8 +978,10 @@ class LocalLearner:
         except NotImplementedError:
             raise NotAttempted(messages.text("not_attempted", function=name)) from None
         except Exception as error:  # noqa: BLE001 - reported to the learner as their error
-            raise LearnerRaised(messages.text("learner_raised", function=name, ename=type(error).__name__,
-                                              evalue=str(error)[:500])) from error
+            problem = LearnerRaised(messages.text("learner_raised", function=name, ename=type(error).__name__,
+                                                  evalue=str(error)[:500]))
+            problem.ename, problem.evalue = type(error).__name__, str(error)[:500]   # as from a kernel
+            raise problem from error
         after = tuple(c if isinstance(c, np.ndarray) else None for c in copies)
         return Call(value=_plain(value), args_after=after)
 

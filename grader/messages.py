@@ -36,6 +36,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "learner_raised": (
         "Your `{function}` raised {ename}: {evalue}",
         "你的 `{function}` 丟出了 {ename}：{evalue}"),
+    "learner_raised_in_call": (
+        "`{what}` raised {ename}: {evalue}",
+        "`{what}` 丟出了 {ename}：{evalue}"),
     "call_timeout": (
         "Your `{function}` did not finish within {seconds:g} s. Look for a loop that never ends.",
         "你的 `{function}` 在 {seconds:g} 秒內沒有結束。檢查是否有不會停止的迴圈。"),

@@ -1,4 +1,6 @@
 """`check("name")` inside a learner's notebook."""
+import re
+
 import numpy as np
 
 import nbformat
@@ -74,6 +76,20 @@ def test_a_word_the_docstring_accepts_and_the_function_refuses_is_named(capsys, 
     out = capsys.readouterr().out
     assert "while the calls with mode='average' worked: the docstring accepts mode='mean' too" in out, out
     assert "a condition reversed" not in out
+
+
+def test_an_error_of_the_learners_function_names_the_call_that_raised_it(capsys, monkeypatch):
+    # an error no rule names was "Your `feature_maps` raised TypeError: ...", without the call, where every other
+    # sentence names it
+    def feature_maps(image, kernels, biases=None):
+        scale = float(kernels)   # TypeError for every call: an array is no scalar
+        return image * scale
+
+    monkeypatch.delenv("GRADER_GRADING", raising=False)
+    assert check("feature_maps", lang="en", namespace={"feature_maps": feature_maps}) == [Status.ERROR]
+    out = capsys.readouterr().out
+    assert re.search(r"`feature_maps\(array \([^`]*\)` raised TypeError: only", out), out
+    assert "Your `feature_maps` raised" not in out
 
 
 def test_check_shows_the_same_messages_as_the_grader(capsys, monkeypatch):
