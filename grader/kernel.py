@@ -669,20 +669,24 @@ class Kernel:
         ``limit + STRETCH_MAX_S``. So a load on the machine (other gradings, a class batch on two cores) does not
         stop an honest cell that would finish in time on an idle machine, and a re-grade gives the same result; a
         cell that sleeps or waits is stopped at ``limit`` as before, within a tick. Without schedstat it is plain
-        wall time.
+        wall time. Whatever the main thread waited, the cell's processes never get more CPU time than an idle
+        machine gives within ``limit`` (``limit`` times the grader's CPUs): a kernel can make its main thread wait on
+        purpose (pinned to one CPU with a busy thread of its own, and niced) while that thread works on.
 
         (Until 2026-12-03 it was asked each time ``limit`` passed: a cell whose kernel had waited for a CPU even a
         millisecond by then got a whole ``limit`` more, so a call of 20-40 s of its own time with a 20 s limit
         passed or timed out by chance, and a cell that hung stopped at once or twice its limit.)"""
         pid, began = (self._pids[1] if self._pids else None), time.monotonic()
         waited, most, used = _waited_s(pid), min(STRETCH_MAX * limit, limit + STRETCH_MAX_S), self.cpu_s()
+        budget = limit * len(os.sched_getaffinity(0))   # the CPU time an idle machine gives within the limit
 
         def starved() -> bool:
             wall = time.monotonic() - began
             if wall < limit:
                 return True
+            cpu = self.cpu_s() - used
             return (wall - (_waited_s(pid) - waited) < limit and wall + TICK_S <= most
-                    and self.cpu_s() - used < wall)
+                    and cpu < wall and cpu < budget)
         return starved
 
     def cpu_s(self) -> float:

@@ -95,6 +95,38 @@ def test_a_cell_that_waited_a_few_milliseconds_for_a_cpu_is_stretched_by_those_n
     assert time.monotonic() - began < 3.6, f"stopped after {time.monotonic() - began:.1f} s, its limit 2 s"
 
 
+PINNED_WORKER = """
+import os, threading, hashlib
+os.sched_setaffinity(0, {0})
+def work():
+    os.sched_setaffinity(0, {0})
+    data = b"x" * (1 << 22)
+    while True:
+        hashlib.sha256(data).digest()   # the GIL released: this thread has the CPU
+threading.Thread(target=work, daemon=True).start()
+os.setpriority(os.PRIO_PROCESS, 0, 19)   # the main thread alone, niced: it waits, as if the machine were loaded
+while True:
+    hashlib.sha256(b"y" * (1 << 22)).digest()
+"""
+
+
+def test_a_kernel_that_makes_its_main_thread_wait_gets_no_more_cpu_than_an_idle_machine_gives(kernel, monkeypatch):
+    """A learner's cell pinned its main thread and a busy worker thread to one CPU, the main thread niced: the main
+    thread's wait grew as if the machine were loaded while the worker computed, a whole CPU, so a 5 s cell ran 35 s
+    (red team, 2026-12-03). The wait is simulated here (schedstat says the main thread waited all along); the
+    cell's processes get at most the CPU time an idle machine gives within the limit (limit x CPUs)."""
+    from grader import kernel as kernels
+
+    cpus = len(os.sched_getaffinity(0))
+    assert kernel.run("import time", timeout=30).ok
+    began = time.monotonic()
+    monkeypatch.setattr(kernels, "_waited_s", lambda pid: max(0.0, time.monotonic() - began - 0.2))
+    run = kernel.run(PINNED_WORKER, timeout=2)
+    # before: on until STRETCH_MAX x 2 s = 16 s, then the interrupt (18.7 s); now once its processes had 2 s x CPUs
+    # (4 CPU-seconds on 2 cores: 7.9 s in all on an idle machine, the interrupt included)
+    assert run.outcome == "timeout" and run.seconds < 14, f"stopped after {run.seconds:.1f} s, limit 2 s, {cpus} CPUs"
+
+
 CHILD_BURNS_HALF_A_SECOND = """
 import os, time
 child = os.fork()
