@@ -43,6 +43,8 @@ IOPUB_SETTLE_S = 10.0  # after a cell whose output did not all come: how long it
 STRETCH_MAX = 8  # a cell kept from the CPU by other work on the machine gets at most this many times its limit,
 STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's total limit is passed by 30 s at most)
 TICK_S = 1  # how often a running cell's time is looked at (nbclient's timeout, whole seconds)
+HEADER_BYTES = 64 * 1024  # a message's header or parent header (a few hundred bytes from any honest kernel)
+MAX_BUFFERS = 16  # binary buffers of one message (comm messages carry a few; together within message_bytes)
 _KERNELS = itertools.count()
 # Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
@@ -294,6 +296,23 @@ def _capped_client_class():
     return CappedClient
 
 
+def _bounded(deserialize, budget: int):
+    """jupyter_client's ``Session.deserialize``, refusing (ValueError, as for a bad signature: the cell then ends
+    ``garbled``) a message whose header or parent header is over :data:`HEADER_BYTES`, or whose binary buffers are
+    more than :data:`MAX_BUFFERS` or ``budget`` bytes together, before anything of it is parsed. ZMQ's size limit
+    holds for each part alone: a kernel sent a parent header of 1.4 million dates (30 MiB), each parsed into a
+    datetime, 15-30 s of the grader's event loop a message with no time limit looked at, or 100 buffers of 30 MiB
+    kept in the grader's memory."""
+    def bounded(msg_list, content=True, copy=True):
+        sizes = [len(part) for part in msg_list]   # [signature, header, parent, metadata, content, *buffers]
+        if max(sizes[1:3], default=0) > HEADER_BYTES:
+            raise ValueError(f"a message header of {max(sizes[1:3])} bytes (at most {HEADER_BYTES})")
+        if len(sizes) > 5 + MAX_BUFFERS or sum(sizes[5:]) > budget:
+            raise ValueError(f"a message with {len(sizes[5:])} buffers, {sum(sizes[5:])} bytes")
+        return deserialize(msg_list, content=content, copy=copy)
+    return bounded
+
+
 def _output_size(content: dict) -> int:
     """Characters of output in one (sane, see :func:`_sane_message`) message's content: its text or data, and its
     metadata and transient parts (whatever the kernel put there, kept by nbclient too) as JSON. What cannot be
@@ -454,7 +473,9 @@ class Kernel:
             if client is None:
                 raise RuntimeError("the kernel was not launched")
             client.kc = client.km.client(context=self._context)
-            client.kc.start_channels()
+            client.kc.session.deserialize = _bounded(client.kc.session.deserialize, self.limits.message_bytes)
+            # the channels the grader reads; the kernel's messages on stdin and control would pile up unread
+            client.kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
             run_sync(_wait_for_ready)(client.kc, self.startup_timeout)
             client.kc.allow_stdin = False
             self._watch_iopub(client.kc)

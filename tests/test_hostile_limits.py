@@ -339,3 +339,60 @@ def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_sti
         assert time.monotonic() - began < 40, "the probe after it was not stopped at its limit either"
         flooded.restart()
         assert flooded.run("1 + 1", timeout=10).ok
+
+
+DATES_IN_PARENT_HEADER = r'''
+import hashlib, hmac, json
+kernel = get_ipython().kernel
+parent = json.dumps({"header": {"msg_id": "other"}, "dates": ["2026-01-01T00:00:00"] * 50_000}).encode()
+header = json.dumps({"msg_type": "stream", "username": "u", "session": kernel.session.session, "version": "5.3",
+                     "msg_id": "dates"}).encode()
+content, metadata = json.dumps({"name": "stdout", "text": "x"}).encode(), b"{}"
+signature = hmac.new(kernel.session.key, digestmod=hashlib.sha256)
+for part in (header, parent, metadata, content):
+    signature.update(part)
+kernel.iopub_thread.socket.send_multipart([b"stream", b"<IDS|MSG>", signature.hexdigest().encode(), header, parent,
+                                          metadata, content])
+print("sent", len(parent))
+'''
+
+
+def test_a_message_whose_parent_header_is_a_megabyte_of_dates_is_refused_before_any_is_parsed(tmp_path):
+    """jupyter_client turns every date of a message's headers into a datetime before the grader sees the message:
+    a 30 MiB parent header of dates took 15-30 s of the grader's event loop, no time limit looked at meanwhile, and
+    a thread sending one every 2 s kept a grading going until the machine ran out of memory (red team,
+    2026-12-03). A header over 64 KiB is refused as a bad signature is: the cell ends garbled."""
+    with fresh_kernel(tmp_path) as kernel:
+        began = time.monotonic()
+        run = kernel.run(DATES_IN_PARENT_HEADER, timeout=10)
+        assert run.outcome == "garbled" and "a message header of" in run.evalue, run
+        assert time.monotonic() - began < 5
+
+
+UNREAD_CHANNELS = r'''
+kernel = get_ipython().kernel
+text = "z" * (8 << 20)
+for socket in (kernel.stdin_socket, kernel.control_stream.socket):
+    for i in range(5):
+        kernel.session.send(socket, "input_request", dict(prompt=text, password=False),
+                            parent=dict(header=dict(msg_id="x")), ident=kernel._parent_ident["shell"])
+print("sent")
+'''
+
+
+def _rss_mib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) >> 10
+    return 0
+
+
+def test_messages_on_the_stdin_and_control_channels_are_not_kept_by_the_grader(tmp_path):
+    """The grader opened the kernel's stdin and control channels and never read them: 80 MiB sent there stayed in
+    the grader's memory (up to 1,000 messages of 32 MiB a channel). Those channels are no longer opened."""
+    with fresh_kernel(tmp_path) as kernel:
+        before = _rss_mib()
+        assert kernel.run(UNREAD_CHANNELS, timeout=30).stdout == "sent\n"
+        assert kernel.run("1 + 1", timeout=10).ok
+        time.sleep(1)
+        assert _rss_mib() - before < 40, f"the grader grew by {_rss_mib() - before} MiB"
