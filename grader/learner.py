@@ -293,12 +293,20 @@ class KernelLearner:
     def _call_cell(self, source: str, timeout: float):
         """Run one call's line, the helper defined first where this kernel (or its restart) lacks it. The helper
         catches whatever the learner's function raises, so a line that itself fails means the helper is gone or was
-        replaced by the learner's code: it is defined again and the line run once more."""
+        replaced by the learner's code: it is defined again and the line run once more. Every cell of one call
+        shares its ``timeout`` (the learner's cell hooks run in each: with a limit each, a call that made its first
+        line fail got twice its limit and the helper's 30 s)."""
+        began = time.monotonic()
+
+        def left() -> float:
+            return max(timeout - (time.monotonic() - began), 0.1)
         for attempt in range(2):
             if self._helper_in != (id(self.kernel), self.kernel.restarts):
-                self.kernel.run(CALL_HELPER, timeout=30, history=False)
+                helper = self.kernel.run(CALL_HELPER, timeout=min(30.0, left()), history=False)
+                if helper.outcome == "timeout":
+                    return helper
                 self._helper_in = (id(self.kernel), self.kernel.restarts)
-            cell = self.kernel.run(source, timeout=timeout, history=False)
+            cell = self.kernel.run(source, timeout=left(), history=False)
             if cell.outcome != "error":
                 break
             self._helper_in = None

@@ -396,3 +396,37 @@ def test_messages_on_the_stdin_and_control_channels_are_not_kept_by_the_grader(t
         assert kernel.run("1 + 1", timeout=10).ok
         time.sleep(1)
         assert _rss_mib() - before < 40, f"the grader grew by {_rss_mib() - before} MiB"
+
+
+LINE_FAILS_ONCE = r'''
+import time
+state = {"work": 0.0, "calls": 0}
+def burn(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+    state["work"] += seconds
+def slow(x):
+    state["calls"] += 1
+    burn(min(2.5, 8.0 - state["work"]))
+    return state["work"]
+def before(info):   # the grader's helper cell, defined again: the work goes on there
+    if "def __grader_call" in (info.raw_cell or "") and state["calls"]:
+        burn(min(25.0, 8.0 - state["work"]))
+def after(result):  # the call's line "fails", so the grader defines its helper again and calls once more
+    if (result.info.raw_cell or "").startswith("__grader_call(") and state["work"] < 8.0:
+        raise RuntimeError("fails")
+get_ipython().events.register("pre_run_cell", before)
+get_ipython().events.register("post_run_cell", after)
+'''
+
+
+def test_a_call_whose_line_fails_on_purpose_gets_its_limit_once_not_twice_and_the_helpers(tmp_path):
+    """The grader's call line failing (here by the learner's own cell hook) made the grader define its helper again
+    (a cell of 30 s) and run the line once more with its whole limit: a function of 8 s of work returned its value
+    within a 3 s limit (red team, 2026-12-03). The cells of one call now share its limit."""
+    with fresh_kernel(tmp_path, setup=LINE_FAILS_ONCE) as kernel:
+        learner = KernelLearner(kernel, kernel.workdir, call_timeout_s=3)
+        with pytest.raises(LearnerTimedOut):
+            learner.call("slow", 1)
+        learner.close()
