@@ -847,6 +847,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "time_budget_spent": (
         "The notebook's total time limit of {seconds:g} s was reached; {left} cells did not run.",
         "已達 notebook 總時間上限 {seconds:g} 秒；還有 {left} 個儲存格沒有執行。"),
+    "replay_time_spent": (
+        "After the kernel was restarted, running again the cells that had succeeded took the notebook's total "
+        "time limit of {seconds:g} s, so the grader stopped running this notebook; {left} cells did not run.",
+        "核心重新啟動後，重新執行先前成功的儲存格已用完 notebook 的總時間上限 {seconds:g} 秒，批改程式停止執行這個 "
+        "notebook；還有 {left} 個儲存格沒有執行。"),
     "kernel_gave_up": (
         "The kernel had to be restarted {restarts} times, so the grader stopped running this notebook; "
         "{left} cells did not run.",

@@ -61,6 +61,7 @@ class Session:
     _kernel: Kernel | None = field(default=None, repr=False)
     _tmp: Path | None = field(default=None, repr=False)
     _succeeded: list[str] = field(default_factory=list, repr=False)
+    _replay_left_s: float | None = field(default=None, repr=False)  # what replays may still take (all together)
 
     def __enter__(self) -> "Session":
         try:
@@ -129,7 +130,7 @@ class Session:
 
     def _run_all(self, submission: Submission) -> Execution:
         cell_limit = self.cell_timeout_s or self.exercise.cell_timeout_s
-        total_limit = self.total_timeout_s or self.exercise.total_timeout_s
+        total_limit = self._total_limit()
         began = time.perf_counter()
         deadline = began + total_limit
         self._kernel.run(SEED_CELL.format(seed=kernel_seed(self.seed)), timeout=30, history=False)
@@ -149,7 +150,9 @@ class Session:
                 continue
             failures.append(_failure(index, source, run, min(cell_limit, left), self._kernel.limits))
             if not self._recover(run):
-                failures.append(_gave_up(index + 1, len(submission.cells) - index - 1))
+                spent = self._replay_left_s is not None and self._replay_left_s <= 0
+                stop = _replays_spent if spent else _gave_up
+                failures.append(stop(index + 1, len(submission.cells) - index - 1, total_limit))
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
@@ -160,10 +163,19 @@ class Session:
         """After a failed cell: make sure the kernel still works; False when it cannot be brought back."""
         return not self._kernel.needs_restart(run) or self._restart_and_replay()
 
+    def _total_limit(self) -> float:
+        return self.total_timeout_s or self.exercise.total_timeout_s
+
     def _restart_and_replay(self) -> bool:
         """A fresh kernel with the cells that had succeeded run again; False when none can be had. A cell that
-        stops the kernel while replayed (it had seemed to succeed) is left out, and the replay starts over."""
-        while self._kernel.restarts < MAX_RESTARTS:
+        stops the kernel while replayed (it had seemed to succeed) is left out, and the replay starts over.
+        All the replays of a session together take at most the notebook's total limit (``_replay_left_s``): cells
+        that were instant when first run and slept when replayed (a file in HOME tells) made a grading with a 20 s
+        total limit take 93 s, and would have made one with the defaults take hours (red team, 2026-12-03); an
+        honest replay takes what those cells took the first time, within that limit."""
+        if self._replay_left_s is None:
+            self._replay_left_s = self._total_limit()
+        while self._kernel.restarts < MAX_RESTARTS and self._replay_left_s > 0:
             try:
                 self._kernel.restart()
             except Exception:  # noqa: BLE001 - a kernel that cannot be started again: the session goes on without
@@ -171,14 +183,19 @@ class Session:
             self._kernel.run(SEED_CELL.format(seed=kernel_seed(self.seed)), timeout=30, history=False)
             stopped = next((source for source in self._succeeded if self._replay(source)), None)
             if stopped is None:
-                return True
+                return self._replay_left_s > 0
             self._succeeded.remove(stopped)
         return False
 
     def _replay(self, source: str) -> bool:
-        """Run an earlier cell again; True when it stopped the kernel."""
-        run = self._kernel.run(source, timeout=self.cell_timeout_s or self.exercise.cell_timeout_s)
-        return run.outcome in ("died", "exited")
+        """Run an earlier cell again; True when it stopped the kernel or the replays' time ran out."""
+        if self._replay_left_s <= 0:
+            return True
+        began = time.perf_counter()
+        limit = min(self.cell_timeout_s or self.exercise.cell_timeout_s, max(self._replay_left_s, 1.0))
+        run = self._kernel.run(source, timeout=limit)
+        self._replay_left_s -= time.perf_counter() - began
+        return run.outcome in ("died", "exited") or self._replay_left_s <= 0
 
 
 COLAB_ONLY = re.compile(r"^No module named 'google(\.colab)?'")   # ModuleNotFoundError of a Colab-only import
@@ -220,6 +237,11 @@ def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
                        note=messages.text("time_budget_spent", seconds=limit, left=left))
 
 
-def _gave_up(index: int, left: int) -> CellFailure:
+def _gave_up(index: int, left: int, limit: float) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
                        note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS, left=left))
+
+
+def _replays_spent(index: int, left: int, limit: float) -> CellFailure:
+    return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
+                       note=messages.text("replay_time_spent", seconds=limit, left=left))

@@ -13,6 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from grader import diagnosis, exercise as exercises
@@ -430,3 +431,23 @@ def test_a_call_whose_line_fails_on_purpose_gets_its_limit_once_not_twice_and_th
         with pytest.raises(LearnerTimedOut):
             learner.call("slow", 1)
         learner.close()
+
+
+SLEEPS_WHEN_REPLAYED = "import os, time\nif os.path.exists(os.path.expanduser('~/armed')):\n    time.sleep(2.5)\n"
+ARM_AND_CRASH = "import os\nopen(os.path.expanduser('~/armed'), 'w').close()\nos._exit(1)\n"
+
+
+def test_replays_after_kernel_restarts_take_at_most_the_notebooks_total_limit(tmp_path):
+    """Cells instant when first run sleep when replayed (a file in HOME survives the restart): with a cell limit of
+    3 s and a total of 20 s a grading took 93 s, and with the defaults it would take hours (red team, 2026-12-03).
+    All the replays of a session now share the notebook's total limit, and the learner is told."""
+    nb = notebook_with("day93")
+    nb.cells += [nbformat.v4.new_code_cell(SLEEPS_WHEN_REPLAYED) for _ in range(8)]
+    nb.cells += [nbformat.v4.new_code_cell(ARM_AND_CRASH)]
+    path = write(tmp_path, "replays", "day93", nb)
+    began = time.monotonic()
+    (day,) = grade(path, seed=1, lang="en", cell_timeout_s=3, total_timeout_s=8).exercises
+    assert time.monotonic() - began < 30, f"{time.monotonic() - began:.0f} s for a total limit of 8 s"
+    notes = [f.note.en for f in day.execution.failures if f.note is not None]
+    assert any("running again the cells that had succeeded took the notebook's total time limit of 8 s" in n
+               for n in notes), notes
