@@ -45,6 +45,7 @@ STRETCH_MAX_S = 30.0  # and at most this many seconds more (so a notebook's tota
 TICK_S = 1  # how often a running cell's time is looked at (nbclient's timeout, whole seconds)
 HEADER_BYTES = 64 * 1024  # a message's header or parent header (a few hundred bytes from any honest kernel)
 MAX_BUFFERS = 16  # binary buffers of one message (comm messages carry a few; together within message_bytes)
+OUTPUTS_PER_DISPLAY_ID = 50  # outputs of one cell sharing a display id (nbclient updates them all at each new one)
 _KERNELS = itertools.count()
 # Run in every fresh kernel: a cell's stdout and stderr past ``limit`` characters are not sent at all, so a flood
 # never reaches the grader as one message over ``Limits.message_bytes`` (how ipykernel batches a flood into
@@ -269,6 +270,10 @@ def _capped_client_class():
 
         def output(self, outs, msg, display_id, cell_index):
             size = _output_size(msg.get("content", {}))
+            if display_id and len(self._display_id_map.get(display_id, {}).get(cell_index, ())) >= \
+                    OUTPUTS_PER_DISPLAY_ID:   # each new one made nbclient walk all before it: quadratic
+                self.dropped += max(size, 1)
+                return None
             if msg.get("msg_type") == "error":  # kept whatever the budget (it says why the cell failed), a few
                 if sum(o.get("output_type") == "error" for o in outs) < ERRORS_KEPT:
                     return super().output(outs, msg, display_id, cell_index)
@@ -652,6 +657,7 @@ class Kernel:
             return CellRun("died", ename="KernelNotRunning")
         cell = _code_cell(source)
         client.nb.cells = [cell]  # nbclient writes the executed cell back at its index
+        client._display_id_map = {}   # display ids of earlier cells: their indices point into outputs long gone
         client.timeout = TICK_S   # nbclient asks ``starved`` each second; the limit is kept there
         client.limit_s = max(float(timeout), TICK_S)
         client.starved = self._starved(client.limit_s)

@@ -451,3 +451,22 @@ def test_replays_after_kernel_restarts_take_at_most_the_notebooks_total_limit(tm
     notes = [f.note.en for f in day.execution.failures if f.note is not None]
     assert any("running again the cells that had succeeded took the notebook's total time limit of 8 s" in n
                for n in notes), notes
+
+
+SHARED_DISPLAY_ID = """
+from IPython.display import display
+for i in range(600):
+    display({"text/plain": ""}, raw=True, display_id="d")
+"""
+
+
+def test_outputs_sharing_a_display_id_are_capped_per_cell_and_forgotten_after_it(tmp_path):
+    """nbclient updates every output registered under a display id at each new one (quadratic: 20,000 took 15 s of
+    the grader's CPU), and kept the ids for the kernel's life, pointing into outputs of cells long gone: the next
+    cell came back garbled (IndexError) and the one after lost its output (red team, 2026-12-03)."""
+    with fresh_kernel(tmp_path) as kernel:
+        for _ in range(2):
+            run = kernel.run(SHARED_DISPLAY_ID, timeout=20)
+            assert run.outcome == "ok" and run.output_dropped > 0, run
+            assert sum(len(v) for v in kernel._client._display_id_map.get("d", {}).values()) <= 50
+        assert kernel.run("print(1)", timeout=10).stdout == "1\n"
