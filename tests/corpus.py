@@ -420,6 +420,8 @@ os._exit(1)
 # pause: nbclient looked at the time only when no message came, so this held its cell open past every limit
 # (tests/test_hostile_limits.py holds the focused test). No braces: the corpus formats its cells with ctx.
 SHELL_FLOOD = '''
+import signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)   # the interrupt never stops it (where it lands decided that before)
 kernel = get_ipython().kernel
 socket, ident = kernel.shell_stream.socket, kernel._parent_ident["shell"]
 while True:

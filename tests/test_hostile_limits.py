@@ -330,14 +330,16 @@ def test_sigterm_stops_grading_and_leaves_no_folder_or_cgroup(tmp_path):
 def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_still_stops_at_its_limit(tmp_path):
     """nbclient looked at the time only when no message came: a kernel sending such replies without pause held its
     cell open past every limit (a 3 s cell still running after 150 s). Replies to other requests count against the
-    once-a-second look now; the replies still queued drown the probe that follows, so the kernel is restarted."""
+    once-a-second look now; the flood ignores the interrupt and drowns the probe that follows, so the kernel is
+    restarted (an interrupt that stops the flood leaves a kernel that answers: kept, as after any timeout)."""
     with fresh_kernel(tmp_path) as flooded:
         began = time.monotonic()
         run = flooded.run(SHELL_FLOOD, timeout=3)
         assert run.outcome == "timeout"
-        assert time.monotonic() - began < 20, f"stopped after {time.monotonic() - began:.0f} s, its limit 3 s"
+        # the limit, the interrupt (ignored), then the waits for its last output: 18 s on an idle machine
+        assert time.monotonic() - began < 30, f"stopped after {time.monotonic() - began:.0f} s, its limit 3 s"
         assert flooded.needs_restart(run)
-        assert time.monotonic() - began < 40, "the probe after it was not stopped at its limit either"
+        assert time.monotonic() - began < 60, "the probe after it was not stopped at its limit either"
         flooded.restart()
         assert flooded.run("1 + 1", timeout=10).ok
 
