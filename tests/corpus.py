@@ -428,6 +428,25 @@ while True:
     reply = kernel.session.msg("execute_reply", dict(status="ok"), parent=dict(header=dict(msg_id="other")))
     socket.send_multipart(kernel.session.serialize(reply, ident=ident))
 '''
+# A signed output message whose parent header is a megabyte of dates (jupyter_client parsed each into a datetime
+# before the grader saw the message, 15-30 s for 30 MiB with no limit looked at), and cells that are instant when
+# first run but sleep when replayed after a crash (a file in HOME tells): red team, 2026-12-03.
+DATES_IN_PARENT_HEADER = '''
+import hashlib, hmac, json
+kernel = get_ipython().kernel
+parent = json.dumps(dict(header=dict(msg_id="other"), dates=["2026-01-01T00:00:00"] * 50_000)).encode()
+header = json.dumps(dict(msg_type="stream", username="u", session=kernel.session.session, version="5.3",
+                         msg_id="dates")).encode()
+content, metadata = json.dumps(dict(name="stdout", text="x")).encode(), json.dumps(dict()).encode()
+signature = hmac.new(kernel.session.key, digestmod=hashlib.sha256)
+for part in (header, parent, metadata, content):
+    signature.update(part)
+kernel.iopub_thread.socket.send_multipart([b"stream", b"<IDS|MSG>", signature.hexdigest().encode(), header, parent,
+                                          metadata, content])
+print("sent", len(parent))
+'''
+SLEEPS_WHEN_REPLAYED = "import os, time\nif os.path.exists(os.path.expanduser('~/armed')):\n    time.sleep(2.5)\n"
+ARM_AND_CRASH = "import os\nopen(os.path.expanduser('~/armed'), 'w').close()\nos._exit(1)\n"
 # Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
 # start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
 # would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
@@ -678,8 +697,14 @@ CASES: tuple[Case, ...] = (
                 "for i in range(300):\n"
                 "    k.session.send(k.iopub_socket, 'error', dict(ename='E', evalue='e' * 2000, traceback=['t'] * 40),\n"
                 "                   parent=k.get_parent('shell'), ident=b'error')",)),
-    Case("shell_reply_flood", "replies to requests never made, sent on the shell channel without pause",
-         "cell stopped at its limit, kernel restarted, full score", cells=(SHELL_FLOOD,), cell_timeout_s=3),
+    Case("shell_reply_flood", "replies to requests never made, sent on the shell channel without pause, the "
+         "interrupt ignored", "cell stopped at its limit, kernel restarted, full score", cells=(SHELL_FLOOD,),
+         cell_timeout_s=3),
+    Case("dates_in_parent_header", "an output message whose parent header is a megabyte of dates",
+         "refused before parsing, full score", cells=(DATES_IN_PARENT_HEADER,)),
+    Case("sleeps_when_replayed", "cells instant when first run that sleep when replayed after a crash",
+         "the replays stopped at the notebook's total limit, full score",
+         cells=(*[SLEEPS_WHEN_REPLAYED] * 8, ARM_AND_CRASH), cell_timeout_s=3, total_timeout_s=8),
     Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
          "refused from the end record, before the directory is parsed", lost=("relu",),
          cells=("import struct, sys, types, json, shutil\n"
@@ -707,6 +732,7 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'infinite_loop': 'did not finish within',
     'long_sleep': 'did not finish within',
     'shell_reply_flood': 'did not finish within',
+    'sleeps_when_replayed': 'total time limit of 8 s',
     'memory_bomb': "used up the kernel's memory limit",
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',

@@ -115,12 +115,13 @@ KINDS = (
      "result), a zip's central directory read from its end record before `ZipFile`, output messages of any type with their metadata counted, at most 3 errors kept "
      "per cell); one byte budget and one load per file for a whole result; one time budget for all calls of an "
      "exercise; HOME walked with bounds, never following the kernel's links; a cell's limit looked at once a "
-     "second, whatever the kernel sends on its channels",
+     "second, whatever the kernel sends on its channels; message headers and buffers bounded before parsing; all "
+     "replays after kernel restarts within the notebook's total limit",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
       "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",
       "one_npy_named_forty_times", "int_past_float_range", "forged_metadata_and_errors",
-      "keras_zip_directory_300k", "shell_reply_flood")),
+      "keras_zip_directory_300k", "shell_reply_flood", "dates_in_parent_header", "sleeps_when_replayed")),
     ("4. One grader-side exception losing the whole submission",
      "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
      "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",

@@ -27,7 +27,7 @@ from grader.learner import (KernelLearner, LearnerRaised, LearnerTimedOut, Unsaf
 from grader.results import Status
 from grader.session import Session, kernel_seed
 from grader.submissions import _from_zip
-from corpus import SHELL_FLOOD
+from corpus import ARM_AND_CRASH, DATES_IN_PARENT_HEADER, SHELL_FLOOD, SLEEPS_WHEN_REPLAYED
 from kernels import fresh_kernel
 from samples import notebook_with, write
 
@@ -325,8 +325,6 @@ def test_sigterm_stops_grading_and_leaves_no_folder_or_cgroup(tmp_path):
     assert not any(Path(f).exists() for f in folders)
 
 
-
-
 def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_still_stops_at_its_limit(tmp_path):
     """nbclient looked at the time only when no message came: a kernel sending such replies without pause held its
     cell open past every limit (a 3 s cell still running after 150 s). Replies to other requests count against the
@@ -342,22 +340,6 @@ def test_a_cell_that_floods_the_shell_channel_with_replies_to_other_requests_sti
         assert time.monotonic() - began < 60, "the probe after it was not stopped at its limit either"
         flooded.restart()
         assert flooded.run("1 + 1", timeout=10).ok
-
-
-DATES_IN_PARENT_HEADER = r'''
-import hashlib, hmac, json
-kernel = get_ipython().kernel
-parent = json.dumps({"header": {"msg_id": "other"}, "dates": ["2026-01-01T00:00:00"] * 50_000}).encode()
-header = json.dumps({"msg_type": "stream", "username": "u", "session": kernel.session.session, "version": "5.3",
-                     "msg_id": "dates"}).encode()
-content, metadata = json.dumps({"name": "stdout", "text": "x"}).encode(), b"{}"
-signature = hmac.new(kernel.session.key, digestmod=hashlib.sha256)
-for part in (header, parent, metadata, content):
-    signature.update(part)
-kernel.iopub_thread.socket.send_multipart([b"stream", b"<IDS|MSG>", signature.hexdigest().encode(), header, parent,
-                                          metadata, content])
-print("sent", len(parent))
-'''
 
 
 def test_a_message_whose_parent_header_is_a_megabyte_of_dates_is_refused_before_any_is_parsed(tmp_path):
@@ -433,10 +415,6 @@ def test_a_call_whose_line_fails_on_purpose_gets_its_limit_once_not_twice_and_th
         with pytest.raises(LearnerTimedOut):
             learner.call("slow", 1)
         learner.close()
-
-
-SLEEPS_WHEN_REPLAYED = "import os, time\nif os.path.exists(os.path.expanduser('~/armed')):\n    time.sleep(2.5)\n"
-ARM_AND_CRASH = "import os\nopen(os.path.expanduser('~/armed'), 'w').close()\nos._exit(1)\n"
 
 
 def test_replays_after_kernel_restarts_take_at_most_the_notebooks_total_limit(tmp_path):
