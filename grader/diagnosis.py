@@ -480,8 +480,8 @@ def _refused_word(entry: dict, answered: list[dict]) -> tuple[str, str, str] | N
     """(parameter, refused, accepted): a word the call passed for a parameter (``mode="mean"``) where calls passing
     another word for it (``mode="average"``) were answered; None when there is no such parameter."""
     for param, refused in entry["kwargs"].items():
-        accepted = sorted({str(e["kwargs"].get(param)) for e in answered
-                           if isinstance(e["kwargs"].get(param), str)} - {refused})
+        accepted = sorted({e["kwargs"][param] for e in answered if isinstance(e["kwargs"].get(param), str)}
+                          - {refused})
         if isinstance(refused, str) and accepted:
             return param, refused, accepted[0]
     return None

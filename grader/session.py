@@ -150,9 +150,10 @@ class Session:
                 continue
             failures.append(_failure(index, source, run, min(cell_limit, left), self._kernel.limits))
             if not self._recover(run):
+                left_out = len(submission.cells) - index - 1
                 spent = self._replay_left_s is not None and self._replay_left_s <= 0
-                stop = _replays_spent if spent else _gave_up
-                failures.append(stop(index + 1, len(submission.cells) - index - 1, total_limit))
+                failures.append(_replays_spent(index + 1, left_out, total_limit) if spent
+                                else _gave_up(index + 1, left_out))
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
@@ -237,7 +238,7 @@ def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
                        note=messages.text("time_budget_spent", seconds=limit, left=left))
 
 
-def _gave_up(index: int, left: int, limit: float) -> CellFailure:
+def _gave_up(index: int, left: int) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
                        note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS, left=left))
 
