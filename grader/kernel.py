@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import fonts, sandbox
+from grader import fonts, quota, sandbox
 from grader.channel import remove_tree
 from grader.sandbox import Limits
 
@@ -35,6 +35,7 @@ ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUA
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TIMEOUT_ENAME = "GraderCellTimeout"
 MEMORY_ENAME = "MemoryLimit"   # a cell that filled the kernel's memory limit: the kernel was stopped
+DISK_ENAME = "DiskLimit"       # the session folder held more than the disk quota: the kernel was stopped (grader.quota)
 OUTPUT_CHARS_KEPT = 20_000  # per cell, of text the learner's cell printed
 ERRORS_KEPT = 3  # error outputs kept per cell, whatever the budget (the kernel can send any number of them)
 IOPUB_WAIT_S = 4  # after a cell's reply (or its interrupt): how long its last output may take (nbclient's default)
@@ -194,6 +195,7 @@ class CellRun:
     processes_killed: int = 0  # processes the cell started and left running when it was stopped
     output_refused: bool = False  # the cell sent one output message over Limits.message_bytes (refused)
     kernel_silent: bool = False  # the output channel was dropped and the kernel never greeted the reopened one
+    disk: quota.Usage | None = None  # what the kernel's folder held when its disk quota stopped it (DISK_ENAME)
 
     @property
     def ok(self) -> bool:
@@ -416,6 +418,7 @@ class Kernel:
     _iopub_watch: object | None = field(default=None, repr=False)
     _private: Path | None = field(default=None, repr=False)  # this start's socket folder
     _report: Path | None = field(default=None, repr=False)  # where this start's launcher writes what it applied
+    _disk: quota.Watch | None = field(default=None, repr=False)  # this start's disk quota
 
     def __enter__(self) -> "Kernel":
         self.start()
@@ -458,6 +461,10 @@ class Kernel:
         client = None
         try:
             client = self._new_client(private, report)
+            self._disk = self._watch_disk(client.km)
+            if self._disk.check() is not None:   # measured before the kernel exists: it never starts
+                raise RuntimeError(f"the kernel's folder holds {quota.held(self._disk.found, self.limits).en}, "
+                                   f"over its disk limit")
             client.start_new_kernel(cwd=str(self.workdir), env=self.env)
         except BaseException:
             self._client = client
@@ -465,6 +472,22 @@ class Kernel:
             raise
         self._client = client
         self.start_seconds += time.perf_counter() - began
+
+    def _watch_disk(self, km) -> quota.Watch:
+        """The disk quota of this start (:mod:`grader.quota`): over it, every process of the kernel is killed."""
+        cgroup = self._cgroup
+
+        def stop() -> None:
+            if cgroup is not None:
+                cgroup.kill_all()
+            _kill_now(km)
+        return quota.Watch(self.session_dir, disk_bytes=self.limits.disk_bytes, max_entries=self.limits.disk_entries,
+                           pids=lambda: (cgroup.pids() if cgroup is not None and cgroup.dirs else set())
+                           | set(self._pids or ()), stop=stop)
+
+    def disk_exceeded(self) -> quota.Usage | None:
+        """What the session folder held when this start's disk quota stopped the kernel; None if it did not."""
+        return self._disk.found if self._disk is not None else None
 
     def connect(self) -> None:
         """Wait (up to ``startup_timeout``) until the launched kernel answers, then make it ready for cells: its
@@ -623,6 +646,8 @@ class Kernel:
 
     def close(self) -> None:
         client, self._client = self._client, None
+        if self._disk is not None:
+            self._disk.close()   # its finding stays readable (disk_exceeded) until the next start
         try:
             if client is not None:
                 if client.kc is not None:
@@ -672,6 +697,8 @@ class Kernel:
         except CellTimeoutError:  # nbclient gave up waiting for output after the interrupt
             return self._timed_out(cell, began, settle, memory)
         except DeadKernelError:
+            if self.disk_exceeded() is not None:
+                return self._over_disk_quota(cell, began)
             if all(self._memory_since(memory)):   # the limit reached, and a process killed
                 return self._out_of_memory(cell, began)
             return CellRun("died", ename="DeadKernelError", evalue="the kernel stopped", stdout=_stdout(cell),
@@ -738,6 +765,8 @@ class Kernel:
         memory limit would have stopped it (:meth:`_out_of_memory`), so the outcome does not depend on which came
         first. A cell that merely holds much memory and runs long, never pressing on the limit, times out.
         ``memory``: the cgroup's (limit reached, OOM kills) when the cell began."""
+        if self.disk_exceeded() is not None:   # stopped by the disk quota while the interrupt was on its way
+            return self._over_disk_quota(cell, began)
         reached, killed = self._memory_since(memory)
         if reached and killed:   # killed by the limit while the interrupt was on its way
             return self._out_of_memory(cell, began)
@@ -764,6 +793,13 @@ class Kernel:
         return CellRun("died", ename=MEMORY_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
                        output_dropped=self._client.dropped,
                        evalue=f"the kernel's memory limit ({self.limits.memory_bytes // 2**20} MB) was reached")
+
+    def _over_disk_quota(self, cell, began: float) -> CellRun:
+        """The run of a cell during which the disk quota stopped the kernel (:mod:`grader.quota`)."""
+        found = self.disk_exceeded()
+        return CellRun("died", ename=DISK_ENAME, stdout=_stdout(cell), seconds=time.perf_counter() - began,
+                       output_dropped=self._client.dropped, disk=found,
+                       evalue=f"the kernel's folder held {quota.held(found, self.limits).en}")
 
     def _output_channel(self, wait: bool = True) -> dict[str, bool]:
         """What became of the cell's output channel, as :class:`CellRun` fields: when it was dropped it is reopened;

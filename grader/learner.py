@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from grader import cell_source, messages
+from grader import cell_source, messages, quota
 from grader.archive import open_zip
 from grader.channel import CallFolder, Channel, bounded_read, private_copy
-from grader.kernel import Kernel, strip_ansi
+from grader.kernel import DISK_ENAME, Kernel, strip_ansi
 from grader.results import Status, Text
 
 MAX_RESULT_BYTES = 512 * 1024 * 1024   # one file, and all the files of one result together
@@ -257,6 +257,9 @@ class KernelLearner:
     def run(self, name: str, *args, timeout: float | None = None, **kwargs) -> Call:
         if name in self._killers:  # it ended the kernel once: calling it again would only spend a restart
             raise LearnerRaised(messages.text("kernel_died", function=name))
+        if self.kernel.disk_exceeded() is not None:  # a kernel the disk quota stopped, not started again
+            raise LearnerRaised(messages.text("disk_limit_before_call", function=name,
+                                              mb=self.kernel.limits.disk_bytes // 2**20))
         timeout = timeout or self.call_timeout_s
         left = self.calls_budget_s - self.calls_spent_s
         if left <= 0:
@@ -284,7 +287,7 @@ class KernelLearner:
                     self._killers.add(name)
                 self._recover(cell)
                 raise LearnerRaised(messages.text("unreadable_value", function=name, reason=cell.evalue[:200])
-                                    if cell.outcome == "garbled" else messages.text("kernel_died", function=name))
+                                    if cell.outcome == "garbled" else _kernel_stopped(name, cell, self.kernel.limits))
             try:
                 return _read_result(folder, name, weights=self.weights)
             except LearnerRaised as problem:
@@ -333,6 +336,15 @@ class KernelLearner:
     def _recover(self, cell) -> None:
         if self.on_kernel_death is not None and self.kernel.needs_restart(cell):
             self.on_kernel_death()
+
+
+def _kernel_stopped(name: str, cell, limits) -> Text:
+    """Why the kernel stopped during the call of ``name``: its disk quota (:mod:`grader.quota`), or anything else
+    the learner's code did (``exit()``, ``os._exit``, a crash, the memory limit)."""
+    if cell.ename == DISK_ENAME:
+        return messages.text("disk_limit_in_call", function=name, reason=quota.held(cell.disk, limits),
+                             mb=limits.disk_bytes // 2**20)
+    return messages.text("kernel_died", function=name)
 
 
 def _arg_spec(folder: CallFolder, key: str, arg: Any) -> dict:

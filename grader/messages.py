@@ -828,6 +828,27 @@ CATALOG: dict[str, tuple[str, str]] = {
         "longer need).",
         "這個儲存格用完了核心的記憶體上限（{mb} MB），所以核心被停止；批改程式重新啟動核心、重跑之前的儲存格，"
         "再繼續執行後面的儲存格。請少留一些或小一點的陣列（用 `del` 刪掉不再需要的）。"),
+    "cell_disk_limit": (
+        "While this cell ran, the kernel's folder (the notebook's working copy and HOME) came to hold {reason}, past "
+        "its disk limit of {mb} MB, so the kernel was stopped. The files in its folder are kept until grading "
+        "ends; as long as they are over the limit, the kernel cannot be started again, and neither the cells "
+        "after this one nor the checks that call your functions can run. Write fewer or smaller files, and delete the ones you no longer "
+        "need.",
+        "這個儲存格執行時，核心的資料夾（notebook 的工作副本與 HOME）存放了{reason}，超過磁碟上限 {mb} MB，"
+        "所以核心被停止。資料夾裡的檔案會留到批改結束；只要仍超過上限，核心就無法重新啟動，之後的儲存格與呼叫你的"
+        "函式的檢查也都無法執行。請少寫一些或小一點的檔案，並刪掉不再需要的檔案。"),
+    "disk_limit_in_call": (
+        "While `{function}` ran, the kernel's folder came to hold {reason}, past its disk limit of {mb} MB, so the "
+        "kernel was stopped (expected: a function that writes no large files). Write fewer or smaller files.",
+        "執行 `{function}` 時，核心的資料夾存放了{reason}，超過磁碟上限 {mb} MB，所以核心被停止"
+        "（函式不應寫出大量或很大的檔案）。請少寫一些或小一點的檔案。"),
+    "disk_limit_before_call": (
+        "`{function}` was not run: the kernel's folder is over its disk limit of {mb} MB (the notebook's cell or "
+        "the function that filled it says so), so the kernel cannot be started again.",
+        "沒有執行 `{function}`：核心的資料夾超過磁碟上限 {mb} MB（寫滿它的儲存格或函式會說明），所以核心無法重新啟動。"),
+    "disk_held_bytes": ("more than {mb} MB of files", "超過 {mb} MB 的檔案"),
+    "disk_held_entries": ("more than {n} files and folders", "超過 {n} 個檔案與資料夾"),
+    "disk_held_unreadable": ("a folder the grader may not read", "批改程式無法讀取的資料夾"),
     "cell_colab_only": (
         "`google.colab` exists only in Colab, so this cell stopped at that line when graded (there is no Drive to "
         "mount here). Put `drive.mount(...)` in a cell of its own, or inside `try: ... except ImportError: pass`, "
@@ -852,6 +873,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "time limit of {seconds:g} s, so the grader stopped running this notebook; {left} cells did not run.",
         "核心重新啟動後，重新執行先前成功的儲存格已用完 notebook 的總時間上限 {seconds:g} 秒，批改程式停止執行這個 "
         "notebook；還有 {left} 個儲存格沒有執行。"),
+    "kernel_over_disk": (
+        "The kernel's folder is still over its disk limit, so the kernel cannot be started again; {left} cells did "
+        "not run.",
+        "核心的資料夾仍超過磁碟上限，所以核心無法重新啟動；還有 {left} 個儲存格沒有執行。"),
     "kernel_gave_up": (
         "The kernel had to be restarted {restarts} times, so the grader stopped running this notebook; "
         "{left} cells did not run.",

@@ -138,7 +138,8 @@ def cell_failure_lines(execution: Execution, lang: str) -> list[str]:
 
 # What the grader (not the learner's code) names a cell it stopped or lost: never shown as an exception name.
 INTERNAL_ENAMES = frozenset({"GraderCellTimeout", "TimeLimit", "KernelLost", "OutputLimit", "KernelNotRunning",
-                             "DeadKernelError", "KernelExit", "KernelMessage", "MemoryLimit"})
+                             "DeadKernelError", "KernelExit", "KernelMessage", "MemoryLimit",
+                             "DiskLimit"})
 
 
 def cell_failure_head(failure) -> Text:

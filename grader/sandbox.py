@@ -69,6 +69,8 @@ class Limits:
     file_bytes: int = 1 * GiB                    # RLIMIT_FSIZE: largest file the kernel may write
     open_files: int = 1024                       # RLIMIT_NOFILE
     tmp_bytes: int = 256 * MiB                   # size of each private tmpfs (/tmp, /var/tmp, /dev/shm)
+    disk_bytes: int = 2 * GiB                    # what the session folder may hold on disk (grader.quota)
+    disk_entries: int = 100_000                  # files and folders it may hold
     cell_output_bytes: int = 1 * MiB             # output kept per cell; the rest is dropped and noted
     notebook_output_bytes: int = 8 * MiB         # output kept for the whole notebook
     message_bytes: int = 32 * MiB                # largest single message the grader accepts from the kernel
@@ -637,6 +639,51 @@ def _set_limits(limits: dict[str, int], report: dict) -> None:
     report["rlimits"] = applied
 
 
+# fallocate(2) allocates a file's blocks at once, without writing them: 1 GiB files (RLIMIT_FSIZE) in a loop filled a
+# host's disk within milliseconds, faster than any look at the session folder (grader.quota, twice a second). The
+# kernel's fallocate fails with EOPNOTSUPP, as on a file system without it: glibc's posix_fallocate then writes
+# the blocks, at the speed of writing, which the quota catches.
+SECCOMP_ARCHES = {"x86_64": (0xC000003E, 285), "aarch64": (0xC00000B7, 47)}   # AUDIT_ARCH_*, __NR_fallocate
+X32_BIT, EOPNOTSUPP = 0x40000000, 95
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _refuse_fallocate(report: dict) -> None:
+    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP, every other system call as before (needs
+    ``PR_SET_NO_NEW_PRIVS``); recorded as ``report["fallocate"]``."""
+    arch = SECCOMP_ARCHES.get(os.uname().machine)
+    if arch is None:
+        report["fallocate"] = f"allowed (no filter for {os.uname().machine})"
+        return
+    audit_arch, number = arch
+    load, jump, ret = 0x20, 0x15, 0x06   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    program = [(load, 0, 0, 4),                        # seccomp_data.arch
+               (jump, 0, 4, audit_arch),               # another architecture's call: allowed
+               (load, 0, 0, 0),                        # seccomp_data.nr
+               (jump, 1, 0, number),
+               (jump, 0, 1, number | X32_BIT),         # the x32 ABI's number of the same call
+               (ret, 0, 0, 0x00050000 | EOPNOTSUPP),   # SECCOMP_RET_ERRNO
+               (ret, 0, 0, 0x7FFF0000)]                # SECCOMP_RET_ALLOW
+    filters = (_SockFilter * len(program))(*[_SockFilter(*op) for op in program])
+    fprog = _SockFprog(len(program), filters)
+    libc = _libc()
+    libc.prctl.argtypes = None
+    try:
+        _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+        report["fallocate"] = "refused"
+    except OSError as error:
+        report["fallocate"] = f"allowed ({error})"
+
+
 def _become(uid: int | None, give: list[str]) -> None:
     if uid is None or os.geteuid() != 0:
         return
@@ -671,6 +718,7 @@ def launch(config: dict, command: list[str]) -> None:
         report.update(network="cut", pid_namespace=True)
         _build_view(config, report)
     _set_limits(config["rlimits"], report)
+    _refuse_fallocate(report)
     report["user"] = "the grader's own user" if config["uid"] is None or os.geteuid() != 0 else \
         f"uid {config['uid']}, a user of its own"
     Path(config["report"]).write_text(json.dumps(report))

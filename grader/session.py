@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import messages, pool
+from grader import messages, pool, quota
 from grader.channel import remove_tree
 from grader.exercise import Exercise
-from grader.kernel import MEMORY_ENAME, CellRun, Kernel
+from grader.kernel import DISK_ENAME, MEMORY_ENAME, CellRun, Kernel
 from grader.learner import KernelLearner
 from grader.notebook import Submission, read_submission
-from grader.results import CellFailure, Execution, Status
+from grader.results import CellFailure, Execution, Status, Text
 
 MAX_RESTARTS = 3
 SEED_CELL = """\
@@ -153,6 +153,7 @@ class Session:
                 left_out = len(submission.cells) - index - 1
                 spent = self._replay_left_s is not None and self._replay_left_s <= 0
                 failures.append(_replays_spent(index + 1, left_out, total_limit) if spent
+                                else _still_over_disk(index + 1, left_out) if run.ename == DISK_ENAME
                                 else _gave_up(index + 1, left_out))
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
@@ -207,12 +208,17 @@ def _failure(index: int, source: str, run: CellRun, limit: float, limits) -> Cel
     note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
                                      seconds=limit, processes=run.processes_killed),
             "died": messages.text("cell_memory_limit", mb=limits.memory_bytes // 2**20) if run.ename == MEMORY_ENAME
+            else _over_disk(run, limits) if run.ename == DISK_ENAME
             else messages.text("cell_killed_kernel", ename=run.ename),
             "exited": messages.text("cell_exit"),
             "garbled": messages.text("cell_garbled", reason=run.evalue),
             "error": messages.text("cell_colab_only") if COLAB_ONLY.search(run.evalue) else None}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)
+
+
+def _over_disk(run: CellRun, limits) -> Text:
+    return messages.text("cell_disk_limit", reason=quota.held(run.disk, limits), mb=limits.disk_bytes // 2**20)
 
 
 def _linked(notebook: Path) -> bool:
@@ -241,6 +247,11 @@ def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
 def _gave_up(index: int, left: int) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
                        note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS, left=left))
+
+
+def _still_over_disk(index: int, left: int) -> CellFailure:
+    return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
+                       note=messages.text("kernel_over_disk", left=left))
 
 
 def _replays_spent(index: int, left: int, limit: float) -> CellFailure:

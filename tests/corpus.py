@@ -447,6 +447,13 @@ print("sent", len(parent))
 '''
 SLEEPS_WHEN_REPLAYED = "import os, time\nif os.path.exists(os.path.expanduser('~/armed')):\n    time.sleep(2.5)\n"
 ARM_AND_CRASH = "import os\nopen(os.path.expanduser('~/armed'), 'w').close()\nos._exit(1)\n"
+# Files of 256 MB written in a loop until the host's disk is full (fallocate would be instant: it is refused), and
+# the same with each file deleted as soon as it is open, so that no folder shows what it holds.
+FILLS_THE_DISK = ("import os\nblock = bytes(2**20)\nfor i in range(10**6):\n    with open(f'fill{{i}}', 'wb') as f:\n"
+                  "        for _ in range(256):\n            f.write(block)\n")
+FILLS_THE_DISK_UNSEEN = ("import os\nblock, held = bytes(2**20), []\nfor i in range(10**6):\n"
+                         "    f = open(f'fill{{i}}', 'wb')\n    os.unlink(f'fill{{i}}')\n    held.append(f)\n"
+                         "    for _ in range(256):\n        f.write(block)\n")
 # Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
 # start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
 # would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
@@ -705,6 +712,12 @@ CASES: tuple[Case, ...] = (
     Case("sleeps_when_replayed", "cells instant when first run that sleep when replayed after a crash",
          "the replays stopped at the notebook's total limit, full score",
          cells=(*[SLEEPS_WHEN_REPLAYED] * 8, ARM_AND_CRASH), cell_timeout_s=3, total_timeout_s=8),
+    Case("fills_the_disk", "256 MB files written in a loop until the host's disk is full",
+         "kernel stopped past its 2 GiB disk quota, not started again while its files are there", cells=(FILLS_THE_DISK,),
+         lost=DAY93_FUNCTIONS, cell_timeout_s=60),
+    Case("fills_the_disk_unseen", "the same, each file deleted while held open (no folder shows them)",
+         "kernel stopped past its disk quota, restarted once they are freed, full score",
+         cells=(FILLS_THE_DISK_UNSEEN,), cell_timeout_s=60),
     Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
          "refused from the end record, before the directory is parsed", lost=("relu",),
          cells=("import struct, sys, types, json, shutil\n"
@@ -734,6 +747,8 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'shell_reply_flood': 'did not finish within',
     'sleeps_when_replayed': 'total time limit of 8 s',
     'memory_bomb': "used up the kernel's memory limit",
+    'fills_the_disk': 'past its disk limit of 2048 MB',
+    'fills_the_disk_unseen': 'past its disk limit of 2048 MB',
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',
     'output_flood': 'was dropped',

@@ -116,12 +116,16 @@ KINDS = (
      "per cell); one byte budget and one load per file for a whole result; one time budget for all calls of an "
      "exercise; HOME walked with bounds, never following the kernel's links; a cell's limit looked at once a "
      "second, whatever the kernel sends on its channels; message headers and buffers bounded before parsing; all "
-     "replays after kernel restarts within the notebook's total limit",
+     "replays after kernel restarts within the notebook's total limit; the kernel's session folder, the only "
+     "place on the host's disk it can write, measured twice a second (deleted files it holds open counted, "
+     "`fallocate` refused by a seccomp filter so that blocks are only had by writing them) and the kernel "
+     "stopped past 2 GiB or 100,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
       "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",
       "one_npy_named_forty_times", "int_past_float_range", "forged_metadata_and_errors",
-      "keras_zip_directory_300k", "shell_reply_flood", "dates_in_parent_header", "sleeps_when_replayed")),
+      "keras_zip_directory_300k", "shell_reply_flood", "dates_in_parent_header", "sleeps_when_replayed",
+      "fills_the_disk", "fills_the_disk_unseen")),
     ("4. One grader-side exception losing the whole submission",
      "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
      "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",
@@ -158,6 +162,8 @@ LIMIT_ROWS = (
     ("largest file", "file_bytes", "RLIMIT_FSIZE"),
     ("open files", "open_files", "RLIMIT_NOFILE"),
     ("each private tmpfs", "tmp_bytes", "/tmp, /var/tmp, /dev/shm in the kernel's mount namespace"),
+    ("session folder on disk", "disk_bytes", "measured twice a second (grader/quota.py), the kernel stopped past it"),
+    ("files and folders in it", "disk_entries", "counted by the same walk"),
     ("output kept per cell", "cell_output_bytes", "the rest dropped, the report says so"),
     ("output kept per notebook", "notebook_output_bytes", "the rest dropped, the report says so"),
     ("largest message from the kernel", "message_bytes", "ZMQ MAXMSGSIZE on the grader's sockets"),
@@ -176,7 +182,7 @@ def _limits() -> str:
     rows = [("core files", "0 (RLIMIT_CORE)", "")]
     for label, name, how in LIMIT_ROWS:
         value = getattr(limits, name)
-        shown = f"{value} s" if name == "cpu_seconds" else str(value) if name in ("processes", "open_files") \
+        shown = f"{value} s" if name == "cpu_seconds" else str(value) if name in ("processes", "open_files", "disk_entries") \
             else ("16 GiB or half the RAM" if name == "address_space_bytes" else _size(value))
         rows.append((label, shown, how))
     rows.append(("cell, notebook, call time", "per exercise (day93: 60 s, 600 s, 20 s)",

@@ -1,0 +1,187 @@
+"""The disk quota of a learner kernel: what its session folder holds, looked at twice a second, and the kernel
+stopped when that is too much.
+
+``RLIMIT_FSIZE`` bounds one file; nothing bounded how many. A kernel writing 1 GiB files in a loop (or holding
+open files it has deleted, which no folder shows) filled the host's disk: in a class batch every later submission
+then failed for the grader's own reasons. The session folder (working copy, HOME and the call channel) is the only
+place on the host's disk the kernel can write (``/tmp``, ``/var/tmp`` and ``/dev/shm`` are its own tmpfs, counted
+by its memory limit), so a :class:`Watch` measures it from the grader's process with :func:`usage`:
+
+* every entry under it, walked by GNU ``find`` (directory descriptors, no link followed, no depth limit), each
+  file's allocated blocks counted once per inode (hard links, sparse files);
+* the files on the same file system that the kernel's processes hold open after deleting them
+  (``/proc/PID/fd``);
+* a walk that cannot go on (more than ``Limits.disk_entries`` entries, a folder the grader may not list) counts as
+  over the quota: an honest notebook makes neither.
+
+Over the quota, every process of the kernel is killed at once (a cell that is still writing would write on through
+an interrupt); the grader reports ``DiskLimit`` for the cell (:data:`grader.kernel.DISK_ENAME`). The files stay
+where they are until the session ends and its folder is removed; while the folder is over the quota, every new
+kernel in it is stopped the same way.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from grader import messages
+from grader.results import Text
+
+POLL_S = 0.5     # how often a running kernel's folder is measured; a second of writing is ~1-2 GB on an SSD
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a session folder holds: ``bytes`` allocated on disk, ``entries`` (files, folders, links), and when the
+    walk stopped before the end, why (:data:`STOPS`)."""
+
+    bytes: int
+    entries: int
+    stopped: str | None = None
+
+    def over(self, disk_bytes: int) -> bool:
+        return self.stopped is not None or self.bytes > disk_bytes
+
+
+STOPS = ("bytes", "entries", "unreadable")   # past the bytes, past the entries; a folder the grader may not list
+
+
+def held(found: Usage, limits) -> Text:
+    """What ``found`` was over, in both languages ("more than 2048 MB of files"); ``limits``: the kernel's
+    :class:`grader.sandbox.Limits`."""
+    kind = found.stopped or "bytes"
+    return messages.text(f"disk_held_{kind}", mb=limits.disk_bytes // 2**20, n=limits.disk_entries)
+
+
+def usage(root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]] = set) -> Usage:
+    """Measure ``root`` (see the module docstring); the walk stops as soon as ``disk_bytes`` or ``max_entries`` is
+    passed. ``pids``: the kernel's processes, whose deleted-but-open files on ``root``'s file system count too.
+    A ``root`` that does not exist holds nothing.
+
+    The walk is GNU ``find -P -xdev``'s (as :func:`grader.channel.remove_tree` uses ``rm``): it walks with directory
+    descriptors, never follows a link, and has no depth limit (a tree 1,200 folders deep in HOME is an honest
+    notebook's right, and would take a descriptor per level in Python). It prints each entry's blocks and inode,
+    never its name, so a name can forge nothing."""
+    try:
+        device = os.stat(root, follow_symlinks=False).st_dev
+    except FileNotFoundError:
+        return Usage(0, 0)
+    walk = _Walk(device, disk_bytes, max_entries)
+    with subprocess.Popen(["find", "-P", str(root), "-xdev", "-mindepth", "1", "-printf", "%b %D %i\\n"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as found:
+        try:
+            for line in found.stdout:
+                walk.line(line)
+        except _Stop as stop:
+            found.kill()
+            return Usage(walk.bytes, walk.entries, str(stop))
+        finally:
+            found.stdout.close()
+    if walk.refused:
+        return Usage(walk.bytes, walk.entries, "unreadable")
+    walk.open_deleted(pids())
+    return Usage(walk.bytes, walk.entries)
+
+
+ENTRY = re.compile(rb"(\d+) (\d+) (\d+)\n")
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Walk:
+    def __init__(self, device: int, disk_bytes: int, max_entries: int):
+        self.device, self.disk_bytes, self.max_entries = device, disk_bytes, max_entries
+        self.bytes = self.entries = 0
+        self.refused = False
+        self.seen: set[tuple[int, int]] = set()
+
+    def line(self, line: bytes) -> None:
+        """One line of ``find``: an entry's blocks (512 bytes), device and inode, or an error of find's."""
+        entry = ENTRY.fullmatch(line)
+        if entry is None:   # "find: '...': Permission denied" (a folder the grader may not list), or a vanished file
+            self.refused = self.refused or b"Permission denied" in line
+            return
+        self.entries += 1
+        if self.entries > self.max_entries:
+            raise _Stop("entries")
+        blocks, device, inode = map(int, entry.groups())
+        self.add(device, inode, blocks * 512)
+
+    def add(self, device: int, inode: int, size: int) -> None:
+        if (device, inode) not in self.seen:
+            self.seen.add((device, inode))
+            self.bytes += size
+        if self.bytes > self.disk_bytes:
+            raise _Stop("bytes")
+
+    def open_deleted(self, pids: set[int]) -> None:
+        """Count the deleted files on the walked file system that ``pids`` hold open."""
+        for pid in pids:
+            fds = Path(f"/proc/{pid}/fd")
+            try:
+                names = os.listdir(fds)
+            except OSError:
+                continue
+            for name in names:
+                try:
+                    if not os.readlink(fds / name).endswith(" (deleted)"):
+                        continue
+                    info = os.stat(fds / name)
+                except OSError:
+                    continue
+                if info.st_dev == self.device and stat.S_ISREG(info.st_mode):
+                    try:
+                        self.add(info.st_dev, info.st_ino, info.st_blocks * 512)
+                    except _Stop:
+                        return
+
+
+class Watch:
+    """A thread that measures ``root`` every :data:`POLL_S` seconds and, the first time it is over ``disk_bytes``
+    (:meth:`Usage.over`), calls ``stop()`` once and ends; ``found`` is then that :class:`Usage`. Use as a context
+    manager or call :meth:`close`."""
+
+    def __init__(self, root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]],
+                 stop: Callable[[], None]):
+        self.root, self.disk_bytes, self.max_entries, self.pids, self.stop = root, disk_bytes, max_entries, pids, stop
+        self.found: Usage | None = None
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="grader-disk-quota", daemon=True)
+        self._thread.start()
+
+    def check(self) -> Usage | None:
+        """Measure now (also what the thread does); the :class:`Usage` when it is over the quota, after ``stop()``."""
+        with self._lock:
+            if self.found is None:
+                measured = usage(self.root, disk_bytes=self.disk_bytes, max_entries=self.max_entries, pids=self.pids)
+                if measured.over(self.disk_bytes):
+                    self.found = measured
+                    self.stop()
+            return self.found
+
+    def _run(self) -> None:
+        while self.found is None and not self._closed.wait(POLL_S):
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - a failed measurement is retried at the next poll
+                continue
+
+    def close(self) -> None:
+        self._closed.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,191 @@
+"""The disk quota of a learner kernel (grader/quota.py): a kernel that fills the host's disk through its session
+folder (files in a loop, files it deleted and holds open, files allocated without writing, from a thread between
+cells) is stopped within a second of its limit, says so in both languages, and is not started again while its
+folder is over the limit."""
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import exercise as exercises
+from grader import pool, quota
+from grader.kernel import DISK_ENAME, Kernel, kernel_env
+from grader.learner import KernelLearner, LearnerRaised
+from grader.sandbox import Limits, MiB
+from grader.session import Session
+
+QUOTA = 64 * MiB
+# the most a kernel writes past the quota before it is stopped: a poll (0.5 s) of writing, and the kill
+OVERSHOOT = 1024 * MiB
+WRITE_LOOP = "import os\nblock = b'x' * 2**20\nfor i in range(4000):\n    open(f'f{i}', 'wb').write(block)\n"
+
+
+def allocated(folder: Path) -> int:
+    return sum(p.lstat().st_blocks * 512 for p in folder.rglob("*"))
+
+
+def small_quota_kernel(root: Path) -> Kernel:
+    (root / "work").mkdir()
+    (root / "home").mkdir()
+    return Kernel(workdir=root / "work", env=kernel_env(home=root / "home", extra={}),
+                  limits=Limits(disk_bytes=QUOTA, disk_entries=5000))
+
+
+# ---------------------------------------------------------------- measuring a folder
+
+def test_usage_counts_allocated_blocks_once_per_inode_and_follows_no_link(tmp_path):
+    (tmp_path / "a").write_bytes(b"x" * MiB)
+    os.link(tmp_path / "a", tmp_path / "hard")            # one file, two names
+    with open(tmp_path / "sparse", "wb") as handle:       # 1 GiB long, nothing written
+        handle.truncate(2**30)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "big").write_bytes(b"y" * 4 * MiB)
+    (tmp_path / "link").symlink_to(outside)               # a folder elsewhere, not walked
+    found = quota.usage(tmp_path, disk_bytes=2**40, max_entries=100)
+    assert found.stopped is None and found.entries == 4
+    assert MiB <= found.bytes < MiB + 64 * 1024, found     # the 1 MiB file once; the sparse file's few blocks
+
+
+@pytest.mark.parametrize("make, stop", [
+    (lambda root: [(root / f"e{i}").touch() for i in range(30)], "entries"),
+    (lambda root: (root / "big").write_bytes(b"z" * 2 * MiB), "bytes"),
+], ids=["entries", "bytes"])
+def test_a_walk_stops_at_the_first_limit_passed_and_counts_as_over(tmp_path, make, stop):
+    make(tmp_path)
+    found = quota.usage(tmp_path, disk_bytes=MiB, max_entries=20)
+    assert found.stopped == stop and found.over(MiB)
+    assert quota.held(found, Limits(disk_bytes=MiB, disk_entries=20)).en == \
+        {"entries": "more than 20 files and folders", "bytes": "more than 1 MB of files"}[stop]
+
+
+def test_a_tree_1200_folders_deep_is_walked_to_its_bottom(tmp_path):
+    deep = str(tmp_path)
+    for _ in range(1200):      # what tests/test_session.py's notebook makes in HOME, and survives
+        deep = os.path.join(deep, "d")
+        os.mkdir(deep)
+    Path(deep, "big").write_bytes(b"b" * 4 * MiB)
+    found = quota.usage(tmp_path, disk_bytes=2**40, max_entries=10_000)
+    assert found.stopped is None and found.entries == 1201 and found.bytes >= 4 * MiB
+    assert quota.usage(tmp_path, disk_bytes=3 * MiB, max_entries=10_000).stopped == "bytes"
+
+
+def test_a_folder_the_grader_may_not_list_counts_as_over(monkeypatch):
+    """As a grader that is not root meets a folder the kernel (its own user then) closed with mode 000: ``find``
+    run as ``nobody`` here, since root may list anything."""
+    folder = Path(tempfile.mkdtemp(prefix="quota-"))
+    try:
+        folder.chmod(0o755)
+        (folder / "open").mkdir()
+        (folder / "closed").mkdir(mode=0o000)
+        real = subprocess.Popen
+        monkeypatch.setattr(quota.subprocess, "Popen", lambda argv, **kw: real(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv], **kw))
+        found = quota.usage(folder, disk_bytes=2**40, max_entries=100)
+        assert found.stopped == "unreadable" and found.over(2**40) and found.entries == 2
+        assert quota.held(found, Limits()).en == "a folder the grader may not read"
+        assert "無法讀取" in quota.held(found, Limits()).zh_tw
+    finally:
+        (folder / "closed").chmod(0o755)
+        shutil.rmtree(folder)
+
+
+# ---------------------------------------------------------------- a kernel over its quota
+
+def test_a_cell_writing_files_in_a_loop_is_stopped_at_the_quota_and_the_kernel_is_not_started_again(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        assert kernel.run("print('ok')", timeout=10).ok
+        began = time.monotonic()
+        run = kernel.run(WRITE_LOOP, timeout=60)
+        assert run.outcome == "died" and run.ename == DISK_ENAME, run
+        assert time.monotonic() - began < 10
+        assert run.evalue == "the kernel's folder held more than 64 MB of files" and run.disk.over(QUOTA)
+        held, written = allocated(tmp_path), allocated(tmp_path / "work")
+        assert QUOTA < held < QUOTA + OVERSHOOT, held // MiB
+        later = kernel.run("print('again')", timeout=10)
+        assert later.ename == DISK_ENAME   # the same kernel, still stopped
+        with pytest.raises(RuntimeError):
+            kernel.restart()                  # its folder is still over the quota: stopped as it starts
+        assert allocated(tmp_path / "work") == written   # none of it removed: the session ends, its folder goes
+
+
+def test_allocating_without_writing_is_refused_and_the_fallback_writes_are_stopped(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        assert kernel.sandbox["fallocate"] == "refused"
+        direct = kernel.run("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                            "fd = os.open('a', os.O_CREAT | os.O_WRONLY)\n"
+                            "print(libc.fallocate(fd, 0, 0, ctypes.c_long(2**30)), ctypes.get_errno())", timeout=10)
+        assert direct.stdout.split() == ["-1", "95"]   # EOPNOTSUPP: no gigabyte allocated in a millisecond
+        run = kernel.run("import os\nfor i in range(200):\n    fd = os.open(f'g{i}', os.O_CREAT | os.O_WRONLY)\n"
+                         "    os.posix_fallocate(fd, 0, 2**28)\n    os.close(fd)\n", timeout=60)
+        assert run.ename == DISK_ENAME, run
+        assert allocated(tmp_path) < QUOTA + OVERSHOOT
+
+
+def test_deleted_files_held_open_count_and_once_freed_the_kernel_starts_again(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        run = kernel.run("import os\nheld = []\nfor i in range(4000):\n    handle = open(f'h{i}', 'wb')\n"
+                         "    os.unlink(f'h{i}')\n    handle.write(b'x' * 2**20)\n    handle.flush()\n"
+                         "    held.append(handle)\n", timeout=60)
+        assert run.ename == DISK_ENAME and run.disk.stopped is None, run   # nothing in the folder, all held open
+        kernel.restart()                  # its processes are gone, and the space with them
+        assert kernel.disk_exceeded() is None and kernel.run("print(1)", timeout=10).stdout == "1\n"
+
+
+def test_a_thread_that_writes_between_cells_is_stopped_while_the_grader_works(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        started = kernel.run("import threading\n"
+                             f"threading.Thread(target=lambda: exec({WRITE_LOOP!r}), daemon=True).start()", timeout=10)
+        assert started.ok
+        time.sleep(4)    # the grader busy with other work: no cell runs
+        assert kernel.disk_exceeded() is not None and allocated(tmp_path) < QUOTA + OVERSHOOT
+        assert kernel.run("print(1)", timeout=10).ename == DISK_ENAME
+
+
+def test_a_function_that_fills_the_disk_during_a_check_is_named_and_the_next_call_is_not_made(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        assert kernel.run(f"def fill():\n" + "".join("    " + line + "\n" for line in WRITE_LOOP.splitlines())
+                          + "def other():\n    return 1\n", timeout=10).ok
+        learner = KernelLearner(kernel, tmp_path / "work")
+        with pytest.raises(LearnerRaised) as raised:
+            learner.call("fill")
+        assert raised.value.text.en.startswith("While `fill` ran, the kernel's folder came to hold more than 64 MB")
+        assert "磁碟上限 64 MB" in raised.value.text.zh_tw
+        with pytest.raises(LearnerRaised) as refused:
+            learner.call("other")
+        assert refused.value.text.en.startswith("`other` was not run: the kernel's folder is over its disk limit")
+        learner.close()
+
+
+def test_a_notebook_that_fills_the_disk_is_told_which_cell_and_the_rest_is_not_run(tmp_path, monkeypatch):
+    pool.discard()   # no kernel launched ahead with the default limits
+    monkeypatch.setattr(pool, "Kernel", functools.partial(Kernel, limits=Limits(disk_bytes=QUOTA)))
+    exercise = exercises.get("day93")
+    notebook = nbformat.read(exercise.solution, as_version=4)
+    code = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    notebook.cells.insert(code[3], nbformat.v4.new_code_cell(WRITE_LOOP))
+    path = tmp_path / "day93.ipynb"
+    nbformat.write(notebook, path)
+    with Session(exercise, path, seed=1) as session:
+        failures = session.execution.failures
+        assert [(f.index, f.ename) for f in failures] == [(3, DISK_ENAME), (4, "KernelLost")]
+        assert "past its disk limit of 64 MB" in failures[0].note.en and "磁碟上限 64 MB" in failures[0].note.zh_tw
+        left = sum(1 for c in notebook.cells if c.cell_type == "code" and c.source.strip()) - 4
+        assert failures[1].note.en == (f"The kernel's folder is still over its disk limit, so the kernel cannot be "
+                                       f"started again; {left} cells did not run.")
+
+
+def test_an_honest_kernel_is_never_stopped_by_the_default_quota(tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "home").mkdir()
+    with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as kernel:
+        run = kernel.run("import numpy as np\nfor i in range(3):\n    np.save(f'a{i}.npy', np.zeros((64, 2**20), 'uint8'))",
+                         timeout=60)   # 192 MB of arrays: a lot for a notebook, far under 2 GiB
+        time.sleep(1.5)
+        assert run.ok and kernel.disk_exceeded() is None and kernel.run("print(1)", timeout=10).ok
