@@ -25,6 +25,7 @@ import os
 import re
 import stat
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,9 @@ def usage(root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], s
     except FileNotFoundError:
         return Usage(0, 0)
     walk = _Walk(device, disk_bytes, max_entries)
-    with subprocess.Popen(["find", "-P", str(root), "-xdev", "-mindepth", "1", "-printf", "%b %D %i\\n"],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as found:
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(
+            ["find", "-P", str(root), "-xdev", "-mindepth", "1", "-printf", "%b %D %i\\n"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors) as found:
         try:
             for line in found.stdout:
                 walk.line(line)
@@ -83,8 +85,11 @@ def usage(root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], s
             return Usage(walk.bytes, walk.entries, str(stop))
         finally:
             found.stdout.close()
-    if walk.refused:
-        return Usage(walk.bytes, walk.entries, "unreadable")
+        found.wait()
+        errors.seek(0)
+        # "find: '...': Permission denied": a folder the grader may not list (a vanished file is only a race)
+        if b"Permission denied" in errors.read(1 << 16):
+            return Usage(walk.bytes, walk.entries, "unreadable")
     walk.open_deleted(pids())
     return Usage(walk.bytes, walk.entries)
 
@@ -100,14 +105,12 @@ class _Walk:
     def __init__(self, device: int, disk_bytes: int, max_entries: int):
         self.device, self.disk_bytes, self.max_entries = device, disk_bytes, max_entries
         self.bytes = self.entries = 0
-        self.refused = False
         self.seen: set[tuple[int, int]] = set()
 
     def line(self, line: bytes) -> None:
-        """One line of ``find``: an entry's blocks (512 bytes), device and inode, or an error of find's."""
+        """One line of ``find``: an entry's blocks (512 bytes), device and inode."""
         entry = ENTRY.fullmatch(line)
-        if entry is None:   # "find: '...': Permission denied" (a folder the grader may not list), or a vanished file
-            self.refused = self.refused or b"Permission denied" in line
+        if entry is None:
             return
         self.entries += 1
         if self.entries > self.max_entries:

@@ -17,7 +17,9 @@ The launcher, still running as the grader's user, in this order:
    ``/proc``; then ``pivot_root`` into it and the host's root detached, so nothing else of the host (another
    checkout, a dataset copy, a batch's submissions or output folder) exists for the kernel. Where a step of it
    is refused, the host's view read-only with the hidden folders covered (recorded as ``allow_list_refused``);
-4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files);
+4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files) and a
+   seccomp filter under which ``fallocate`` fails (:func:`_refuse_fallocate`; the disk quota, :mod:`grader.quota`,
+   then sees every block the kernel gets, as it writes it);
 5. when it runs as root, becomes a user id of its own (no other process has it: ``RLIMIT_NPROC`` counts
    only this kernel, and the kernel cannot signal, trace or write anything of the grader's);
 6. points stdin/stdout/stderr at ``/dev/null`` (the kernel talks to the grader only over its sockets), writes
