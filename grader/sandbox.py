@@ -72,7 +72,7 @@ class Limits:
     open_files: int = 1024                       # RLIMIT_NOFILE
     tmp_bytes: int = 256 * MiB                   # size of each private tmpfs (/tmp, /var/tmp, /dev/shm)
     disk_bytes: int = 2 * GiB                    # what the session folder may hold on disk (grader.quota)
-    disk_entries: int = 100_000                  # files and folders it may hold
+    disk_entries: int = 20_000                   # files and folders it may hold (a walk of 100,000 nested: 2 CPU-s)
     cell_output_bytes: int = 1 * MiB             # output kept per cell; the rest is dropped and noted
     notebook_output_bytes: int = 8 * MiB         # output kept for the whole notebook
     message_bytes: int = 32 * MiB                # largest single message the grader accepts from the kernel
@@ -644,9 +644,12 @@ def _set_limits(limits: dict[str, int], report: dict) -> None:
 # fallocate(2) allocates a file's blocks at once, without writing them: 1 GiB files (RLIMIT_FSIZE) in a loop filled a
 # host's disk within milliseconds, faster than any look at the session folder (grader.quota, twice a second). The
 # kernel's fallocate fails with EOPNOTSUPP, as on a file system without it: glibc's posix_fallocate then writes
-# the blocks, at the speed of writing, which the quota catches.
+# the blocks, at the speed of writing, which the quota catches. The same call is had other ways, refused too (red
+# team, 2026-12-03: 3 GiB in 5 ms each): through the 32-bit system call entry (``int 0x80``: any call of another
+# architecture fails with ENOSYS), the x32 numbers, and io_uring (``io_uring_setup`` fails with ENOSYS, as on a
+# kernel built without it; Python, NumPy and TensorFlow do not use it).
 SECCOMP_ARCHES = {"x86_64": (0xC000003E, 285), "aarch64": (0xC00000B7, 47)}   # AUDIT_ARCH_*, __NR_fallocate
-X32_BIT, EOPNOTSUPP = 0x40000000, 95
+IO_URING_SETUP, X32_BIT, EOPNOTSUPP, ENOSYS = 425, 0x40000000, 95, 38
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 
 
@@ -659,21 +662,26 @@ class _SockFprog(ctypes.Structure):
 
 
 def _refuse_fallocate(report: dict) -> None:
-    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP, every other system call as before (needs
-    ``PR_SET_NO_NEW_PRIVS``); recorded as ``report["fallocate"]``."""
+    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP; ``io_uring_setup``, the x32 numbers and every call
+    of another architecture with ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``);
+    recorded as ``report["fallocate"]``."""
     arch = SECCOMP_ARCHES.get(os.uname().machine)
     if arch is None:
         report["fallocate"] = f"allowed (no filter for {os.uname().machine})"
         return
     audit_arch, number = arch
-    load, jump, ret = 0x20, 0x15, 0x06   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
-    program = [(load, 0, 0, 4),                        # seccomp_data.arch
-               (jump, 0, 4, audit_arch),               # another architecture's call: allowed
-               (load, 0, 0, 0),                        # seccomp_data.nr
-               (jump, 1, 0, number),
-               (jump, 0, 1, number | X32_BIT),         # the x32 ABI's number of the same call
-               (ret, 0, 0, 0x00050000 | EOPNOTSUPP),   # SECCOMP_RET_ERRNO
-               (ret, 0, 0, 0x7FFF0000)]                # SECCOMP_RET_ALLOW
+    load, equal, has = 0x20, 0x15, 0x45   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_JMP|BPF_JSET|BPF_K
+    ret, errno, allow = 0x06, 0x00050000, 0x7FFF0000   # BPF_RET|BPF_K, SECCOMP_RET_ERRNO, SECCOMP_RET_ALLOW
+    program = [(load, 0, 0, 4),                     # 0: seccomp_data.arch
+               (equal, 1, 0, audit_arch),           # 1: this architecture's call: on at 3
+               (ret, 0, 0, errno | ENOSYS),         # 2: another's (int 0x80): refused
+               (load, 0, 0, 0),                     # 3: seccomp_data.nr
+               (has, 4, 0, X32_BIT),                # 4: an x32 number: refused at 9
+               (equal, 2, 0, number),               # 5: fallocate: refused at 8
+               (equal, 2, 0, IO_URING_SETUP),       # 6: io_uring_setup: refused at 9
+               (ret, 0, 0, allow),                  # 7
+               (ret, 0, 0, errno | EOPNOTSUPP),     # 8
+               (ret, 0, 0, errno | ENOSYS)]         # 9
     filters = (_SockFilter * len(program))(*[_SockFilter(*op) for op in program])
     fprog = _SockFprog(len(program), filters)
     libc = _libc()

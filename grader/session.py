@@ -153,7 +153,7 @@ class Session:
                 left_out = len(submission.cells) - index - 1
                 spent = self._replay_left_s is not None and self._replay_left_s <= 0
                 failures.append(_replays_spent(index + 1, left_out, total_limit) if spent
-                                else _still_over_disk(index + 1, left_out) if run.ename == DISK_ENAME
+                                else _still_over_disk(index + 1, left_out) if self._kernel.disk_exceeded()
                                 else _gave_up(index + 1, left_out))
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),

@@ -78,8 +78,14 @@ user {user}; cgroup limits {cgroup}.
 - **Without writable cgroups** there is no memory limit on resident memory (only `RLIMIT_AS`, per process) and
   no process limit that binds root. With a GPU visible `RLIMIT_AS` is lifted (CUDA reserves tens of GiB of
   address space), so then only the cgroup memory limit holds.
-- **Disk**: one file is capped (`RLIMIT_FSIZE`), the total the kernel writes to its working copy and HOME is
-  not (no quota); the time limits bound it.
+- **Disk**: the kernel's session folder is measured twice a second (`grader/quota.py`), so a kernel writes
+  about a second's worth past its 2 GiB quota before it is stopped (1.2 GB with four processes copying in
+  parallel, 2026-12-03). Files deleted while open or mapped count, but not a deleted file whose descriptor the
+  kernel sent over a Unix socket and never received: no process holds it, so `/proc` does not show it, and up to
+  1,024 of them (`RLIMIT_NOFILE`) of 1 GiB each (`RLIMIT_FSIZE`) stay on the host's disk until the kernel is
+  closed (red team, 2026-12-03: 2.5 GB so, the kernel running on). Closing it needs the session folder on a file
+  system of its own with a size (a tmpfs, whose pages the kernel's memory limit counts), which the grader does not
+  make yet.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
@@ -117,9 +123,10 @@ KINDS = (
      "exercise; HOME walked with bounds, never following the kernel's links; a cell's limit looked at once a "
      "second, whatever the kernel sends on its channels; message headers and buffers bounded before parsing; all "
      "replays after kernel restarts within the notebook's total limit; the kernel's session folder, the only "
-     "place on the host's disk it can write, measured twice a second (deleted files it holds open counted, "
-     "`fallocate` refused by a seccomp filter so that blocks are only had by writing them) and the kernel "
-     "stopped past 2 GiB or 100,000 entries, and not started again while its folder is over",
+     "place on the host's disk it can write, measured twice a second (deleted files it holds open or mapped "
+     "counted, `fallocate` refused by a seccomp filter, also through `int 0x80`, x32 and io_uring, so that blocks "
+     "are only had by writing them) and the kernel "
+     "stopped past 2 GiB or 20,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
       "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",

@@ -193,3 +193,42 @@ def test_an_honest_kernel_is_never_stopped_by_the_default_quota(tmp_path):
                          timeout=60)   # 192 MB of arrays: a lot for a notebook, far under 2 GiB
         time.sleep(1.5)
         assert run.ok and kernel.disk_exceeded() is None and kernel.run("print(1)", timeout=10).ok
+
+
+# fallocate through the 32-bit system call entry from this 64-bit process (red team, 2026-12-03): i386 call 324
+INT80_FALLOCATE = '''
+import ctypes, mmap
+code = bytes.fromhex("53 55 41 89 d0 41 89 c9 89 fb 89 f1 31 d2 31 f6 44 89 c7 44 89 cd b8 44 01 00 00 cd 80 5d 5b c3")
+page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+page.write(code)
+fallocate32 = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_uint, ctypes.c_uint)(
+    ctypes.addressof(ctypes.c_char.from_buffer(page)))
+fd = os.open("i386", os.O_CREAT | os.O_RDWR)
+print(fallocate32(fd, 0, 2**30, 0), os.fstat(fd).st_blocks)
+'''
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the i386 entry exists on x86_64 only")
+def test_fallocate_through_int_0x80_and_io_uring_is_refused_too(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        i386 = kernel.run("import os\n" + INT80_FALLOCATE, timeout=10)
+        assert i386.stdout.split() == ["-38", "0"], i386   # ENOSYS: no gigabyte in a millisecond
+        uring = kernel.run("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                           "params = ctypes.create_string_buffer(120)\n"
+                           "print(libc.syscall(425, 8, params), ctypes.get_errno())", timeout=10)
+        assert uring.stdout.split() == ["-1", "38"], uring   # io_uring_setup: ENOSYS, no IORING_OP_FALLOCATE
+        assert kernel.run("print(sum(range(10)))", timeout=10).stdout == "45\n"   # every other call as before
+
+
+def test_a_deleted_file_kept_only_by_a_memory_mapping_counts(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        run = kernel.run("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                         "libc.mmap.restype = ctypes.c_void_p\n"
+                         "libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, "
+                         "ctypes.c_int, ctypes.c_long]\nmaps = []\nfor i in range(200):\n"
+                         "    fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o600)\n"
+                         "    for _ in range(8):\n        os.write(fd, b'x' * 2**20)\n"
+                         "    maps.append(libc.mmap(None, 4096, 1, 1, fd, 0))\n    os.close(fd)\n"
+                         "import time\ntime.sleep(5)\n", timeout=60)
+        assert run.ename == DISK_ENAME and run.disk.stopped is None, run   # 8 MB files no folder and no fd shows
+        assert allocated(tmp_path) < QUOTA   # the mappings went with the kernel
