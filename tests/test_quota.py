@@ -208,11 +208,11 @@ print(fallocate32(fd, 0, 2**30, 0), os.fstat(fd).st_blocks)
 '''
 
 
-@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the i386 entry exists on x86_64 only")
 def test_fallocate_through_int_0x80_and_io_uring_is_refused_too(tmp_path):
     with small_quota_kernel(tmp_path) as kernel:
-        i386 = kernel.run("import os\n" + INT80_FALLOCATE, timeout=10)
-        assert i386.stdout.split() == ["-38", "0"], i386   # ENOSYS: no gigabyte in a millisecond
+        if os.uname().machine == "x86_64":   # the 32-bit entry exists there only
+            i386 = kernel.run("import os\n" + INT80_FALLOCATE, timeout=10)
+            assert i386.stdout.split() == ["-38", "0"], i386   # ENOSYS: no gigabyte in a millisecond
         uring = kernel.run("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
                            "params = ctypes.create_string_buffer(120)\n"
                            "print(libc.syscall(425, 8, params), ctypes.get_errno())", timeout=10)
