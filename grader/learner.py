@@ -342,8 +342,7 @@ def _kernel_stopped(name: str, cell, limits) -> Text:
     """Why the kernel stopped during the call of ``name``: its disk quota (:mod:`grader.quota`), or anything else
     the learner's code did (``exit()``, ``os._exit``, a crash, the memory limit)."""
     if cell.ename == DISK_ENAME:
-        return messages.text("disk_limit_in_call", function=name, reason=quota.held(cell.disk, limits),
-                             mb=limits.disk_bytes // 2**20)
+        return quota.told("disk_limit_in_call", cell.disk, limits, function=name)
     return messages.text("kernel_died", function=name)
 
 

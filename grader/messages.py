@@ -832,8 +832,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "While this cell ran, the kernel's folder (the notebook's working copy and HOME) came to hold {reason}, past "
         "its disk limit of {mb} MB, so the kernel was stopped. The files in its folder are kept until grading "
         "ends; as long as they are over the limit, the kernel cannot be started again, and neither the cells "
-        "after this one nor the checks that call your functions can run. Write fewer or smaller files, and delete the ones you no longer "
-        "need.",
+        "after this one nor the checks that call your functions can run. Write fewer or smaller files, and delete "
+        "the ones you no longer need.",
         "這個儲存格執行時，核心的資料夾（notebook 的工作副本與 HOME）存放了{reason}，超過磁碟上限 {mb} MB，"
         "所以核心被停止。資料夾裡的檔案會留到批改結束；只要仍超過上限，核心就無法重新啟動，之後的儲存格與呼叫你的"
         "函式的檢查也都無法執行。請少寫一些或小一點的檔案，並刪掉不再需要的檔案。"),

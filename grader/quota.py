@@ -42,7 +42,8 @@ POLL_S = 0.5
 @dataclass(frozen=True)
 class Usage:
     """What a session folder holds: ``bytes`` allocated on disk, ``entries`` (files, folders, links), and when the
-    walk stopped before the end, why (:data:`STOPS`)."""
+    walk stopped before the end, why: ``"bytes"`` or ``"entries"`` (past the limit), ``"unreadable"`` (a folder
+    the grader may not list)."""
 
     bytes: int
     entries: int
@@ -52,14 +53,17 @@ class Usage:
         return self.stopped is not None or self.bytes > disk_bytes
 
 
-STOPS = ("bytes", "entries", "unreadable")   # past the bytes, past the entries; a folder the grader may not list
-
-
 def held(found: Usage, limits) -> Text:
     """What ``found`` was over, in both languages ("more than 2048 MB of files"); ``limits``: the kernel's
     :class:`grader.sandbox.Limits`."""
     kind = found.stopped or "bytes"
     return messages.text(f"disk_held_{kind}", mb=limits.disk_bytes // 2**20, n=limits.disk_entries)
+
+
+def told(key: str, found: Usage, limits, **fields) -> Text:
+    """The message ``key`` about a kernel its disk quota stopped: ``reason`` (:func:`held`) and ``mb`` (the
+    limit) filled in, with ``fields``."""
+    return messages.text(key, reason=held(found, limits), mb=limits.disk_bytes // 2**20, **fields)
 
 
 def usage(root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]] = set) -> Usage:
@@ -183,8 +187,8 @@ class _Walk:
 
 class Watch:
     """A thread that measures ``root`` every :data:`POLL_S` seconds and, the first time it is over ``disk_bytes``
-    (:meth:`Usage.over`), calls ``stop()`` once and ends; ``found`` is then that :class:`Usage`. Use as a context
-    manager or call :meth:`close`."""
+    (:meth:`Usage.over`), calls ``stop()`` once and ends; ``found`` is then that :class:`Usage`. :meth:`close`
+    ends it."""
 
     def __init__(self, root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]],
                  stop: Callable[[], None]):
@@ -216,9 +220,3 @@ class Watch:
         self._closed.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
-
-    def __enter__(self) -> "Watch":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -23,7 +23,7 @@ from grader.exercise import Exercise
 from grader.kernel import DISK_ENAME, MEMORY_ENAME, CellRun, Kernel
 from grader.learner import KernelLearner
 from grader.notebook import Submission, read_submission
-from grader.results import CellFailure, Execution, Status, Text
+from grader.results import CellFailure, Execution, Status
 
 MAX_RESTARTS = 3
 SEED_CELL = """\
@@ -208,17 +208,13 @@ def _failure(index: int, source: str, run: CellRun, limit: float, limits) -> Cel
     note = {"timeout": messages.text("cell_timeout_forked" if run.processes_killed else "cell_timeout",
                                      seconds=limit, processes=run.processes_killed),
             "died": messages.text("cell_memory_limit", mb=limits.memory_bytes // 2**20) if run.ename == MEMORY_ENAME
-            else _over_disk(run, limits) if run.ename == DISK_ENAME
+            else quota.told("cell_disk_limit", run.disk, limits) if run.ename == DISK_ENAME
             else messages.text("cell_killed_kernel", ename=run.ename),
             "exited": messages.text("cell_exit"),
             "garbled": messages.text("cell_garbled", reason=run.evalue),
             "error": messages.text("cell_colab_only") if COLAB_ONLY.search(run.evalue) else None}.get(run.outcome)
     return CellFailure(index=index, source=source[:4000], status=status, ename=run.ename or run.outcome,
                        evalue=run.evalue, traceback=run.traceback, note=note)
-
-
-def _over_disk(run: CellRun, limits) -> Text:
-    return messages.text("cell_disk_limit", reason=quota.held(run.disk, limits), mb=limits.disk_bytes // 2**20)
 
 
 def _linked(notebook: Path) -> bool:

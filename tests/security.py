@@ -189,7 +189,8 @@ def _limits() -> str:
     rows = [("core files", "0 (RLIMIT_CORE)", "")]
     for label, name, how in LIMIT_ROWS:
         value = getattr(limits, name)
-        shown = f"{value} s" if name == "cpu_seconds" else str(value) if name in ("processes", "open_files", "disk_entries") \
+        counts = ("processes", "open_files", "disk_entries")
+        shown = f"{value} s" if name == "cpu_seconds" else str(value) if name in counts \
             else ("16 GiB or half the RAM" if name == "address_space_bytes" else _size(value))
         rows.append((label, shown, how))
     rows.append(("cell, notebook, call time", "per exercise (day93: 60 s, 600 s, 20 s)",

@@ -189,7 +189,8 @@ def test_an_honest_kernel_is_never_stopped_by_the_default_quota(tmp_path):
     (tmp_path / "work").mkdir()
     (tmp_path / "home").mkdir()
     with Kernel(workdir=tmp_path / "work", env=kernel_env(home=tmp_path / "home", extra={})) as kernel:
-        run = kernel.run("import numpy as np\nfor i in range(3):\n    np.save(f'a{i}.npy', np.zeros((64, 2**20), 'uint8'))",
+        run = kernel.run("import numpy as np\nfor i in range(3):\n"
+                         "    np.save(f'a{i}.npy', np.zeros((64, 2**20), 'uint8'))",
                          timeout=60)   # 192 MB of arrays: a lot for a notebook, far under 2 GiB
         time.sleep(1.5)
         assert run.ok and kernel.disk_exceeded() is None and kernel.run("print(1)", timeout=10).ok
