@@ -18,8 +18,8 @@ The launcher, still running as the grader's user, in this order:
    checkout, a dataset copy, a batch's submissions or output folder) exists for the kernel. Where a step of it
    is refused, the host's view read-only with the hidden folders covered (recorded as ``allow_list_refused``);
 4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files) and a
-   seccomp filter under which ``fallocate`` fails (:func:`_refuse_fallocate`; the disk quota, :mod:`grader.quota`,
-   then sees every block the kernel gets, as it writes it);
+   seccomp filter under which ``fallocate`` fails and no open file can be sent over a socket (:func:`_refuse_calls`;
+   the disk quota, :mod:`grader.quota`, then sees every block the kernel gets, as it writes it);
 5. when it runs as root, becomes a user id of its own (no other process has it: ``RLIMIT_NPROC`` counts
    only this kernel, and the kernel cannot signal, trace or write anything of the grader's);
 6. points stdin/stdout/stderr at ``/dev/null`` (the kernel talks to the grader only over its sockets), writes
@@ -648,8 +648,18 @@ def _set_limits(limits: dict[str, int], report: dict) -> None:
 # team, 2026-12-03: 3 GiB in 5 ms each): through the 32-bit system call entry (``int 0x80``: any call of another
 # architecture fails with ENOSYS), the x32 numbers, and io_uring (``io_uring_setup`` fails with ENOSYS, as on a
 # kernel built without it; Python, NumPy and TensorFlow do not use it).
-SECCOMP_ARCHES = {"x86_64": (0xC000003E, 285), "aarch64": (0xC00000B7, 47)}   # AUDIT_ARCH_*, __NR_fallocate
-IO_URING_SETUP, X32_BIT, EOPNOTSUPP, ENOSYS = 425, 0x40000000, 95, 38
+# sendmsg(2) and sendmmsg(2) fail with EPERM: with them a process sends an open file over a Unix socket
+# (SCM_RIGHTS), and a deleted file whose descriptor waits there, never received, is held by no process, so no
+# folder and nothing in /proc shows it (red team, 2026-12-03: 2.5 GB so, the quota blind). No other way to send a
+# descriptor exists. Grading day96 and day98 under strace (grader, kernel, TensorFlow training: 2026-12-04) called
+# neither; ZeroMQ, asyncio and multiprocessing's default fork start method use send and write. multiprocessing's
+# forkserver start method (Python 3.14's default on Linux) passes descriptors so, and fails in a learner's kernel.
+SECCOMP_ARCHES = {  # AUDIT_ARCH_*, then this architecture's numbers of the calls the filter refuses
+    "x86_64": (0xC000003E, {"fallocate": 285, "sendmsg": 46, "sendmmsg": 307}),
+    "aarch64": (0xC00000B7, {"fallocate": 47, "sendmsg": 211, "sendmmsg": 269}),
+}
+IO_URING_SETUP, X32_BIT, EPERM, EOPNOTSUPP, ENOSYS = 425, 0x40000000, 1, 95, 38
+REFUSED_WITH = {"fallocate": EOPNOTSUPP, "sendmsg": EPERM, "sendmmsg": EPERM}
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 
 
@@ -661,36 +671,41 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def _refuse_fallocate(report: dict) -> None:
-    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP; ``io_uring_setup``, the x32 numbers and every call
-    of another architecture with ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``);
-    recorded as ``report["fallocate"]``."""
+def _refuse_calls(report: dict) -> None:
+    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP, ``sendmsg`` and ``sendmmsg`` with EPERM;
+    ``io_uring_setup``, the x32 numbers and every call of another architecture with ENOSYS; every other system call
+    as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]`` and
+    ``report["descriptor_passing"]``: "refused", or "allowed (why)" where no filter could be installed."""
     arch = SECCOMP_ARCHES.get(os.uname().machine)
     if arch is None:
-        report["fallocate"] = f"allowed (no filter for {os.uname().machine})"
+        _record_calls(report, f"allowed (no filter for {os.uname().machine})")
         return
-    audit_arch, number = arch
+    audit_arch, numbers = arch
     load, equal, has = 0x20, 0x15, 0x45   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_JMP|BPF_JSET|BPF_K
     ret, errno, allow = 0x06, 0x00050000, 0x7FFF0000   # BPF_RET|BPF_K, SECCOMP_RET_ERRNO, SECCOMP_RET_ALLOW
-    program = [(load, 0, 0, 4),                     # 0: seccomp_data.arch
-               (equal, 1, 0, audit_arch),           # 1: this architecture's call: on at 3
-               (ret, 0, 0, errno | ENOSYS),         # 2: another's (int 0x80): refused
-               (load, 0, 0, 0),                     # 3: seccomp_data.nr
-               (has, 4, 0, X32_BIT),                # 4: an x32 number: refused at 9
-               (equal, 2, 0, number),               # 5: fallocate: refused at 8
-               (equal, 2, 0, IO_URING_SETUP),       # 6: io_uring_setup: refused at 9
-               (ret, 0, 0, allow),                  # 7
-               (ret, 0, 0, errno | EOPNOTSUPP),     # 8
-               (ret, 0, 0, errno | ENOSYS)]         # 9
+    answers = [ENOSYS, *dict.fromkeys(REFUSED_WITH.values())]     # the returns after "allow", in this order
+    tests = [(has, X32_BIT, ENOSYS), (equal, IO_URING_SETUP, ENOSYS),
+             *[(equal, numbers[call], REFUSED_WITH[call]) for call in REFUSED_WITH]]
+    program = [(load, 0, 0, 4),                     # seccomp_data.arch
+               (equal, 1, 0, audit_arch),           # this architecture's call: on past the next
+               (ret, 0, 0, errno | ENOSYS),         # another's (int 0x80): refused
+               (load, 0, 0, 0)]                     # seccomp_data.nr
+    for i, (op, value, refused_with) in enumerate(tests):   # each test jumps to its answer, past the others
+        program.append((op, len(tests) - i + answers.index(refused_with), 0, value))
+    program += [(ret, 0, 0, allow), *[(ret, 0, 0, errno | answer) for answer in answers]]
     filters = (_SockFilter * len(program))(*[_SockFilter(*op) for op in program])
     fprog = _SockFprog(len(program), filters)
     libc = _libc()
     try:
         _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
-        report["fallocate"] = "refused"
+        _record_calls(report, "refused")
     except OSError as error:
-        report["fallocate"] = f"allowed ({error})"
+        _record_calls(report, f"allowed ({error})")
+
+
+def _record_calls(report: dict, how: str) -> None:
+    report["fallocate"] = report["descriptor_passing"] = how
 
 
 def _become(uid: int | None, give: list[str]) -> None:
@@ -727,7 +742,7 @@ def launch(config: dict, command: list[str]) -> None:
         report.update(network="cut", pid_namespace=True)
         _build_view(config, report)
     _set_limits(config["rlimits"], report)
-    _refuse_fallocate(report)
+    _refuse_calls(report)
     report["user"] = "the grader's own user" if config["uid"] is None or os.geteuid() != 0 else \
         f"uid {config['uid']}, a user of its own"
     Path(config["report"]).write_text(json.dumps(report))

@@ -454,6 +454,15 @@ FILLS_THE_DISK = ("import os\nblock = bytes(2**20)\nfor i in range(10**6):\n    
 FILLS_THE_DISK_UNSEEN = ("import os\nblock, held = bytes(2**20), []\nfor i in range(10**6):\n"
                          "    f = open(f'fill{{i}}', 'wb')\n    os.unlink(f'fill{{i}}')\n    held.append(f)\n"
                          "    for _ in range(256):\n        f.write(block)\n")
+# The same files, each sent over a Unix socket as soon as it is open and closed, never received (SCM_RIGHTS): held
+# by no process, so that neither the folder nor /proc shows them (red team, 2026-12-03: 2.5 GB past the quota).
+FILLS_THE_DISK_IN_A_SOCKET = ("import array, os, socket\na, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                              "block = bytes(2**20)\nfor i in range(10**6):\n"
+                              "    fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o600)\n"
+                              "    for _ in range(256):\n        os.write(fd, block)\n"
+                              "    rights = (socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd]))\n"
+                              "    a.sendmsg([b'x'], [rights])\n"
+                              "    os.close(fd)\n")
 # Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
 # start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
 # would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
@@ -718,6 +727,9 @@ CASES: tuple[Case, ...] = (
     Case("fills_the_disk_unseen", "the same, each file deleted while held open (no folder shows them)",
          "kernel stopped past its disk quota, restarted once they are freed, full score",
          cells=(FILLS_THE_DISK_UNSEEN,), cell_timeout_s=60),
+    Case("fills_the_disk_in_a_socket", "the same, each file sent over a Unix socket and never received (no "
+         "process holds them)", "no open file can be sent (sendmsg refused): PermissionError in the learner's cell, "
+         "full score", cells=(FILLS_THE_DISK_IN_A_SOCKET,), cell_timeout_s=60),
     Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
          "refused from the end record, before the directory is parsed", lost=("relu",),
          cells=("import struct, sys, types, json, shutil\n"
@@ -749,6 +761,7 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'memory_bomb': "used up the kernel's memory limit",
     'fills_the_disk': 'past its disk limit of 2048 MB',
     'fills_the_disk_unseen': 'past its disk limit of 2048 MB',
+    'fills_the_disk_in_a_socket': 'PermissionError',
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',
     'output_flood': 'was dropped',

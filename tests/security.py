@@ -80,12 +80,10 @@ user {user}; cgroup limits {cgroup}.
   address space), so then only the cgroup memory limit holds.
 - **Disk**: the kernel's session folder is measured twice a second (`grader/quota.py`), so a kernel writes
   about a second's worth past its 2 GiB quota before it is stopped (1.2 GB with four processes copying in
-  parallel, 2026-12-03). Files deleted while open or mapped count, but not a deleted file whose descriptor the
-  kernel sent over a Unix socket and never received: no process holds it, so `/proc` does not show it, and up to
-  1,024 of them (`RLIMIT_NOFILE`) of 1 GiB each (`RLIMIT_FSIZE`) stay on the host's disk until the kernel is
-  closed (red team, 2026-12-03: 2.5 GB so, the kernel running on). Closing it needs the session folder on a file
-  system of its own with a size (a tmpfs, whose pages the kernel's memory limit counts), which the grader does not
-  make yet.
+  parallel, 2026-12-03). Files deleted while open or mapped count, and no file can be left waiting in a Unix
+  socket, since `sendmsg` is refused (so multiprocessing's forkserver start method, which sends descriptors so,
+  fails in the kernel). A file system of the session's own with a size (a tmpfs whose pages the kernel's memory
+  limit counts) would bound it without polling; the grader does not make one.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
@@ -125,14 +123,15 @@ KINDS = (
      "replays after kernel restarts within the notebook's total limit; the kernel's session folder, the only "
      "place on the host's disk it can write, measured twice a second (deleted files it holds open or mapped "
      "counted, `fallocate` refused by a seccomp filter, also through `int 0x80`, x32 and io_uring, so that blocks "
-     "are only had by writing them) and the kernel "
+     "are only had by writing them, and `sendmsg` refused, so that no file waits in a socket where no process holds "
+     "it) and the kernel "
      "stopped past 2 GiB or 20,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
       "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",
       "one_npy_named_forty_times", "int_past_float_range", "forged_metadata_and_errors",
       "keras_zip_directory_300k", "shell_reply_flood", "dates_in_parent_header", "sleeps_when_replayed",
-      "fills_the_disk", "fills_the_disk_unseen")),
+      "fills_the_disk", "fills_the_disk_unseen", "fills_the_disk_in_a_socket")),
     ("4. One grader-side exception losing the whole submission",
      "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
      "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",

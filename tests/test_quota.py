@@ -221,6 +221,38 @@ def test_fallocate_through_int_0x80_and_io_uring_is_refused_too(tmp_path):
         assert kernel.run("print(sum(range(10)))", timeout=10).stdout == "45\n"   # every other call as before
 
 
+# A deleted file's descriptor sent over a Unix socket and never received (red team, 2026-12-03): held by no process,
+# so neither the folder nor /proc showed it; 80 of them held 2.5 GB past a 2 GiB quota, the kernel running on.
+SEND_DELETED_FILE = '''
+import array, ctypes, os, socket
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+os.write(fd, b"x" * 2**20)
+try:
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+except OSError as error:
+    print("refused", error.errno)
+try:
+    a.sendmsg([b"plain"])
+except OSError as error:
+    print("refused", error.errno)
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.sendmmsg(a.fileno(), None, 0, 0), ctypes.get_errno())
+a.send(b"data")
+print(b.recv(16))
+'''
+
+
+def test_no_open_file_can_be_sent_over_a_socket(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        assert kernel.sandbox["descriptor_passing"] == "refused"
+        run = kernel.run(SEND_DELETED_FILE, timeout=10)
+        assert run.ok, run
+        lines = run.stdout.splitlines()
+        assert lines[0] == "refused 1", run.stdout           # EPERM: the descriptor never left
+        assert lines[1:] == ["refused 1", "-1 1", "b'data'"], run.stdout   # sendmsg, sendmmsg refused; send as before
+
+
 def test_a_deleted_file_kept_only_by_a_memory_mapping_counts(tmp_path):
     with small_quota_kernel(tmp_path) as kernel:
         run = kernel.run("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
