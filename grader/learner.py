@@ -377,7 +377,8 @@ def json_depth(raw: bytes) -> int:
     it has started, so it never restarts at every quote: an unclosed string of escaped quotes costs one pass.)"""
     stripped = JSON_STRING.sub(b'""', raw)
     codes = np.frombuffer(stripped, np.uint8)
-    steps = np.isin(codes, (0x5B, 0x7B)).astype(np.int64) - np.isin(codes, (0x5D, 0x7D)).astype(np.int64)
+    opens = (codes == 0x5B) | (codes == 0x7B)     # [ {   (compared directly: np.isin costs 0.1 ms a call)
+    steps = opens.astype(np.int64) - ((codes == 0x5D) | (codes == 0x7D))   # ] }
     return int(np.cumsum(steps).max(initial=0))
 
 

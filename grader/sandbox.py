@@ -134,6 +134,7 @@ class Cgroup:
     def __init__(self, name: str, limits: Limits):
         self.dirs: list[Path] = []
         self.applied: dict[str, int] = {}
+        self._present: dict[str, list[Path]] = {}
         for controller, settings in _cgroup_settings(limits).items():
             folder = _cgroup_base(controller)
             if folder is None:
@@ -165,8 +166,16 @@ class Cgroup:
         """CPU seconds (user and system) used by every process that has been in the cgroups, those that exited
         included: cgroup v1 ``cpuacct.usage`` (nanoseconds), or v2 ``cpu.stat``'s ``usage_usec``. None when no
         folder counts (no writable ``cpuacct`` controller, no cgroups)."""
-        counted = [s for s in map(_cpu_usage_s, dict.fromkeys(self.dirs)) if s is not None]
+        counted = [n / 1e9 for n in map(_read_int, self._files("cpuacct.usage")) if n is not None]
+        counted += [n / 1e6 for n in (_counters(f).get("usage_usec") for f in self._files("cpu.stat")) if n is not None]
         return max(counted) if counted else None
+
+    def _files(self, name: str) -> list[Path]:
+        """The cgroup files called ``name`` in the kernel's folders, looked for once (a controller's files do not
+        come or go): the counters are read before and after every cell and call, each folder's own only."""
+        if name not in self._present:
+            self._present[name] = [d / name for d in dict.fromkeys(self.dirs) if (d / name).exists()]
+        return self._present[name]
 
     def memory_exhausted(self) -> bool:
         """True when the kernel's own memory (anonymous pages: its arrays and objects, not the file cache) fills
@@ -183,11 +192,10 @@ class Cgroup:
         made: cgroup v1 ``memory.failcnt`` and ``memory.oom_control``'s ``oom_kill`` (Linux 4.13 and later), or
         v2 ``memory.events``' ``max`` and ``oom_kill``; (0, 0) where nothing counts. An OOM kill without the limit
         reached was the machine's, not the limit's (an out-of-memory host can pick the kernel)."""
-        hits, kills = [0], [0]
-        for folder in self.dirs:
-            events = _counters(folder / "memory.events")
-            hits += [events.get("max", 0), _read_int(folder / "memory.failcnt") or 0]
-            kills += [events.get("oom_kill", 0), _counters(folder / "memory.oom_control").get("oom_kill", 0)]
+        events = [_counters(file) for file in self._files("memory.events")]
+        hits = [0, *(e.get("max", 0) for e in events), *(_read_int(f) or 0 for f in self._files("memory.failcnt"))]
+        kills = [0, *(e.get("oom_kill", 0) for e in events),
+                 *(_counters(f).get("oom_kill", 0) for f in self._files("memory.oom_control"))]
         return max(hits), max(kills)
 
     def kill_all(self) -> None:
@@ -278,16 +286,6 @@ def _read_int(file: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
-
-
-def _cpu_usage_s(folder: Path) -> float | None:
-    """The CPU seconds a cgroup folder has counted, or None where it counts none (a v1 folder of another
-    controller, or one that is gone)."""
-    nanoseconds = _read_int(folder / "cpuacct.usage")
-    if nanoseconds is not None:
-        return nanoseconds / 1e9
-    microseconds = _counters(folder / "cpu.stat").get("usage_usec")
-    return microseconds / 1e6 if microseconds is not None else None
 
 
 def _cgroup_base(controller: str) -> Path | None:

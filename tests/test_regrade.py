@@ -162,13 +162,17 @@ def test_the_cpu_time_of_processes_that_exited_counts_for_the_cell(kernel):
     ({"cpuacct.usage": "garbage"}, None),
     ({}, None),
 ])
-def test_a_cgroup_folder_counts_cpu_seconds_in_either_version(tmp_path, files, want):
+def test_a_cgroup_counts_cpu_seconds_in_either_version(tmp_path, files, want):
     from grader import sandbox
 
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    assert sandbox._cpu_usage_s(tmp_path) == want
-    assert sandbox._cpu_usage_s(tmp_path / "gone") is None
+    cgroup = sandbox.Cgroup.__new__(sandbox.Cgroup)
+    cgroup.dirs, cgroup.applied, cgroup._present = [tmp_path, tmp_path / "gone"], {}, {}
+    assert cgroup.cpu_s() == want
+    for name in files:   # the folder gone with the kernel: nothing counts
+        (tmp_path / name).unlink()
+    assert cgroup.cpu_s() is None
 
 
 @pytest.mark.parametrize("files, exhausted, events", [
@@ -192,6 +196,7 @@ def test_a_memory_cgroup_says_when_the_kernels_memory_is_exhausted_or_killed_in_
         (tmp_path / name).write_text(text)
     cgroup = sandbox.Cgroup.__new__(sandbox.Cgroup)
     cgroup.dirs, cgroup.applied = [tmp_path, tmp_path / "gone"], {"memory.limit_in_bytes": 1000}
+    cgroup._present = {}
     assert (cgroup.memory_exhausted(), cgroup.memory_events()) == (exhausted, events)
     cgroup.applied = {}
     assert not cgroup.memory_exhausted()
