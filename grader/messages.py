@@ -866,21 +866,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         "grader went on with the rest.",
         "這個儲存格送給批改程式無法讀取的訊息（{reason}）；它的輸出沒有保留，批改程式繼續執行後面的儲存格。"),
     "time_budget_spent": (
-        "The notebook's total time limit of {seconds:g} s was reached; {left} cells did not run.",
-        "已達 notebook 總時間上限 {seconds:g} 秒；還有 {left} 個儲存格沒有執行。"),
+        "The notebook's total time limit of {seconds:g} s was reached; {not_run}.",
+        "已達 notebook 總時間上限 {seconds:g} 秒；{not_run}。"),
     "replay_time_spent": (
         "After the kernel was restarted, running again the cells that had succeeded took the notebook's total "
-        "time limit of {seconds:g} s, so the grader stopped running this notebook; {left} cells did not run.",
+        "time limit of {seconds:g} s, so the grader stopped running this notebook; {not_run}.",
         "核心重新啟動後，重新執行先前成功的儲存格已用完 notebook 的總時間上限 {seconds:g} 秒，批改程式停止執行這個 "
-        "notebook；還有 {left} 個儲存格沒有執行。"),
+        "notebook；{not_run}。"),
     "kernel_over_disk": (
-        "The kernel's folder is still over its disk limit, so the kernel cannot be started again; {left} cells did "
-        "not run.",
-        "核心的資料夾仍超過磁碟上限，所以核心無法重新啟動；還有 {left} 個儲存格沒有執行。"),
+        "The kernel's folder is still over its disk limit, so the kernel cannot be started again; {not_run}.",
+        "核心的資料夾仍超過磁碟上限，所以核心無法重新啟動；{not_run}。"),
     "kernel_gave_up": (
         "The kernel had to be restarted {restarts} times, so the grader stopped running this notebook; "
-        "{left} cells did not run.",
-        "核心已重新啟動 {restarts} 次，批改程式停止執行這個 notebook；還有 {left} 個儲存格沒有執行。"),
+        "{not_run}.",
+        "核心已重新啟動 {restarts} 次，批改程式停止執行這個 notebook；{not_run}。"),
+    "cells_not_run_none": ("no cell was left to run", "已沒有未執行的儲存格"),
+    "cells_not_run_one": ("1 cell did not run", "還有 1 個儲存格沒有執行"),
+    "cells_not_run": ("{left} cells did not run", "還有 {left} 個儲存格沒有執行"),
     # ---- report lines
     "public_summary": (
         "{passed} of {total} public checks passed; {hidden} more checks run when your work is graded.",
@@ -1772,6 +1774,12 @@ MAX_FIELD_CHARS = 4000   # a field longer than this (learner text: keys, names, 
 def public_summary(*, passed: int, total: int, hidden: int) -> Text:
     """"P of T public checks passed; H more checks run when your work is graded", singular for one hidden check."""
     return text("public_summary_one" if hidden == 1 else "public_summary", passed=passed, total=total, hidden=hidden)
+
+
+def cells_not_run(left: int) -> Text:
+    """"N cells did not run", for the notes of a notebook stopped part way; "1 cell", and "no cell was left to run"
+    when the cell that stopped it was the last."""
+    return text("cells_not_run_none" if left == 0 else "cells_not_run_one" if left == 1 else "cells_not_run", left=left)
 
 
 def text(key: str, **fields) -> Text:

@@ -10,7 +10,10 @@ by its memory limit), so a :class:`Watch` measures it from the grader's process 
 * every entry under it, walked by GNU ``find`` (directory descriptors, no link followed, no depth limit), each
   file's allocated blocks counted once per inode (hard links, sparse files);
 * the files on the same file system that the kernel's processes hold open or mapped after deleting them
-  (``/proc/PID/fd``, ``/proc/PID/maps``); not those it sent over a socket and never received (see SECURITY.md);
+  (``/proc/PID/fd``, ``/proc/PID/maps``; each thread's where the main thread has exited). A file sent over a
+  socket, kept by a mount in a namespace of the kernel's own, or in a descriptor table a thread unshared, which no
+  process's ``/proc`` shows, cannot be had: the kernel's seccomp filter refuses ``sendmsg``, ``unshare`` and
+  ``clone`` into new namespaces or a table of its own (:func:`grader.sandbox._refuse_calls`);
 * a walk that cannot go on (more than ``Limits.disk_entries`` entries, a folder the grader may not list) counts as
   over the quota: an honest notebook makes neither.
 
@@ -145,8 +148,8 @@ class _Walk:
         """Count the deleted files on the walked file system that ``pids`` hold open or mapped (a file mapped into
         memory and its descriptor closed is kept by the mapping alone: red team, 2026-12-03, 2.5 GB so)."""
         try:
-            for pid in pids:
-                for path in (*self._deleted(f"/proc/{pid}/fd"), *self._mapped_deleted(pid)):
+            for place in (place for pid in pids for place in self._places(pid)):
+                for path in (*self._deleted(f"{place}/fd"), *self._mapped_deleted(place)):
                     try:
                         info = os.stat(path)
                     except OSError:
@@ -155,6 +158,24 @@ class _Walk:
                         self.add(info.st_dev, info.st_ino, info.st_blocks * 512)
         except _Stop:
             return
+
+    @staticmethod
+    def _places(pid: int) -> list[str]:
+        """Where ``pid``'s open files and mappings show: ``/proc/PID``; or, for a process whose main thread has
+        exited while other threads live on (its ``fd`` then refused or empty and its ``maps`` empty, though the
+        threads hold its files: red team, 2026-12-04, 2.3 GB so), also ``/proc/TID`` of each of its threads."""
+        places = [f"/proc/{pid}"]
+        try:
+            if os.listdir(f"/proc/{pid}/fd"):   # a live main thread has its standard streams, unless it closed them
+                return places
+        except FileNotFoundError:   # gone
+            return []
+        except OSError:
+            pass
+        try:
+            return places + [f"/proc/{tid}" for tid in os.listdir(f"/proc/{pid}/task") if tid != str(pid)]
+        except OSError:
+            return places
 
     @staticmethod
     def _deleted(folder: str) -> list[str]:
@@ -173,16 +194,15 @@ class _Walk:
         return found
 
     @staticmethod
-    def _mapped_deleted(pid: int) -> list[str]:
-        """``/proc/PID/map_files`` links of the mappings whose file was deleted (read from ``/proc/PID/maps``: a
-        kernel with TensorFlow has thousands of mappings, a handful deleted)."""
+    def _mapped_deleted(place: str) -> list[str]:
+        """``PLACE/map_files`` links of the mappings whose file was deleted (read from ``PLACE/maps``, ``PLACE`` a
+        ``/proc/PID``: a kernel with TensorFlow has thousands of mappings, a handful deleted)."""
         try:
-            with open(f"/proc/{pid}/maps", "rb") as maps:
+            with open(f"{place}/maps", "rb") as maps:
                 lines = [line for line in maps if line.endswith(b" (deleted)\n")]
         except OSError:
             return []
-        return sorted({f"/proc/{pid}/map_files/{line.split(b' ', 1)[0].decode('ascii', 'replace')}"
-                       for line in lines})
+        return sorted({f"{place}/map_files/{line.split(b' ', 1)[0].decode('ascii', 'replace')}" for line in lines})
 
 
 class Watch:

@@ -18,8 +18,9 @@ The launcher, still running as the grader's user, in this order:
    checkout, a dataset copy, a batch's submissions or output folder) exists for the kernel. Where a step of it
    is refused, the host's view read-only with the hidden folders covered (recorded as ``allow_list_refused``);
 4. sets the resource limits (address space, CPU seconds, processes, file size, open files, no core files) and a
-   seccomp filter under which ``fallocate`` fails and no open file can be sent over a socket (:func:`_refuse_calls`;
-   the disk quota, :mod:`grader.quota`, then sees every block the kernel gets, as it writes it);
+   seccomp filter under which ``fallocate`` fails, no open file can be sent over a socket, and no namespace or
+   thread's descriptor table of the kernel's own can be made (:func:`_refuse_calls`; the disk quota,
+   :mod:`grader.quota`, then sees every block the kernel gets, as it writes it);
 5. when it runs as root, becomes a user id of its own (no other process has it: ``RLIMIT_NPROC`` counts
    only this kernel, and the kernel cannot signal, trace or write anything of the grader's);
 6. points stdin/stdout/stderr at ``/dev/null`` (the kernel talks to the grader only over its sockets), writes
@@ -652,12 +653,25 @@ def _set_limits(limits: dict[str, int], report: dict) -> None:
 # descriptor exists. Grading day96 and day98 under strace (grader, kernel, TensorFlow training: 2026-12-04) called
 # neither; ZeroMQ, asyncio and multiprocessing's default fork start method use send and write. multiprocessing's
 # forkserver start method (Python 3.14's default on Linux) passes descriptors so, and fails in a learner's kernel.
-SECCOMP_ARCHES = {  # AUDIT_ARCH_*, then this architecture's numbers of the calls the filter refuses
-    "x86_64": (0xC000003E, {"fallocate": 285, "sendmsg": 46, "sendmmsg": 307}),
-    "aarch64": (0xC00000B7, {"fallocate": 47, "sendmsg": 211, "sendmmsg": 269}),
+# The same red team's second round (2026-12-04, 2.3 GB held past a 64 MiB quota each way) found three more places
+# no process's /proc shows: a descriptor table a thread made its own (unshare(CLONE_FILES), or clone of a thread
+# without CLONE_FILES), whose files show only under /proc/TID; and a file kept by a bind mount in a user and mount
+# namespace the kernel made for itself. So unshare fails with EPERM, clone with EPERM when it asks for a new
+# namespace or for a thread with a table of its own, and clone3, whose flags a filter cannot read, with ENOSYS
+# (glibc then calls clone: threads, fork and subprocess work as before). inotify (ENOSYS, as on a kernel built
+# without it; Python, Jupyter and TensorFlow do not use it) told a kernel the moment the quota's walk opened a
+# folder, so that it moved its files out of the walk's way.
+SECCOMP_ARCHES = {  # AUDIT_ARCH_*, then this architecture's numbers of the calls the filter refuses or looks into
+    "x86_64": (0xC000003E, {"fallocate": 285, "sendmsg": 46, "sendmmsg": 307, "unshare": 272, "clone": 56,
+                            "clone3": 435, "io_uring_setup": 425, "inotify_init": 253, "inotify_init1": 294}),
+    "aarch64": (0xC00000B7, {"fallocate": 47, "sendmsg": 211, "sendmmsg": 269, "unshare": 97, "clone": 220,
+                             "clone3": 435, "io_uring_setup": 425, "inotify_init1": 26}),
 }
-IO_URING_SETUP, X32_BIT, EPERM, EOPNOTSUPP, ENOSYS = 425, 0x40000000, 1, 95, 38
-REFUSED_WITH = {"fallocate": EOPNOTSUPP, "sendmsg": EPERM, "sendmmsg": EPERM}
+X32_BIT, EPERM, EOPNOTSUPP, ENOSYS = 0x40000000, 1, 95, 38
+REFUSED_WITH = {"fallocate": EOPNOTSUPP, "sendmsg": EPERM, "sendmmsg": EPERM, "unshare": EPERM,
+                "clone3": ENOSYS, "io_uring_setup": ENOSYS, "inotify_init": ENOSYS, "inotify_init1": ENOSYS}
+CLONE_FILES, CLONE_THREAD = 0x400, 0x10000
+CLONE_NEW_ANY = 0x7E020000   # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET (NEWTIME: unshare)
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 
 
@@ -670,27 +684,17 @@ class _SockFprog(ctypes.Structure):
 
 
 def _refuse_calls(report: dict) -> None:
-    """A seccomp filter: ``fallocate`` fails with EOPNOTSUPP, ``sendmsg`` and ``sendmmsg`` with EPERM;
-    ``io_uring_setup``, the x32 numbers and every call of another architecture with ENOSYS; every other system call
-    as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]`` and
-    ``report["descriptor_passing"]``: "refused", or "allowed (why)" where no filter could be installed."""
+    """A seccomp filter (:data:`REFUSED_WITH`): ``fallocate`` fails with EOPNOTSUPP; ``sendmsg``, ``sendmmsg``,
+    ``unshare``, and ``clone`` asking for a new namespace or a thread with a descriptor table of its own with
+    EPERM; ``clone3``, ``io_uring_setup``, inotify, the x32 numbers and every call of another architecture with
+    ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]``,
+    ``report["descriptor_passing"]`` and ``report["new_namespaces"]``: "refused", or "allowed (why)" where no
+    filter could be installed."""
     arch = SECCOMP_ARCHES.get(os.uname().machine)
     if arch is None:
         _record_calls(report, f"allowed (no filter for {os.uname().machine})")
         return
-    audit_arch, numbers = arch
-    load, equal, has = 0x20, 0x15, 0x45   # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_JMP|BPF_JSET|BPF_K
-    ret, errno, allow = 0x06, 0x00050000, 0x7FFF0000   # BPF_RET|BPF_K, SECCOMP_RET_ERRNO, SECCOMP_RET_ALLOW
-    answers = [ENOSYS, *dict.fromkeys(REFUSED_WITH.values())]     # the returns after "allow", in this order
-    tests = [(has, X32_BIT, ENOSYS), (equal, IO_URING_SETUP, ENOSYS),
-             *[(equal, numbers[call], REFUSED_WITH[call]) for call in REFUSED_WITH]]
-    program = [(load, 0, 0, 4),                     # seccomp_data.arch
-               (equal, 1, 0, audit_arch),           # this architecture's call: on past the next
-               (ret, 0, 0, errno | ENOSYS),         # another's (int 0x80): refused
-               (load, 0, 0, 0)]                     # seccomp_data.nr
-    for i, (op, value, refused_with) in enumerate(tests):   # each test jumps to its answer, past the others
-        program.append((op, len(tests) - i + answers.index(refused_with), 0, value))
-    program += [(ret, 0, 0, allow), *[(ret, 0, 0, errno | answer) for answer in answers]]
+    program = _assembled(_filter(*arch))
     filters = (_SockFilter * len(program))(*[_SockFilter(*op) for op in program])
     fprog = _SockFprog(len(program), filters)
     libc = _libc()
@@ -702,8 +706,51 @@ def _refuse_calls(report: dict) -> None:
         _record_calls(report, f"allowed ({error})")
 
 
+BPF_LOAD, BPF_EQUAL, BPF_HAS, BPF_RETURN = 0x20, 0x15, 0x45, 0x06   # LD|W|ABS, JMP|JEQ|K, JMP|JSET|K, RET|K
+SECCOMP_ALLOW, SECCOMP_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def _filter(audit_arch: int, numbers: dict[str, int]) -> list:
+    """The filter's program with named jump targets (``None``: the next instruction), for :func:`_assembled`.
+    ``seccomp_data``: the call's number at offset 0, its architecture at 4, the low half of its first argument
+    (``clone``'s flags) at 16."""
+    program = [(BPF_LOAD, None, None, 4),
+               (BPF_EQUAL, None, ENOSYS, audit_arch),       # another architecture's call (int 0x80): refused
+               (BPF_LOAD, None, None, 0),
+               (BPF_HAS, ENOSYS, None, X32_BIT)]
+    program += [(BPF_EQUAL, errno, None, numbers[call]) for call, errno in REFUSED_WITH.items() if call in numbers]
+    program += [(BPF_EQUAL, None, "allow", numbers["clone"]),
+                (BPF_LOAD, None, None, 16),
+                (BPF_HAS, EPERM, None, CLONE_NEW_ANY),      # a new namespace
+                (BPF_HAS, None, "allow", CLONE_THREAD),     # a process: its own /proc/PID
+                (BPF_HAS, "allow", EPERM, CLONE_FILES),     # a thread: only with its process's descriptors
+                "allow", (BPF_RETURN, None, None, SECCOMP_ALLOW)]
+    for errno in dict.fromkeys(REFUSED_WITH.values()):
+        program += [errno, (BPF_RETURN, None, None, SECCOMP_ERRNO | errno)]
+    return program
+
+
+def _assembled(program: list) -> list[tuple[int, int, int, int]]:
+    """``program`` (instructions and the labels before them) as ``sock_filter`` fields, each label a jump
+    offset; a label is a name or an errno, placed before its return."""
+    at, position = {}, 0
+    for item in program:
+        if isinstance(item, tuple):
+            position += 1
+        else:
+            at[item] = position
+    code, position = [], 0
+    for item in program:
+        if isinstance(item, tuple):
+            op, true, false, k = item
+            jump = [0 if target is None else at[target] - position - 1 for target in (true, false)]
+            code.append((op, *jump, k))
+            position += 1
+    return code
+
+
 def _record_calls(report: dict, how: str) -> None:
-    report["fallocate"] = report["descriptor_passing"] = how
+    report["fallocate"] = report["descriptor_passing"] = report["new_namespaces"] = how
 
 
 def _become(uid: int | None, give: list[str]) -> None:

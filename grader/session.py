@@ -237,19 +237,22 @@ def _output_limit(index: int, source: str, run: CellRun, limits) -> CellFailure:
 
 def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
-                       note=messages.text("time_budget_spent", seconds=limit, left=left))
+                       note=messages.text("time_budget_spent", seconds=limit,
+                                          not_run=messages.cells_not_run(left)))
 
 
 def _gave_up(index: int, left: int) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
-                       note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS, left=left))
+                       note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS,
+                                          not_run=messages.cells_not_run(left)))
 
 
 def _still_over_disk(index: int, left: int) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
-                       note=messages.text("kernel_over_disk", left=left))
+                       note=messages.text("kernel_over_disk", not_run=messages.cells_not_run(left)))
 
 
 def _replays_spent(index: int, left: int, limit: float) -> CellFailure:
     return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
-                       note=messages.text("replay_time_spent", seconds=limit, left=left))
+                       note=messages.text("replay_time_spent", seconds=limit,
+                                          not_run=messages.cells_not_run(left)))

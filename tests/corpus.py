@@ -463,6 +463,22 @@ FILLS_THE_DISK_IN_A_SOCKET = ("import array, os, socket\na, b = socket.socketpai
                               "    rights = (socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd]))\n"
                               "    a.sendmsg([b'x'], [rights])\n"
                               "    os.close(fd)\n")
+# Red team, 2026-12-04, 2.3 GB held past the quota each way: deleted files held by a child whose main thread has
+# ended (its /proc/PID/fd empty, its threads' not); a descriptor table a thread made its own; a file kept by a bind
+# mount in a user namespace of the kernel's own; inotify telling the kernel when the walk opens a folder, so that
+# its files are moved out of the walk's way.
+FILLS_THE_DISK_MAIN_THREAD_GONE = (
+    "import ctypes, os, threading, time\nr, w = os.pipe()\nif os.fork() == 0:\n    def writer():\n"
+    "        time.sleep(0.5)\n        held = []\n        for n in range(3):\n"
+    "            fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o600)\n"
+    "            for _ in range(768):\n                os.write(fd, bytes(2**20))\n            held.append(fd)\n"
+    "        os.write(w, b'k')\n        time.sleep(3600)\n    threading.Thread(target=writer).start()\n"
+    "    ctypes.CDLL(None).syscall({{'x86_64': 60, 'aarch64': 93}}[os.uname().machine], 0)\n"
+    "os.read(r, 1)\ntime.sleep(5)\n")
+UNSHARED = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.unshare({flags}) != 0:\n"
+            "    raise OSError(ctypes.get_errno(), 'unshare')\n")
+HIDES_FROM_THE_WALK = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nwatch = libc.inotify_init1(0)\n"
+                       "if watch < 0:\n    raise OSError(ctypes.get_errno(), 'inotify_init1')\n")
 # Modules named like what the sandbox launcher imports (it runs as root, in the working folder, at every kernel
 # start), written there by the learner's kernel, which then crashes so that the launcher starts it again. Each
 # would overwrite the root-only sentinel file. The names are also imported while the kernel boots, so the
@@ -730,6 +746,17 @@ CASES: tuple[Case, ...] = (
     Case("fills_the_disk_in_a_socket", "the same, each file sent over a Unix socket and never received (no "
          "process holds them)", "no open file can be sent (sendmsg refused): PermissionError in the learner's cell, "
          "full score", cells=(FILLS_THE_DISK_IN_A_SOCKET,), cell_timeout_s=60),
+    Case("fills_the_disk_main_thread_gone", "the same, held by the threads of a child whose main thread ended "
+         "(its /proc/PID/fd empty)", "counted through its threads: kernel stopped past its disk quota, restarted "
+         "once they are freed, full score", cells=(FILLS_THE_DISK_MAIN_THREAD_GONE,), cell_timeout_s=60),
+    Case("fills_the_disk_in_a_thread_table", "a descriptor table of a thread's own (unshare(CLONE_FILES)), to hold "
+         "files in", "refused (EPERM): PermissionError in the learner's cell, full score",
+         cells=(UNSHARED.format(flags="0x400"),)),
+    Case("fills_the_disk_in_a_mount", "a user and mount namespace of its own, to keep files by bind mounts alone",
+         "refused (EPERM): PermissionError in the learner's cell, full score",
+         cells=(UNSHARED.format(flags="0x10000000 | 0x20000"),)),
+    Case("hides_files_from_the_walk", "inotify, to move files out of the quota's walk as it opens each folder",
+         "refused (ENOSYS): OSError in the learner's cell, full score", cells=(HIDES_FROM_THE_WALK,)),
     Case("keras_zip_directory_300k", "a .keras whose zip directory lists 300,000 entries, named 20 times",
          "refused from the end record, before the directory is parsed", lost=("relu",),
          cells=("import struct, sys, types, json, shutil\n"
@@ -762,6 +789,10 @@ SAYS = {  # a phrase the learner-readable sentences of each case must contain
     'fills_the_disk': 'past its disk limit of 2048 MB',
     'fills_the_disk_unseen': 'past its disk limit of 2048 MB',
     'fills_the_disk_in_a_socket': 'PermissionError',
+    'fills_the_disk_main_thread_gone': 'past its disk limit of 2048 MB',
+    'fills_the_disk_in_a_thread_table': 'PermissionError',
+    'fills_the_disk_in_a_mount': 'PermissionError',
+    'hides_files_from_the_walk': 'raised OSError',
     'huge_allocation': 'MemoryError',
     'gigabytes_of_output': 'did not finish within',
     'output_flood': 'was dropped',

@@ -80,10 +80,14 @@ user {user}; cgroup limits {cgroup}.
   address space), so then only the cgroup memory limit holds.
 - **Disk**: the kernel's session folder is measured twice a second (`grader/quota.py`), so a kernel writes
   about a second's worth past its 2 GiB quota before it is stopped (1.2 GB with four processes copying in
-  parallel, 2026-12-03). Files deleted while open or mapped count, and no file can be left waiting in a Unix
-  socket, since `sendmsg` is refused (so multiprocessing's forkserver start method, which sends descriptors so,
-  fails in the kernel). A file system of the session's own with a size (a tmpfs whose pages the kernel's memory
-  limit counts) would bound it without polling; the grader does not make one.
+  parallel, 2026-12-03). Files deleted while open or mapped count, also through the threads of a process whose
+  main thread has ended. What hid files from `/proc` or from the walk is refused by the kernel's seccomp filter:
+  `sendmsg` (multiprocessing's forkserver start method, which sends descriptors so, fails in the kernel),
+  `unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` (glibc falls back to
+  `clone`), inotify. A walk can still race a kernel that moves its files between folders as the walk goes
+  (red team, 2026-12-04: a plain back-and-forth of renames, without inotify, hid nothing reliably). A file
+  system of the session's own with a size (a tmpfs whose pages the kernel's memory limit counts) would bound
+  it without polling; the grader does not make one.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
@@ -123,15 +127,19 @@ KINDS = (
      "replays after kernel restarts within the notebook's total limit; the kernel's session folder, the only "
      "place on the host's disk it can write, measured twice a second (deleted files it holds open or mapped "
      "counted, `fallocate` refused by a seccomp filter, also through `int 0x80`, x32 and io_uring, so that blocks "
-     "are only had by writing them, and `sendmsg` refused, so that no file waits in a socket where no process holds "
-     "it) and the kernel "
+     "are only had by writing them; each thread's `/proc` read where a process's main thread has ended; `sendmsg`, "
+     "`unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` and inotify "
+     "refused, so that no file waits in a socket, a mount or a table no process's `/proc` shows, nor moves out of "
+     "the walk's way) and the kernel "
      "stopped past 2 GiB or 20,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
       "forged_messages_dicts", "deep_home_then_crash", "huge_array", "pickle_payload", "unclosed_json_string",
       "one_npy_named_forty_times", "int_past_float_range", "forged_metadata_and_errors",
       "keras_zip_directory_300k", "shell_reply_flood", "dates_in_parent_header", "sleeps_when_replayed",
-      "fills_the_disk", "fills_the_disk_unseen", "fills_the_disk_in_a_socket")),
+      "fills_the_disk", "fills_the_disk_unseen", "fills_the_disk_in_a_socket",
+      "fills_the_disk_main_thread_gone", "fills_the_disk_in_a_thread_table", "fills_the_disk_in_a_mount",
+      "hides_files_from_the_walk")),
     ("4. One grader-side exception losing the whole submission",
      "a check that breaks for any reason but the learner's is recorded on that check only (`error`, a sentence "
      "saying it is the grader's fault, the traceback for the instructor); the rest is graded, exit 0, JSON written",

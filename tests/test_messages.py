@@ -55,3 +55,17 @@ def test_the_public_summary_counts_one_hidden_check_in_the_singular():
     assert one.zh_tw == "公開檢查通過 1 / 1 項；正式批改時還會再執行 1 項檢查。"
     many = messages.public_summary(passed=0, total=5, hidden=6)
     assert many.en.endswith("; 6 more checks run when your work is graded.")
+
+
+@pytest.mark.parametrize("left, en, zh_tw", [
+    (0, "no cell was left to run.", "已沒有未執行的儲存格。"),   # the cell that stopped it was the last
+    (1, "1 cell did not run.", "還有 1 個儲存格沒有執行。"),
+    (7, "7 cells did not run.", "還有 7 個儲存格沒有執行。"),
+])
+def test_a_notebook_stopped_part_way_counts_the_cells_left_in_words(left, en, zh_tw):
+    # a kernel lost at the last cell said "0 cells did not run"
+    from grader import session
+
+    for failure in (session._budget_spent(5, 60, left), session._gave_up(5, left), session._still_over_disk(5, left),
+                    session._replays_spent(5, left, 60)):
+        assert failure.note.en.endswith("; " + en) and failure.note.zh_tw.endswith("；" + zh_tw), failure.note

@@ -265,3 +265,108 @@ def test_a_deleted_file_kept_only_by_a_memory_mapping_counts(tmp_path):
                          "import time\ntime.sleep(5)\n", timeout=60)
         assert run.ename == DISK_ENAME and run.disk.stopped is None, run   # 8 MB files no folder and no fd shows
         assert allocated(tmp_path) < QUOTA   # the mappings went with the kernel
+
+
+# A child whose main thread ends (the exit system call, not exit_group) while a thread of it writes deleted files
+# and holds them (red team, 2026-12-04): the child's /proc/PID/fd was empty or refused and its maps empty, so the
+# 2.3 GB its thread held went unseen; they show under /proc/TID of the thread.
+MAIN_THREAD_EXITS = '''
+import ctypes, os, threading, time
+exit_thread = {"x86_64": 60, "aarch64": 93}[os.uname().machine]
+r, w = os.pipe()
+if os.fork() == 0:
+    def writer():
+        time.sleep(0.5)                     # the main thread is gone by then
+        held = []
+        for n in range(3):
+            fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+            for _ in range(48):
+                os.write(fd, b"x" * 2**20)
+            held.append(fd)
+        os.write(w, b"k")
+        time.sleep(3600)
+    threading.Thread(target=writer).start()
+    ctypes.CDLL(None).syscall(exit_thread, 0)
+os.read(r, 1)
+time.sleep(5)
+'''
+
+
+def test_files_held_by_a_process_whose_main_thread_exited_count(tmp_path):
+    with small_quota_kernel(tmp_path) as kernel:
+        run = kernel.run(MAIN_THREAD_EXITS, timeout=60)
+        assert run.ename == DISK_ENAME and run.disk.stopped is None, run   # 144 MB, no folder shows them
+        assert allocated(tmp_path) < QUOTA
+
+
+# What a kernel may not do, each of which hid files from /proc (red team, 2026-12-04): a descriptor table of a
+# thread's own (unshare), a bind mount in a user namespace of its own (unshare, clone), inotify to time its moves
+# against the quota's walk; clone3, whose flags no filter can read. Threads, fork and subprocess still work.
+REFUSED_CALLS = '''
+import ctypes, os, subprocess, threading
+libc = ctypes.CDLL(None, use_errno=True)
+numbers = {numbers!r}
+def tried(call, *args):
+    result = libc.syscall(numbers[call], *args)
+    return result, ctypes.get_errno() if result == -1 else 0
+print("unshare files", tried("unshare", 0x400))
+print("unshare user and mount", tried("unshare", 0x10000000 | 0x20000))
+child = tried("clone", 0x10000000 | 17, 0, 0, 0, 0)
+if child[0] == 0:
+    os._exit(0)
+print("clone into a user namespace", child)
+print("clone3", tried("clone3", 0, 0))
+print("inotify", tried("inotify_init1", 0))
+done = []
+thread = threading.Thread(target=done.append, args=(1,))
+thread.start()
+thread.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+print("works", done, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), subprocess.run(["true"]).returncode)
+'''
+
+
+def test_calls_that_would_hide_files_from_the_quota_are_refused_and_threads_fork_and_subprocess_work(tmp_path):
+    from grader import sandbox
+
+    numbers = sandbox.SECCOMP_ARCHES[os.uname().machine][1]
+    with small_quota_kernel(tmp_path) as kernel:
+        assert kernel.sandbox["new_namespaces"] == "refused"
+        run = kernel.run(REFUSED_CALLS.format(numbers=numbers), timeout=30)
+        assert run.ok, run
+        assert run.stdout.splitlines() == [
+            "unshare files (-1, 1)", "unshare user and mount (-1, 1)", "clone into a user namespace (-1, 1)",
+            "clone3 (-1, 38)", "inotify (-1, 38)", "works [1] 7 0"], run.stdout
+
+
+def test_a_thread_cannot_be_cloned_with_a_descriptor_table_of_its_own():
+    """Checked in a forked child of the test (the raw clone of a thread, were it allowed, would share the child's
+    stack and crash it): clone(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD) without CLONE_FILES fails with EPERM."""
+    import ctypes
+
+    from grader import sandbox
+
+    numbers = sandbox.SECCOMP_ARCHES[os.uname().machine][1]
+    pid = os.fork()
+    if pid == 0:
+        report = {}
+        sandbox._refuse_calls(report)
+        libc = ctypes.CDLL(None, use_errno=True)
+        result = libc.syscall(numbers["clone"], 0x100 | 0x800 | 0x10000, 0, 0, 0, 0)
+        os._exit(100 + ctypes.get_errno() if result == -1 and report["new_namespaces"] == "refused" else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 100 + 1   # EPERM
+
+
+def test_files_mapped_by_a_process_that_closed_every_descriptor_count(tmp_path):
+    """A process with no descriptor at all (its /proc/PID/fd empty, as a main thread's that has ended) still has
+    its own mappings read."""
+    cell = ("import mmap, os, time\nif os.fork() == 0:\n    maps = []\n    for n in range(4):\n"
+            "        fd = os.open('.', os.O_TMPFILE | os.O_RDWR, 0o600)\n"
+            "        for _ in range(24):\n            os.write(fd, b'x' * 2**20)\n"
+            "        maps.append(mmap.mmap(fd, 4096))\n    os.closerange(0, 4096)\n    time.sleep(3600)\n"
+            "time.sleep(5)\n")
+    with small_quota_kernel(tmp_path) as kernel:
+        run = kernel.run(cell, timeout=60)
+        assert run.ename == DISK_ENAME and run.disk.stopped is None, run   # 96 MB, no folder and no fd shows them
