@@ -10,12 +10,15 @@ by its memory limit), so a :class:`Watch` measures it from the grader's process 
 * every entry under it, walked by GNU ``find`` (directory descriptors, no link followed, no depth limit), each
   file's allocated blocks counted once per inode (hard links, sparse files);
 * the files on the same file system that the kernel's processes hold open or mapped after deleting them
-  (``/proc/PID/fd``, ``/proc/PID/maps``; each thread's where the main thread has exited). A file sent over a
-  socket, kept by a mount in a namespace of the kernel's own, or in a descriptor table a thread unshared, which no
-  process's ``/proc`` shows, cannot be had: the kernel's seccomp filter refuses ``sendmsg``, ``unshare`` and
-  ``clone`` into new namespaces or a table of its own (:func:`grader.sandbox._refuse_calls`);
+  (``/proc/PID/fd``, ``/proc/PID/maps``, ``/proc/PID/exe``; each thread's where the main thread has exited). A
+  file sent over a socket, kept by a mount in a namespace of the kernel's own, or in a descriptor table a thread
+  unshared, which no process's ``/proc`` shows, cannot be had: the kernel's seccomp filter refuses ``sendmsg``,
+  ``unshare`` and ``clone`` into new namespaces or a table of its own (:func:`grader.sandbox._refuse_calls`);
 * a walk that cannot go on (more than ``Limits.disk_entries`` entries, a folder the grader may not list) counts as
-  over the quota: an honest notebook makes neither.
+  over the quota: an honest notebook makes neither;
+* every process of the kernel is frozen while it is measured (:meth:`grader.sandbox.Cgroup.frozen`): a kernel
+  that learnt when the walk opened a folder (inotify, fanotify, a folder's access time) moved its files out of
+  the walk's way as it went (red team, 2026-12-04: 2.3 GB unseen for 40 s).
 
 Over the quota, every process of the kernel is killed at once (a cell that is still writing would write on through
 an interrupt); the grader reports ``DiskLimit`` for the cell (:data:`grader.kernel.DISK_ENAME`). The files stay
@@ -24,6 +27,7 @@ kernel in it is stopped the same way.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -32,7 +36,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 from grader import messages
 from grader.results import Text
@@ -149,7 +153,7 @@ class _Walk:
         memory and its descriptor closed is kept by the mapping alone: red team, 2026-12-03, 2.5 GB so)."""
         try:
             for place in (place for pid in pids for place in self._places(pid)):
-                for path in (*self._deleted(f"{place}/fd"), *self._mapped_deleted(place)):
+                for path in (*self._deleted(f"{place}/fd"), *self._mapped_deleted(place), *self._run_deleted(place)):
                     try:
                         info = os.stat(path)
                     except OSError:
@@ -194,6 +198,16 @@ class _Walk:
         return found
 
     @staticmethod
+    def _run_deleted(place: str) -> list[str]:
+        """``PLACE/exe`` when the program the process runs was deleted: a program that unmaps its own file and
+        runs on from memory keeps its file by that link alone (red team, 2026-12-04: 60 such processes held 2.4 GB
+        past a 64 MiB quota)."""
+        try:
+            return [f"{place}/exe"] if os.readlink(f"{place}/exe").endswith(" (deleted)") else []
+        except OSError:
+            return []
+
+    @staticmethod
     def _mapped_deleted(place: str) -> list[str]:
         """``PLACE/map_files`` links of the mappings whose file was deleted (read from ``PLACE/maps``, ``PLACE`` a
         ``/proc/PID``: a kernel with TensorFlow has thousands of mappings, a handful deleted)."""
@@ -211,8 +225,9 @@ class Watch:
     ends it."""
 
     def __init__(self, root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]],
-                 stop: Callable[[], None]):
+                 stop: Callable[[], None], frozen: Callable[[], ContextManager] = contextlib.nullcontext):
         self.root, self.disk_bytes, self.max_entries, self.pids, self.stop = root, disk_bytes, max_entries, pids, stop
+        self.frozen = frozen   # the kernel's processes stopped while it is measured (grader.sandbox.Cgroup.frozen)
         self.found: Usage | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -223,7 +238,9 @@ class Watch:
         """Measure now (also what the thread does); the :class:`Usage` when it is over the quota, after ``stop()``."""
         with self._lock:
             if self.found is None:
-                measured = usage(self.root, disk_bytes=self.disk_bytes, max_entries=self.max_entries, pids=self.pids)
+                with self.frozen():
+                    measured = usage(self.root, disk_bytes=self.disk_bytes, max_entries=self.max_entries,
+                                     pids=self.pids)
                 if measured.over(self.disk_bytes):
                     self.found = measured
                     self.stop()

@@ -199,8 +199,38 @@ class Cgroup:
                  *(_counters(f).get("oom_kill", 0) for f in self._files("memory.oom_control"))]
         return max(hits), max(kills)
 
+    @contextlib.contextmanager
+    def frozen(self):
+        """Within: every process of the kernel stopped by the cgroup freezer (v1 ``freezer.state``, v2
+        ``cgroup.freeze``), so that nothing it does races what the grader measures meanwhile (:mod:`grader.quota`:
+        a kernel that saw the walk open a folder moved its files out of the walk's way, red team, 2026-12-04).
+        Processes that are not frozen within ``FREEZE_WAIT_S`` (one in uninterruptible sleep), or where there is no
+        freezer, run on. Thawed on the way out whatever happened."""
+        for file, value in (*((f, "FROZEN") for f in self._files("freezer.state")),
+                            *((f, "1") for f in self._files("cgroup.freeze"))):
+            _write(file, value)
+        deadline = time.monotonic() + FREEZE_WAIT_S
+        try:
+            while not self._all_frozen() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            yield
+        finally:
+            self.thaw()
+
+    def thaw(self) -> None:
+        for file, value in (*((f, "THAWED") for f in self._files("freezer.state")),
+                            *((f, "0") for f in self._files("cgroup.freeze"))):
+            _write(file, value)
+
+    def _all_frozen(self) -> bool:
+        states = [_read_text(f) for f in self._files("freezer.state")]
+        events = [_counters(f).get("frozen") for f in self._files("cgroup.events") if self._files("cgroup.freeze")]
+        return all(state == "FROZEN" for state in states) and all(event == 1 for event in events)
+
     def kill_all(self) -> None:
-        """SIGKILL every process in the cgroups until none is left."""
+        """SIGKILL every process in the cgroups until none is left (thawed first: a task frozen by cgroup v1's
+        freezer does not die until it is thawed)."""
+        self.thaw()
         kill_until_gone(self.pids)
 
     def remove(self) -> None:
@@ -258,7 +288,8 @@ def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
                        "memory.swap.max": 0},
             "pids": {"pids.max": limits.processes},
             "cpu": {"cpu.shares": 1024, "cpu.weight": 100},  # the whole kernel weighs as much as one process
-            "cpuacct": {}}  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
+            "cpuacct": {},  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
+            "freezer": {}}  # cgroup v1: stopped while the disk quota measures it (v2 can freeze every folder)
 
 
 def cgroup_bases() -> set[Path]:
@@ -278,6 +309,28 @@ def _counters(file: Path) -> dict[str, int]:
         return {}
     pairs = (line.split() for line in lines)
     return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
+
+
+def _read_text(file: Path) -> str | None:
+    try:
+        return file.read_text().strip()
+    except OSError:
+        return None
+
+
+def _write(file: Path, value: str) -> None:
+    """Write a cgroup control file; a folder already gone (its kernel killed) is left alone."""
+    try:
+        file.write_text(value)
+    except OSError:
+        pass
+
+
+def thaw_folder(folder: Path) -> None:
+    """Thaw one cgroup folder (v1 freezer or v2), e.g. of a grader killed while it measured its kernel."""
+    for name, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+        if (folder / name).exists():
+            _write(folder / name, value)
 
 
 def _read_int(file: Path) -> int | None:
@@ -312,6 +365,7 @@ def _writable(folder: Path) -> Path | None:
     return folder if folder.is_dir() and os.access(folder, os.W_OK) else None
 
 
+FREEZE_WAIT_S = 0.25   # the longest the disk quota waits for a kernel to be frozen before it measures anyway
 CGROUP_REMOVE_S = 20.0  # a killed process leaves its cgroup only once it has exited: slow on a loaded machine
 
 
@@ -660,16 +714,19 @@ def _set_limits(limits: dict[str, int], report: dict) -> None:
 # namespace or for a thread with a table of its own, and clone3, whose flags a filter cannot read, with ENOSYS
 # (glibc then calls clone: threads, fork and subprocess work as before). inotify (ENOSYS, as on a kernel built
 # without it; Python, Jupyter and TensorFlow do not use it) told a kernel the moment the quota's walk opened a
-# folder, so that it moved its files out of the walk's way.
+# folder, so that it moved its files out of the walk's way; fanotify, which an unprivileged process may use on
+# Linux 5.13 and later, told it the same (third round, 2026-12-04).
 SECCOMP_ARCHES = {  # AUDIT_ARCH_*, then this architecture's numbers of the calls the filter refuses or looks into
     "x86_64": (0xC000003E, {"fallocate": 285, "sendmsg": 46, "sendmmsg": 307, "unshare": 272, "clone": 56,
-                            "clone3": 435, "io_uring_setup": 425, "inotify_init": 253, "inotify_init1": 294}),
+                            "clone3": 435, "io_uring_setup": 425, "inotify_init": 253, "inotify_init1": 294,
+                            "fanotify_init": 300}),
     "aarch64": (0xC00000B7, {"fallocate": 47, "sendmsg": 211, "sendmmsg": 269, "unshare": 97, "clone": 220,
-                             "clone3": 435, "io_uring_setup": 425, "inotify_init1": 26}),
+                             "clone3": 435, "io_uring_setup": 425, "inotify_init1": 26, "fanotify_init": 262}),
 }
 X32_BIT, EPERM, EOPNOTSUPP, ENOSYS = 0x40000000, 1, 95, 38
 REFUSED_WITH = {"fallocate": EOPNOTSUPP, "sendmsg": EPERM, "sendmmsg": EPERM, "unshare": EPERM,
-                "clone3": ENOSYS, "io_uring_setup": ENOSYS, "inotify_init": ENOSYS, "inotify_init1": ENOSYS}
+                "clone3": ENOSYS, "io_uring_setup": ENOSYS, "inotify_init": ENOSYS, "inotify_init1": ENOSYS,
+                "fanotify_init": ENOSYS}
 CLONE_FILES, CLONE_THREAD = 0x400, 0x10000
 CLONE_NEW_ANY = 0x7E020000   # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET (NEWTIME: unshare)
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
@@ -686,8 +743,8 @@ class _SockFprog(ctypes.Structure):
 def _refuse_calls(report: dict) -> None:
     """A seccomp filter (:data:`REFUSED_WITH`): ``fallocate`` fails with EOPNOTSUPP; ``sendmsg``, ``sendmmsg``,
     ``unshare``, and ``clone`` asking for a new namespace or a thread with a descriptor table of its own with
-    EPERM; ``clone3``, ``io_uring_setup``, inotify, the x32 numbers and every call of another architecture with
-    ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]``,
+    EPERM; ``clone3``, ``io_uring_setup``, inotify, fanotify, the x32 numbers and every call of another
+    architecture with ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]``,
     ``report["descriptor_passing"]`` and ``report["new_namespaces"]``: "refused", or "allowed (why)" where no
     filter could be installed."""
     arch = SECCOMP_ARCHES.get(os.uname().machine)

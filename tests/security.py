@@ -81,13 +81,12 @@ user {user}; cgroup limits {cgroup}.
 - **Disk**: the kernel's session folder is measured twice a second (`grader/quota.py`), so a kernel writes
   about a second's worth past its 2 GiB quota before it is stopped (1.2 GB with four processes copying in
   parallel, 2026-12-03). Files deleted while open or mapped count, also through the threads of a process whose
-  main thread has ended. What hid files from `/proc` or from the walk is refused by the kernel's seccomp filter:
-  `sendmsg` (multiprocessing's forkserver start method, which sends descriptors so, fails in the kernel),
-  `unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` (glibc falls back to
-  `clone`), inotify. A walk can still race a kernel that moves its files between folders as the walk goes
-  (red team, 2026-12-04: a plain back-and-forth of renames, without inotify, hid nothing reliably). A file
-  system of the session's own with a size (a tmpfs whose pages the kernel's memory limit counts) would bound
-  it without polling; the grader does not make one.
+  main thread has ended, and deleted programs still running. What hid files from `/proc` is refused by the
+  kernel's seccomp filter: `sendmsg` (multiprocessing's forkserver start method, which sends descriptors so, fails
+  in the kernel), `unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` (glibc
+  falls back to `clone`); and the kernel is frozen while it is measured (cgroup freezer: without one, a kernel
+  that times the walk can move its files out of its way). A file system of the session's own with a size (a tmpfs
+  whose pages the kernel's memory limit counts) would bound it without polling; the grader does not make one.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
@@ -127,10 +126,11 @@ KINDS = (
      "replays after kernel restarts within the notebook's total limit; the kernel's session folder, the only "
      "place on the host's disk it can write, measured twice a second (deleted files it holds open or mapped "
      "counted, `fallocate` refused by a seccomp filter, also through `int 0x80`, x32 and io_uring, so that blocks "
-     "are only had by writing them; each thread's `/proc` read where a process's main thread has ended; `sendmsg`, "
-     "`unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` and inotify "
-     "refused, so that no file waits in a socket, a mount or a table no process's `/proc` shows, nor moves out of "
-     "the walk's way) and the kernel "
+     "are only had by writing them; each thread's `/proc` read where a process's main thread has ended, and a "
+     "deleted program a process still runs counted; `sendmsg`, `unshare`, `clone` into a new namespace or a "
+     "descriptor table of a thread's own, `clone3`, inotify and fanotify refused, so that no file waits in a "
+     "socket, a mount or a table no process's `/proc` shows; the kernel frozen while it is measured, so that no "
+     "file moves out of the walk's way) and the kernel "
      "stopped past 2 GiB or 20,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
