@@ -188,7 +188,6 @@ def sweep(pid: int) -> None:
     from grader.channel import remove_tree
 
     for group in (g for base in sandbox.cgroup_bases() for g in base.glob(f"grader-{pid}-*")):
-        sandbox.thaw_folder(group)   # killed while it measured the kernel: frozen processes do not die
         sandbox.kill_until_gone(lambda: _pids_in(group / "cgroup.procs"))
         sandbox._rmdir(group)
     for folder in Path(tempfile.gettempdir()).glob("grader-*"):

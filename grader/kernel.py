@@ -483,8 +483,7 @@ class Kernel:
             _kill_now(km)
         return quota.Watch(self.session_dir, disk_bytes=self.limits.disk_bytes, max_entries=self.limits.disk_entries,
                            pids=lambda: (cgroup.pids() if cgroup is not None and cgroup.dirs else set())
-                           | set(self._pids or ()), stop=stop,
-                           frozen=cgroup.frozen if cgroup is not None else contextlib.nullcontext)
+                           | set(self._pids or ()), stop=stop)
 
     def disk_exceeded(self) -> quota.Usage | None:
         """What the session folder held when this start's disk quota stopped the kernel; None if it did not."""

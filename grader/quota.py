@@ -15,10 +15,7 @@ by its memory limit), so a :class:`Watch` measures it from the grader's process 
   unshared, which no process's ``/proc`` shows, cannot be had: the kernel's seccomp filter refuses ``sendmsg``,
   ``unshare`` and ``clone`` into new namespaces or a table of its own (:func:`grader.sandbox._refuse_calls`);
 * a walk that cannot go on (more than ``Limits.disk_entries`` entries, a folder the grader may not list) counts as
-  over the quota: an honest notebook makes neither;
-* every process of the kernel is frozen while it is measured (:meth:`grader.sandbox.Cgroup.frozen`): a kernel
-  that learnt when the walk opened a folder (inotify, fanotify, a folder's access time) moved its files out of
-  the walk's way as it went (red team, 2026-12-04: 2.3 GB unseen for 40 s).
+  over the quota: an honest notebook makes neither.
 
 Over the quota, every process of the kernel is killed at once (a cell that is still writing would write on through
 an interrupt); the grader reports ``DiskLimit`` for the cell (:data:`grader.kernel.DISK_ENAME`). The files stay
@@ -27,7 +24,6 @@ kernel in it is stopped the same way.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat
@@ -36,7 +32,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager
+from typing import Callable
 
 from grader import messages
 from grader.results import Text
@@ -225,9 +221,8 @@ class Watch:
     ends it."""
 
     def __init__(self, root: Path, *, disk_bytes: int, max_entries: int, pids: Callable[[], set[int]],
-                 stop: Callable[[], None], frozen: Callable[[], ContextManager] = contextlib.nullcontext):
+                 stop: Callable[[], None]):
         self.root, self.disk_bytes, self.max_entries, self.pids, self.stop = root, disk_bytes, max_entries, pids, stop
-        self.frozen = frozen   # the kernel's processes stopped while it is measured (grader.sandbox.Cgroup.frozen)
         self.found: Usage | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -238,9 +233,7 @@ class Watch:
         """Measure now (also what the thread does); the :class:`Usage` when it is over the quota, after ``stop()``."""
         with self._lock:
             if self.found is None:
-                with self.frozen():
-                    measured = usage(self.root, disk_bytes=self.disk_bytes, max_entries=self.max_entries,
-                                     pids=self.pids)
+                measured = usage(self.root, disk_bytes=self.disk_bytes, max_entries=self.max_entries, pids=self.pids)
                 if measured.over(self.disk_bytes):
                     self.found = measured
                     self.stop()

@@ -199,38 +199,8 @@ class Cgroup:
                  *(_counters(f).get("oom_kill", 0) for f in self._files("memory.oom_control"))]
         return max(hits), max(kills)
 
-    @contextlib.contextmanager
-    def frozen(self):
-        """Within: every process of the kernel stopped by the cgroup freezer (v1 ``freezer.state``, v2
-        ``cgroup.freeze``), so that nothing it does races what the grader measures meanwhile (:mod:`grader.quota`:
-        a kernel that saw the walk open a folder moved its files out of the walk's way, red team, 2026-12-04).
-        Processes that are not frozen within ``FREEZE_WAIT_S`` (one in uninterruptible sleep), or where there is no
-        freezer, run on. Thawed on the way out whatever happened."""
-        for file, value in (*((f, "FROZEN") for f in self._files("freezer.state")),
-                            *((f, "1") for f in self._files("cgroup.freeze"))):
-            _write(file, value)
-        deadline = time.monotonic() + FREEZE_WAIT_S
-        try:
-            while not self._all_frozen() and time.monotonic() < deadline:
-                time.sleep(0.001)
-            yield
-        finally:
-            self.thaw()
-
-    def thaw(self) -> None:
-        for file, value in (*((f, "THAWED") for f in self._files("freezer.state")),
-                            *((f, "0") for f in self._files("cgroup.freeze"))):
-            _write(file, value)
-
-    def _all_frozen(self) -> bool:
-        states = [_read_text(f) for f in self._files("freezer.state")]
-        events = [_counters(f).get("frozen") for f in self._files("cgroup.events") if self._files("cgroup.freeze")]
-        return all(state == "FROZEN" for state in states) and all(event == 1 for event in events)
-
     def kill_all(self) -> None:
-        """SIGKILL every process in the cgroups until none is left (thawed first: a task frozen by cgroup v1's
-        freezer does not die until it is thawed)."""
-        self.thaw()
+        """SIGKILL every process in the cgroups until none is left."""
         kill_until_gone(self.pids)
 
     def remove(self) -> None:
@@ -288,8 +258,7 @@ def _cgroup_settings(limits: Limits) -> dict[str, dict[str, int]]:
                        "memory.swap.max": 0},
             "pids": {"pids.max": limits.processes},
             "cpu": {"cpu.shares": 1024, "cpu.weight": 100},  # the whole kernel weighs as much as one process
-            "cpuacct": {},  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
-            "freezer": {}}  # cgroup v1: stopped while the disk quota measures it (v2 can freeze every folder)
+            "cpuacct": {}}  # cgroup v1: its CPU time, exited processes included (v2 counts in every folder)
 
 
 def cgroup_bases() -> set[Path]:
@@ -309,28 +278,6 @@ def _counters(file: Path) -> dict[str, int]:
         return {}
     pairs = (line.split() for line in lines)
     return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
-
-
-def _read_text(file: Path) -> str | None:
-    try:
-        return file.read_text().strip()
-    except OSError:
-        return None
-
-
-def _write(file: Path, value: str) -> None:
-    """Write a cgroup control file; a folder already gone (its kernel killed) is left alone."""
-    try:
-        file.write_text(value)
-    except OSError:
-        pass
-
-
-def thaw_folder(folder: Path) -> None:
-    """Thaw one cgroup folder (v1 freezer or v2), e.g. of a grader killed while it measured its kernel."""
-    for name, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
-        if (folder / name).exists():
-            _write(folder / name, value)
 
 
 def _read_int(file: Path) -> int | None:
@@ -365,7 +312,6 @@ def _writable(folder: Path) -> Path | None:
     return folder if folder.is_dir() and os.access(folder, os.W_OK) else None
 
 
-FREEZE_WAIT_S = 0.25   # the longest the disk quota waits for a kernel to be frozen before it measures anyway
 CGROUP_REMOVE_S = 20.0  # a killed process leaves its cgroup only once it has exited: slow on a loaded machine
 
 
@@ -744,9 +690,9 @@ def _refuse_calls(report: dict) -> None:
     """A seccomp filter (:data:`REFUSED_WITH`): ``fallocate`` fails with EOPNOTSUPP; ``sendmsg``, ``sendmmsg``,
     ``unshare``, and ``clone`` asking for a new namespace or a thread with a descriptor table of its own with
     EPERM; ``clone3``, ``io_uring_setup``, inotify, fanotify, the x32 numbers and every call of another
-    architecture with ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as ``report["fallocate"]``,
-    ``report["descriptor_passing"]`` and ``report["new_namespaces"]``: "refused", or "allowed (why)" where no
-    filter could be installed."""
+    architecture with ENOSYS; every other system call as before (needs ``PR_SET_NO_NEW_PRIVS``). Recorded as
+    ``report["fallocate"]``, ``report["descriptor_passing"]`` and ``report["new_namespaces"]``: "refused", or
+    "allowed (why)" where no filter could be installed."""
     arch = SECCOMP_ARCHES.get(os.uname().machine)
     if arch is None:
         _record_calls(report, f"allowed (no filter for {os.uname().machine})")
@@ -801,6 +747,8 @@ def _assembled(program: list) -> list[tuple[int, int, int, int]]:
         if isinstance(item, tuple):
             op, true, false, k = item
             jump = [0 if target is None else at[target] - position - 1 for target in (true, false)]
+            if not all(0 <= offset <= 255 for offset in jump):   # BPF jumps go forward, by a byte at most
+                raise ValueError(f"seccomp filter: jump {jump} at instruction {position}")
             code.append((op, *jump, k))
             position += 1
     return code

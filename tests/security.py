@@ -84,9 +84,12 @@ user {user}; cgroup limits {cgroup}.
   main thread has ended, and deleted programs still running. What hid files from `/proc` is refused by the
   kernel's seccomp filter: `sendmsg` (multiprocessing's forkserver start method, which sends descriptors so, fails
   in the kernel), `unshare`, `clone` into a new namespace or a descriptor table of a thread's own, `clone3` (glibc
-  falls back to `clone`); and the kernel is frozen while it is measured (cgroup freezer: without one, a kernel
-  that times the walk can move its files out of its way). A file system of the session's own with a size (a tmpfs
-  whose pages the kernel's memory limit counts) would bound it without polling; the grader does not make one.
+  falls back to `clone`), inotify and fanotify. **Not closed: a kernel that times the walk another way** (a
+  folder's access time, set back with `utime` and polled, red team, 2026-12-04) moves its files out of the walk's
+  way as it goes: 2.3 GB held for 40 s past a 64 MiB quota. Freezing the kernel's cgroup while it is measured
+  closed it, but under a loaded machine cost honest kernels their restarts' outcome (CI, 2026-12-04) and was
+  taken out. A file system of the session's own with a size (a tmpfs whose pages the kernel's memory limit counts,
+  or a project quota) would bound all of it without polling; the grader does not make one.
 - **CPU**: the kernel's processes weigh as one process against the grader (cgroup `cpu.shares`), but a fork
   bomb still slows a shared machine until its cell's time limit; then every process the cell started is
   killed and the kernel restarted.
@@ -129,8 +132,8 @@ KINDS = (
      "are only had by writing them; each thread's `/proc` read where a process's main thread has ended, and a "
      "deleted program a process still runs counted; `sendmsg`, `unshare`, `clone` into a new namespace or a "
      "descriptor table of a thread's own, `clone3`, inotify and fanotify refused, so that no file waits in a "
-     "socket, a mount or a table no process's `/proc` shows; the kernel frozen while it is measured, so that no "
-     "file moves out of the walk's way) and the kernel "
+     "socket, a mount or a table no process's `/proc` shows, nor learns when the walk opens a folder) and the "
+     "kernel "
      "stopped past 2 GiB or 20,000 entries, and not started again while its folder is over",
      ("int_2_64", "int_minus_2_70", "nan_in_list", "deep_list", "dict_million_keys", "forged_deep_json",
       "forged_json_types", "npy_9_tib", "keras_gib_config", "keras_zip_bomb", "forged_stream_int",
