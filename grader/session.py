@@ -138,7 +138,8 @@ class Session:
         for index, source in enumerate(submission.cells):
             left = deadline - time.perf_counter()
             if left <= 1:
-                failures.append(_budget_spent(index, total_limit, len(submission.cells) - index))
+                failures.append(_stopped(index, len(submission.cells) - index, "time_budget_spent",
+                                         seconds=total_limit))
                 break
             run = self._kernel.run(source, timeout=min(cell_limit, left))
             ran += 1
@@ -152,9 +153,9 @@ class Session:
             if not self._recover(run):
                 left_out = len(submission.cells) - index - 1
                 spent = self._replay_left_s is not None and self._replay_left_s <= 0
-                failures.append(_replays_spent(index + 1, left_out, total_limit) if spent
-                                else _still_over_disk(index + 1, left_out) if self._kernel.disk_exceeded()
-                                else _gave_up(index + 1, left_out))
+                failures.append(_stopped(index + 1, left_out, "replay_time_spent", seconds=total_limit) if spent
+                                else _stopped(index + 1, left_out, "kernel_over_disk") if self._kernel.disk_exceeded()
+                                else _stopped(index + 1, left_out, "kernel_gave_up", restarts=MAX_RESTARTS))
                 break
         return Execution(notebook=str(self.notebook), cells_run=ran, cells_total=len(submission.cells),
                          failures=tuple(failures), kernel_restarts=self._kernel.restarts,
@@ -235,24 +236,14 @@ def _output_limit(index: int, source: str, run: CellRun, limits) -> CellFailure:
                        evalue=evalue, note=note)
 
 
-def _budget_spent(index: int, limit: float, left: int) -> CellFailure:
-    return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
-                       note=messages.text("time_budget_spent", seconds=limit,
-                                          not_run=messages.cells_not_run(left)))
+STOPPED_BY = {  # a note's key: the status and name of the entry that says the notebook stopped there
+    "time_budget_spent": (Status.TIMEOUT, "TimeLimit"), "replay_time_spent": (Status.TIMEOUT, "TimeLimit"),
+    "kernel_gave_up": (Status.ERROR, "KernelLost"), "kernel_over_disk": (Status.ERROR, "KernelLost")}
 
 
-def _gave_up(index: int, left: int) -> CellFailure:
-    return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
-                       note=messages.text("kernel_gave_up", restarts=MAX_RESTARTS,
-                                          not_run=messages.cells_not_run(left)))
-
-
-def _still_over_disk(index: int, left: int) -> CellFailure:
-    return CellFailure(index=index, source="", status=Status.ERROR, ename="KernelLost", evalue="",
-                       note=messages.text("kernel_over_disk", not_run=messages.cells_not_run(left)))
-
-
-def _replays_spent(index: int, left: int, limit: float) -> CellFailure:
-    return CellFailure(index=index, source="", status=Status.TIMEOUT, ename="TimeLimit", evalue="",
-                       note=messages.text("replay_time_spent", seconds=limit,
-                                          not_run=messages.cells_not_run(left)))
+def _stopped(index: int, left: int, key: str, **fields) -> CellFailure:
+    """The entry for a notebook stopped at cell ``index`` with ``left`` cells not run, its note ``key``
+    (:data:`STOPPED_BY`) filled with ``fields`` and the count of cells left in words."""
+    status, ename = STOPPED_BY[key]
+    return CellFailure(index=index, source="", status=status, ename=ename, evalue="",
+                       note=messages.text(key, not_run=messages.cells_not_run(left), **fields))

@@ -66,6 +66,8 @@ def test_a_notebook_stopped_part_way_counts_the_cells_left_in_words(left, en, zh
     # a kernel lost at the last cell said "0 cells did not run"
     from grader import session
 
-    for failure in (session._budget_spent(5, 60, left), session._gave_up(5, left), session._still_over_disk(5, left),
-                    session._replays_spent(5, left, 60)):
+    for failure in (session._stopped(5, left, "time_budget_spent", seconds=60),
+                    session._stopped(5, left, "kernel_gave_up", restarts=3),
+                    session._stopped(5, left, "kernel_over_disk"),
+                    session._stopped(5, left, "replay_time_spent", seconds=60)):
         assert failure.note.en.endswith("; " + en) and failure.note.zh_tw.endswith("；" + zh_tw), failure.note
